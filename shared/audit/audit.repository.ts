@@ -1,0 +1,74 @@
+/**
+ * The audit log: append-only entries in their own partition per company, so they outlive the
+ * company item. Entries are written only as part of the transaction that makes the change.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { monotonicFactory } from 'ulid';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import type { Caller } from '../http/caller';
+import type { AuditAction, AuditEntry, Changes } from './audit.schema';
+
+const nextId = monotonicFactory();
+
+export interface AuditInput {
+  companyId: string;
+  actor: Pick<Caller, 'sub' | 'email'>;
+  action: AuditAction;
+  changes: Changes;
+  reason?: string | null;
+  at: string;
+}
+
+/** The Put that appends one entry; it never overwrites (ids are unique, and the condition says so). */
+export const appendAudit = (input: AuditInput): TxItem => {
+  const entry: AuditEntry = {
+    id: nextId(Date.parse(input.at)),
+    companyId: input.companyId,
+    at: input.at,
+    actor: { sub: input.actor.sub, email: input.actor.email },
+    action: input.action,
+    reason: input.reason ?? null,
+    changes: input.changes,
+  };
+  return {
+    item: {
+      Put: {
+        TableName: tableName(),
+        Item: { ...keys.audit(input.companyId, entry.id), type: 'AuditEntry', ...entry },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  };
+};
+
+/** Field-by-field `{ from, to }` of what differs between two records. */
+export const diff = <T extends Record<string, unknown>>(before: Partial<T>, after: Partial<T>, fields: readonly (keyof T)[]): Changes => {
+  const changes: Changes = {};
+  for (const f of fields) {
+    const from = before[f] ?? null;
+    const to = after[f] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[String(f)] = { from, to };
+  }
+  return changes;
+};
+
+const toEntry = ({ pk: _pk, sk: _sk, type: _t, ...entry }: Record<string, unknown>) => entry as AuditEntry;
+
+/** Newest first; one Query. */
+export const listAudit = async (companyId: string, limit: number, cursor?: string): Promise<Page<AuditEntry>> => {
+  const listing = `audit:${companyId}`;
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: { ':pk': keys.auditPartition(companyId), ':sk': 'AUDIT#' },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: await decodeCursor(listing, cursor),
+    }),
+  );
+  return { items: (out.Items ?? []).map(toEntry), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+};

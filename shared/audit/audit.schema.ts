@@ -1,0 +1,25 @@
+/** Audit entries: who did what to a company, when, and the old and new values. */
+import { z } from 'zod';
+import { id, isoTime, pageOf } from '../common/schemas';
+import { pageQuery } from '../http/pagination';
+
+export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const auditEntrySchema = z
+  .object({
+    id,
+    companyId: id,
+    at: isoTime,
+    actor: z.object({ sub: z.string(), email: z.string().nullable() }),
+    action: z.enum(AUDIT_ACTIONS),
+    reason: z.string().nullable(),
+    changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.output<typeof auditEntrySchema>;
+export type Changes = AuditEntry['changes'];
+
+export const auditPageSchema = pageOf(auditEntrySchema, 'AuditPage');
+export const auditListQuery = z.object({ ...pageQuery });
+export const auditByCompanyQuery = z.object({ companyId: id, ...pageQuery });

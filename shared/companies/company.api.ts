@@ -1,0 +1,28 @@
+/** The companies routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
+import { idParams } from '../common/schemas';
+import type { RequestSpec } from '../http/request';
+import { companyPageSchema, companySchema, createCompanyBody, listCompaniesQuery, updateCompanyBody } from './company.schema';
+
+export const companyApi = {
+  'POST /v1/companies': {
+    body: createCompanyBody,
+    responses: { 201: { description: 'Created; `Location` names it, `ETag` carries its version', schema: companySchema } },
+    errors: { 409: ['COMPANY_NAME_TAKEN'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+  },
+  'GET /v1/companies': {
+    query: listCompaniesQuery,
+    responses: { 200: { description: 'Companies sorted by name, case-insensitively', schema: companyPageSchema } },
+    errors: { 400: ['INVALID_CURSOR'] },
+  },
+  'GET /v1/companies/{id}': {
+    params: idParams,
+    responses: { 200: { description: 'The company; `ETag` carries its version', schema: companySchema } },
+    errors: { 404: ['NOT_FOUND'] },
+  },
+  'PATCH /v1/companies/{id}': {
+    params: idParams,
+    body: updateCompanyBody,
+    responses: { 200: { description: 'The updated company', schema: companySchema } },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
+  },
+} as const satisfies Record<string, RequestSpec>;

@@ -1,0 +1,107 @@
+/**
+ * Company items: one function per access pattern, keys from `db/keys.ts`. Changes are returned
+ * as transaction items so the service writes them together with their audit entry.
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../db/client';
+import { keys, normalizeName } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
+import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import type { Company, CompanyStatus } from './company.schema';
+
+const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
+
+const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c.name), type: 'Company', ...c });
+
+const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, type: _t, ...rest }: Record<string, unknown>) =>
+  rest as Company;
+
+export const getCompany = async (id: string, consistent = false): Promise<Company | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: consistent }));
+  return out.Item ? fromItem(out.Item) : undefined;
+};
+
+/** Companies of one status by name; `prefix` narrows to names that start with it (any case). One Query on GSI1. */
+export const listCompanies = async (status: CompanyStatus, prefix: string | undefined, limit: number, cursor?: string): Promise<Page<Company>> => {
+  const norm = prefix === undefined ? undefined : normalizeName(prefix);
+  const listing = `companies:${status}:${norm ?? ''}`;
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: 'gsi1',
+      KeyConditionExpression: norm ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.companyListPartition(status), ...(norm ? { ':prefix': norm } : {}) },
+      Limit: limit,
+      ExclusiveStartKey: await decodeCursor(listing, cursor),
+    }),
+  );
+  return { items: (out.Items ?? []).map(fromItem), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+};
+
+/** A new company and its name guard; the guard makes names unique in the database itself. */
+export const putNewCompany = (c: Company): TxItem[] => [
+  { item: { Put: { TableName: tableName(), Item: toItem(c), ConditionExpression: 'attribute_not_exists(pk)' } } },
+  {
+    item: { Put: { TableName: tableName(), Item: { ...keys.companyName(c.name), type: 'CompanyName', companyId: c.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    onConditionFailed: nameTaken(c.name),
+  },
+];
+
+/**
+ * Sets the changed fields of `before` (read at `before.version`) and bumps the version; fails
+ * if anyone changed the company since. Counters are not touched, so concurrent count updates
+ * are never lost. A rename moves the name guard in the same transaction.
+ */
+export const updateCompanyFields = (before: Company, after: Company, changed: (keyof Company)[]): TxItem[] => {
+  const sets = [...new Set<string>([...changed, 'version', 'updatedAt'])];
+  const values: Record<string, unknown> = { ':expected': before.version, ':active': 'active' };
+  const names: Record<string, string> = { '#status': 'status' };
+  const assignments = sets.map((f) => {
+    names[`#${f}`] = f;
+    values[`:${f}`] = after[f as keyof Company];
+    return `#${f} = :${f}`;
+  });
+  const list = keys.companyList(after.status, after.name);
+  assignments.push('gsi1sk = :gsi1sk');
+  values[':gsi1sk'] = list.gsi1sk;
+
+  const items: TxItem[] = [
+    {
+      item: {
+        Update: {
+          TableName: tableName(),
+          Key: keys.company(before.id),
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :active',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      onConditionFailed: (old) => {
+        if (!old) return new NotFoundError('company');
+        if (old.status !== 'active') return new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+        return new PreconditionFailedError(Number(old.version));
+      },
+    },
+  ];
+  if (normalizeName(before.name) !== normalizeName(after.name)) {
+    items.push(
+      {
+        item: {
+          Delete: {
+            TableName: tableName(),
+            Key: keys.companyName(before.name),
+            ConditionExpression: 'companyId = :id',
+            ExpressionAttributeValues: { ':id': before.id },
+          },
+        },
+      },
+      {
+        item: { Put: { TableName: tableName(), Item: { ...keys.companyName(after.name), type: 'CompanyName', companyId: after.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        onConditionFailed: nameTaken(after.name),
+      },
+    );
+  }
+  return items;
+};

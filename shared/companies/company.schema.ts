@@ -1,0 +1,85 @@
+/** Company: request bodies, query and the resource as API.md defines them. */
+import { z } from 'zod';
+import { id, isoTime, pageOf, text } from '../common/schemas';
+import { pageQuery } from '../http/pagination';
+
+export const COMPANY_STATUSES = ['active', 'archived'] as const;
+export type CompanyStatus = (typeof COMPANY_STATUSES)[number];
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'Must be a domain name such as example.com');
+
+/** The editable fields; every one but `name` is optional and may be `null`. */
+const editable = {
+  primaryDomain: domain.nullable(),
+  phone: text(50).nullable(),
+  website: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  industry: text(100).nullable(),
+  employeeCount: z.number().int().min(0).max(10_000_000).nullable(),
+  accountManagerId: text(128).nullable(),
+  notes: text(10_000).nullable(),
+  tags: z
+    .array(z.string().trim().min(1).max(50))
+    .max(50)
+    .refine((t) => new Set(t.map((s) => s.toLowerCase())).size === t.length, 'Tags must be unique')
+    .nullable(),
+};
+
+const name = z.string().trim().min(1, 'Name is required').max(200);
+
+export const createCompanyBody = z.strictObject({ name, ...z.object(editable).partial().shape }).meta({ id: 'CreateCompany' });
+export type CreateCompanyInput = z.output<typeof createCompanyBody>;
+
+export const updateCompanyBody = createCompanyBody
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+  .meta({ id: 'UpdateCompany' });
+export type UpdateCompanyInput = z.output<typeof updateCompanyBody>;
+
+export const listCompaniesQuery = z.object({
+  status: z.enum(COMPANY_STATUSES).default('active'),
+  q: z.string().trim().min(1).max(200).optional(),
+  ...pageQuery,
+});
+
+const counts = z.object({ contacts: z.number().int(), tickets: z.number().int(), openTickets: z.number().int(), assets: z.number().int() });
+
+export const companySchema = z
+  .object({
+    id,
+    name: z.string(),
+    status: z.enum(COMPANY_STATUSES),
+    primaryDomain: z.string().nullable(),
+    phone: z.string().nullable(),
+    website: z.string().nullable(),
+    industry: z.string().nullable(),
+    employeeCount: z.number().int().nullable(),
+    accountManagerId: z.string().nullable(),
+    notes: z.string().nullable(),
+    tags: z.array(z.string()),
+    primaryContactId: id.nullable(),
+    archivedAt: isoTime.nullable(),
+    archivedBy: z.string().nullable(),
+    archiveReason: z.string().nullable(),
+    counts,
+    integrations: z.object({
+      m365: z.object({ tenantId: z.string(), lastSyncAt: isoTime.nullable(), lastSyncStatus: z.string().nullable() }).nullable(),
+      quickbooks: z
+        .object({ customerId: z.string(), active: z.boolean(), syncStatus: z.enum(['pending', 'synced', 'failed']), lastError: z.string().nullable() })
+        .nullable(),
+    }),
+    version: z.number().int(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Company' });
+export type Company = z.output<typeof companySchema>;
+
+export const companyPageSchema = pageOf(companySchema, 'CompanyPage');
+
+/** The fields a create or update may set, in API order (audit diffs follow it). */
+export const EDITABLE_FIELDS = ['name', ...Object.keys(editable)] as (keyof CreateCompanyInput)[];

@@ -1,0 +1,91 @@
+/**
+ * Company rules: creation with a unique name, edits with optimistic concurrency, and an audit
+ * entry in the same transaction as every change.
+ */
+import { ulid } from 'ulid';
+import { appendAudit, diff } from '../audit/audit.repository';
+import { transact } from '../db/transact';
+import type { Caller } from '../http/caller';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
+import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
+import type { Page } from '../http/pagination';
+import { getCompany, listCompanies, putNewCompany, updateCompanyFields } from './company.repository';
+import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
+
+export const companyLocation = (id: string) => `/v1/companies/${id}`;
+
+export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()): Company => ({
+  id,
+  name: input.name,
+  status: 'active',
+  primaryDomain: input.primaryDomain ?? null,
+  phone: input.phone ?? null,
+  website: input.website ?? null,
+  industry: input.industry ?? null,
+  employeeCount: input.employeeCount ?? null,
+  accountManagerId: input.accountManagerId ?? null,
+  notes: input.notes ?? null,
+  tags: input.tags ?? [],
+  primaryContactId: null,
+  archivedAt: null,
+  archivedBy: null,
+  archiveReason: null,
+  counts: { contacts: 0, tickets: 0, openTickets: 0, assets: 0 },
+  integrations: { m365: null, quickbooks: null },
+  version: 1,
+  createdAt: now,
+  updatedAt: now,
+});
+
+export const createCompany = async (caller: Caller, input: CreateCompanyInput, idempotency?: IdempotencyContext): Promise<Company> => {
+  const now = new Date().toISOString();
+  const company = newCompany(input, now);
+  await transact([
+    ...recordIdempotent(idempotency, { status: 201, body: company, headers: { location: companyLocation(company.id), etag: `"${company.version}"` } }),
+    ...putNewCompany(company),
+    appendAudit({ companyId: company.id, actor: caller, action: 'company.created', changes: diff({}, company, EDITABLE_FIELDS), at: now }),
+  ]);
+  return company;
+};
+
+export const findCompany = async (id: string): Promise<Company> => {
+  const company = await getCompany(id);
+  if (!company) throw new NotFoundError('company');
+  return company;
+};
+
+export const searchCompanies = (status: CompanyStatus, q: string | undefined, limit: number, cursor?: string): Promise<Page<Company>> =>
+  listCompanies(status, q, limit, cursor);
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Applies a partial update. With `If-Match`, a stale version is a 412; without it, a concurrent
+ * edit is retried on the fresh record (the last writer wins field by field, none is lost).
+ */
+export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined): Promise<Company> => {
+  for (let attempt = 1; ; attempt++) {
+    const before = await getCompany(id, true);
+    if (!before) throw new NotFoundError('company');
+    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
+    if (before.status === 'archived') throw new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+
+    const requested = { ...input, ...(input.tags === null ? { tags: [] } : {}) } as Partial<Company>;
+    const changes = diff(before, { ...before, ...requested }, EDITABLE_FIELDS as (keyof Company)[]);
+    const changed = Object.keys(changes) as (keyof Company)[];
+    if (changed.length === 0) return before; // nothing to write, nothing to audit
+
+    const now = new Date().toISOString();
+    const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
+    try {
+      await transact([
+        ...updateCompanyFields(before, after, changed),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, at: now }),
+      ]);
+      return after;
+    } catch (err) {
+      const raced = err instanceof PreconditionFailedError && ifMatch === undefined && attempt < MAX_ATTEMPTS;
+      if (!raced) throw err;
+    }
+  }
+};

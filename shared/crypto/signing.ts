@@ -1,0 +1,56 @@
+/**
+ * HMAC signing for everything a client carries back to us (list cursors, OAuth `state`, links).
+ * The key comes from Secrets Manager on AWS (fetched once, on first use) or from the
+ * environment locally.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV, optionalEnv } from '../env';
+
+let key: Promise<Buffer> | undefined;
+
+const loadKey = async (): Promise<Buffer> => {
+  const local = optionalEnv(ENV.SIGNING_KEY);
+  if (local) return Buffer.from(local, 'utf8');
+  const arn = optionalEnv(ENV.SIGNING_SECRET_ARN);
+  if (!arn) throw new Error(`Missing environment variable ${ENV.SIGNING_SECRET_ARN} or ${ENV.SIGNING_KEY}`);
+  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!out.SecretString) throw new Error('The signing secret is empty');
+  return Buffer.from(out.SecretString, 'utf8');
+};
+
+const signingKey = (): Promise<Buffer> => {
+  key ??= loadKey().catch((err) => {
+    key = undefined; // let the next request try again
+    throw err;
+  });
+  return key;
+};
+
+/** Tests switch keys between stacks in one process. */
+export const resetSigningKey = (): void => {
+  key = undefined;
+};
+
+const mac = async (purpose: string, payload: string): Promise<string> =>
+  createHmac('sha256', await signingKey()).update(purpose).update('\n').update(payload).digest('base64url');
+
+/** `payload` (base64url JSON) + `.` + MAC, bound to a purpose so one kind of token never passes as another. */
+export const sign = async (purpose: string, value: unknown): Promise<string> => {
+  const payload = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  return `${payload}.${await mac(purpose, payload)}`;
+};
+
+/** The signed value, or `undefined` when the token is malformed or its MAC does not match. */
+export const verify = async (purpose: string, token: string): Promise<unknown> => {
+  const [payload, given, extra] = token.split('.');
+  if (!payload || !given || extra !== undefined) return undefined;
+  const expected = Buffer.from(await mac(purpose, payload), 'utf8');
+  const actual = Buffer.from(given, 'utf8');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,120 @@
+/**
+ * Typed API errors: each carries its HTTP status and a stable UPPER_SNAKE `code`. One mapper
+ * (`toProblem`) turns them into application/problem+json; anything else becomes an opaque 500.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail: string,
+    readonly errors: FieldError[] = [],
+    /** Extra response headers (e.g. `Allow` on a 405). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Problem {
+    return { type: 'about:blank', title: this.title, status: this.status, detail: this.message, code: this.code, errors: this.errors };
+  }
+}
+
+export class ValidationError extends ApiError {
+  constructor(errors: FieldError[], detail = 'The request is not valid.') {
+    super(400, 'VALIDATION_FAILED', 'Invalid request', detail, errors);
+  }
+}
+
+export class BadRequestError extends ApiError {
+  constructor(code: string, detail: string, errors: FieldError[] = []) {
+    super(400, code, 'Invalid request', detail, errors);
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super(401, 'UNAUTHORIZED', 'Unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  constructor(code: string, title: string, detail: string) {
+    super(403, code, title, detail);
+  }
+}
+
+export class ForbiddenRoleError extends ForbiddenError {
+  constructor() {
+    super('FORBIDDEN_ROLE', 'Forbidden', 'Your role does not allow this action.');
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(what = 'resource') {
+    super(404, 'NOT_FOUND', 'Not found', `The ${what} does not exist.`);
+  }
+}
+
+export class MethodNotAllowedError extends ApiError {
+  constructor(allowed: string[]) {
+    super(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', `Allowed: ${allowed.join(', ')}.`, [], { allow: allowed.join(', ') });
+  }
+}
+
+export class ConflictError extends ApiError {
+  constructor(code: string, detail: string, title = 'Conflict') {
+    super(409, code, title, detail);
+  }
+}
+
+export class PreconditionFailedError extends ApiError {
+  constructor(current: number) {
+    super(412, 'VERSION_MISMATCH', 'Precondition failed', `If-Match does not match the current version (${current}).`);
+  }
+}
+
+export class PayloadTooLargeError extends ApiError {
+  constructor(limit: number) {
+    super(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `The request body is larger than ${limit} bytes.`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(expected: string) {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', `Send the body as ${expected}.`);
+  }
+}
+
+export class IdempotencyKeyReusedError extends ApiError {
+  constructor() {
+    super(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was used with a different request body.');
+  }
+}
+
+export class ThrottledError extends ApiError {
+  constructor() {
+    super(429, 'THROTTLED', 'Too many requests', 'Try again shortly.', [], { 'retry-after': '1' });
+  }
+}
+
+export class InternalError extends ApiError {
+  constructor() {
+    super(500, 'INTERNAL', 'Internal error', 'Something went wrong on our side. It has been logged.');
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * List paging: `?limit=` (1–100, default 50) and `?cursor=`. A cursor is DynamoDB's
+ * LastEvaluatedKey, signed and bound to the query it came from, so a tampered cursor or one
+ * from another listing is a 400, never a scan from an arbitrary key.
+ */
+import { z } from 'zod';
+import { sign, verify } from '../crypto/signing';
+import { BadRequestError } from './errors';
+
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+};
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const PURPOSE = 'cursor';
+
+export const encodeCursor = async (listing: string, lastKey: Record<string, unknown> | undefined): Promise<string | null> =>
+  lastKey ? sign(PURPOSE, { l: listing, k: lastKey }) : null;
+
+export const decodeCursor = async (listing: string, cursor: string | undefined): Promise<Record<string, unknown> | undefined> => {
+  if (cursor === undefined) return undefined;
+  const value = (await verify(PURPOSE, cursor)) as { l?: unknown; k?: unknown } | undefined;
+  if (!value || value.l !== listing || typeof value.k !== 'object' || value.k === null) {
+    throw new BadRequestError('INVALID_CURSOR', 'The cursor is malformed, tampered with, or belongs to another listing.', [
+      { path: 'query.cursor', message: 'Invalid cursor' },
+    ]);
+  }
+  return value.k as Record<string, unknown>;
+};

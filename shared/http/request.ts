@@ -1,0 +1,138 @@
+/**
+ * Turns an API Gateway v2 event into a typed request: the route from the route table (by
+ * `routeKey`), the caller and its role check, then body limits, content type, JSON and the
+ * zod schemas of the handler. Every refusal is a typed 4xx.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { z } from 'zod';
+import { findRoute, type RouteDef } from '../routes';
+import { callerFrom, mayCall, type Caller } from './caller';
+import {
+  ApiError,
+  BadRequestError,
+  ForbiddenRoleError,
+  InternalError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  type FieldError,
+} from './errors';
+import { idempotencyContext, type IdempotencyContext } from './idempotency';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RequestSpec {
+  /** Success responses by status, for the OpenAPI document (`schema` absent: no body). */
+  responses?: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** Error codes the operation may answer with, by status, for the OpenAPI document. */
+  errors?: Record<number, readonly string[]>;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Media type the body must have (default JSON). */
+  contentType?: 'application/json' | 'text/csv';
+}
+
+type Out<S, K extends keyof RequestSpec> = S extends { [P in K]: infer T extends z.ZodType } ? z.output<T> : undefined;
+
+export interface ApiRequest<S extends RequestSpec = RequestSpec> {
+  event: APIGatewayProxyEventV2WithJWTAuthorizer;
+  route: RouteDef;
+  /** The verified caller; `undefined` only on public routes. */
+  caller: Caller | undefined;
+  params: Out<S, 'params'>;
+  query: Out<S, 'query'>;
+  body: Out<S, 'body'>;
+  /** Raw body text (CSV routes). */
+  rawBody: string;
+  headers: Record<string, string>;
+  /** `If-Match`: a version number, or `*`. */
+  ifMatch: number | '*' | undefined;
+  idempotency: IdempotencyContext | undefined;
+}
+
+/** The staff caller of a staff route (the route table guarantees one). */
+export const staffCaller = (req: ApiRequest<RequestSpec>): Caller => {
+  if (!req.caller || req.caller.pool !== 'staff') throw new UnauthorizedError();
+  return req.caller;
+};
+
+const zodErrors = (error: z.ZodError, prefix: string): FieldError[] =>
+  error.issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    if (i.code === 'unrecognized_keys') return { path: [path, ...i.keys].filter(Boolean).join('.'), message: 'Unknown field' };
+    return { path: path || '(root)', message: i.message };
+  });
+
+const parseWith = <T extends z.ZodType | undefined>(schema: T, value: unknown, prefix: string) => {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(zodErrors(result.error, prefix));
+  return result.data;
+};
+
+const parseIfMatch = (header: string | undefined): number | '*' | undefined => {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (value === '*') return '*';
+  const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
+  if (!m) throw new BadRequestError('INVALID_IF_MATCH', 'If-Match must be an ETag this API returned, e.g. "3".', [{ path: 'headers.if-match', message: 'Invalid ETag' }]);
+  return Number(m[1]);
+};
+
+const mediaType = (header: string | undefined): string => (header ?? '').split(';')[0]!.trim().toLowerCase();
+
+export const parseRequest = async <S extends RequestSpec>(
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  spec: S,
+): Promise<ApiRequest<S>> => {
+  const route = findRoute(event.routeKey);
+  // A function deployed for a route the table does not know is a deployment error, not the caller's.
+  if (!route) throw new InternalError();
+
+  let caller: Caller | undefined;
+  if (route.pool !== 'public') {
+    caller = callerFrom(event, route.pool);
+    if (!caller) throw new UnauthorizedError();
+    if (route.pool === 'staff' && !mayCall(caller, route.groups ?? [])) throw new ForbiddenRoleError();
+  }
+
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const bytes = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (bytes.length > limit) throw new PayloadTooLargeError(limit);
+
+  const rawBody = bytes.toString('utf8');
+  let json: unknown;
+  if (spec.body) {
+    const expected = spec.contentType ?? 'application/json';
+    if (bytes.length > 0 && mediaType(headers['content-type']) !== expected) throw new UnsupportedMediaTypeError(expected);
+    if (expected === 'application/json') {
+      if (bytes.length === 0) json = undefined;
+      else {
+        try {
+          json = JSON.parse(rawBody);
+        } catch {
+          throw new BadRequestError('MALFORMED_JSON', 'The request body is not valid JSON.');
+        }
+      }
+    } else json = rawBody;
+  } else if (bytes.length > 0 && route.method !== 'GET') {
+    // A route that takes no body still refuses one it cannot read, instead of ignoring it.
+    if (mediaType(headers['content-type']) !== 'application/json') throw new UnsupportedMediaTypeError('application/json');
+  }
+
+  const params = parseWith(spec.params, event.pathParameters ?? {}, 'path');
+  const query = parseWith(spec.query, event.queryStringParameters ?? {}, 'query');
+  const body = parseWith(spec.body, json, '');
+  const ifMatch = parseIfMatch(headers['if-match']);
+  const idempotency =
+    route.method === 'POST' && caller
+      ? idempotencyContext(headers['idempotency-key'], caller.sub, event.routeKey, event.rawPath, json)
+      : undefined;
+
+  return { event, route, caller, params, query, body, rawBody, headers, ifMatch, idempotency } as ApiRequest<S>;
+};
+
+export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;

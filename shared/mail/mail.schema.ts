@@ -1,0 +1,13 @@
+/** An outgoing email as it travels on the `mail` queue. */
+import { z } from 'zod';
+import { id } from '../common/schemas';
+
+export const mailMessageSchema = z.strictObject({
+  /** ULID chosen by the sender; the worker sends each id once. */
+  id,
+  to: z.array(z.email()).min(1).max(50),
+  subject: z.string().min(1).max(998),
+  text: z.string().min(1),
+  html: z.string().optional(),
+});
+export type MailMessage = z.output<typeof mailMessageSchema>;

@@ -1,0 +1,73 @@
+/**
+ * Email goes out in two steps: `queueMail` (from a request, cheap and reliable) and `deliverMail`
+ * (the `mail` worker, through SES). Delivery is recorded by message id, so an SQS redelivery
+ * after a successful send does not send it twice.
+ */
+import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ulid } from 'ulid';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import { ENV, optionalEnv, requireEnv } from '../env';
+import { sendToQueue } from '../queue/send';
+import type { MailMessage } from './mail.schema';
+
+const RECORD_TTL_SECONDS = 14 * 24 * 60 * 60;
+
+let client: SESClient | undefined;
+// aws-ses-v2-local never answers some actions: a request timeout keeps a worker from hanging.
+const ses = () => (client ??= new SESClient({ requestHandler: { requestTimeout: 10_000 } }));
+
+export const queueMail = async (mail: Omit<MailMessage, 'id'>): Promise<string> => {
+  const id = ulid();
+  await sendToQueue('mail', { id, ...mail });
+  return id;
+};
+
+/** Sends `mail` unless an earlier delivery of the same message already did. */
+export const deliverMail = async (mail: MailMessage): Promise<'sent' | 'duplicate'> => {
+  const key = keys.mail(mail.id);
+  try {
+    await db().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...key, type: 'MailDelivery', status: 'sending', expiresAt: Math.floor(Date.now() / 1000) + RECORD_TTL_SECONDS },
+        // A crash between SES and the `sent` mark leaves `sending`: the retry sends again (at least once).
+        ConditionExpression: 'attribute_not_exists(pk) OR #status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sending': 'sending' },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return 'duplicate';
+    throw err;
+  }
+  const configurationSet = optionalEnv(ENV.SES_CONFIGURATION_SET);
+  const out = await ses().send(
+    new SendEmailCommand({
+      Source: requireEnv(ENV.MAIL_FROM),
+      Destination: { ToAddresses: mail.to },
+      Message: {
+        Subject: { Data: mail.subject, Charset: 'UTF-8' },
+        Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}) },
+      },
+      ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
+    }),
+  );
+  await db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'SET #status = :sent, sesMessageId = :mid',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':sent': 'sent', ':mid': out.MessageId ?? null },
+    }),
+  );
+  return 'sent';
+};
+
+export const resetMailClient = (): void => {
+  client?.destroy();
+  client = undefined;
+};

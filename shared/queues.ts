@@ -1,0 +1,48 @@
+/**
+ * Queues and their workers, as data: the CDK stack and the local stack both create every
+ * queue (with its dead-letter queue) and drive every worker from this list.
+ */
+export interface WorkerDef {
+  /** Handler module, relative to the repository root; it exports `handler` (SQS event). */
+  handler: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  batchSize: number;
+  /** Sends to other queues. */
+  queues?: readonly QueueName[];
+  table: 'none' | 'read' | 'write';
+  /** Sends mail through SES. */
+  mail?: boolean;
+}
+
+export interface QueueDef {
+  name: string;
+  /** Deliveries before a message goes to the dead-letter queue (≥ 5). */
+  maxReceiveCount: number;
+  /** The consumer; a queue whose worker arrives with a later issue has none yet. */
+  worker?: WorkerDef;
+  purpose: string;
+}
+
+export const queues = [
+  {
+    name: 'mail',
+    maxReceiveCount: 5,
+    purpose: 'Outgoing email (portal invitations, password resets) sent through SES',
+    worker: { handler: 'functions/mail/send-mail.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', mail: true },
+  },
+  { name: 'm365-sync', maxReceiveCount: 5, purpose: 'Microsoft 365 / Entra ID sync jobs (issue 6)' },
+  { name: 'quickbooks-sync', maxReceiveCount: 5, purpose: 'QuickBooks customer (de)activation (issue 4)' },
+  { name: 'imports', maxReceiveCount: 5, purpose: 'CSV import jobs (issue 5)' },
+  { name: 'company-cleanup', maxReceiveCount: 5, purpose: 'Unassigning records after a permanent delete (issue 4)' },
+] as const satisfies readonly QueueDef[];
+
+export type QueueName = (typeof queues)[number]['name'];
+
+/** API Gateway forbids nothing here, but SQS wants ≥ 6× the worker's timeout. */
+export const visibilityTimeoutSeconds = (q: QueueDef): number => Math.max(30, 6 * (q.worker?.timeoutSeconds ?? 30));
+
+/** Scheduled messages EventBridge puts on a queue. */
+export const schedules = [
+  { name: 'm365-daily-sync', expression: 'cron(0 3 * * ? *)', queue: 'm365-sync', message: { type: 'sync-all-linked' }, purpose: 'Daily Microsoft 365 sync of every linked active company' },
+] as const satisfies readonly { name: string; expression: string; queue: QueueName; message: unknown; purpose: string }[];
