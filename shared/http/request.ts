@@ -59,10 +59,10 @@ export const staffCaller = (req: ApiRequest<RequestSpec>): Caller => {
 };
 
 const zodErrors = (error: z.ZodError, prefix: string): FieldError[] =>
-  error.issues.map((i) => {
+  error.issues.flatMap((i) => {
     const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-    if (i.code === 'unrecognized_keys') return { path: [path, ...i.keys].filter(Boolean).join('.'), message: 'Unknown field' };
-    return { path: path || '(root)', message: i.message };
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [path, k].filter(Boolean).join('.'), message: 'Unknown field' }));
+    return [{ path: path || '(root)', message: i.message }];
   });
 
 const parseWith = <T extends z.ZodType | undefined>(schema: T, value: unknown, prefix: string) => {
