@@ -30,7 +30,13 @@ export interface RouteDef {
   maxBodyBytes?: number;
   /** One line for the OpenAPI document. */
   summary: string;
+  /** Function settings; default `routeFunctionDefaults`. */
+  timeoutSeconds?: number;
+  memoryMb?: number;
 }
+
+/** An API function's timeout and memory unless its route says otherwise (API Gateway waits 30 s at most). */
+export const routeFunctionDefaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
 
 // Role sets from API.md's role table.
 const EVERY_STAFF = STAFF_GROUPS;

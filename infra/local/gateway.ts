@@ -1,0 +1,205 @@
+/**
+ * The local API Gateway: an HTTP server generated from the route table, as the CDK stack's
+ * HTTP API is. It verifies the bearer JWT against the route's Cognito pool exactly as the HTTP
+ * API's JWT authorizer does (signature from the pool's JWKS, issuer, `aud` or `client_id`,
+ * expiry), builds the same payload-2.0 event (claims as strings under
+ * `requestContext.authorizer.jwt.claims`), and invokes the same handler modules.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import { matchPath } from '../../shared/http/paths';
+import { fallbackRoute, routeFunctionDefaults, routeKeyOf, routes, type Pool, type RouteDef } from '../../shared/routes';
+import { functionNameOf, loadHandler, localContext } from './handlers';
+
+/** API Gateway HTTP APIs refuse payloads above 10 MB. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+export interface PoolConfig {
+  userPoolId: string;
+  clientId: string;
+}
+
+export interface GatewayOptions {
+  port: number;
+  cognitoEndpoint: string;
+  pools: { staff: PoolConfig; portal: PoolConfig };
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+type Verify = (token: string) => Promise<JwtPayload>;
+
+/** One verifier per pool: issuer `<endpoint>/<poolId>`, audience the pool's app client. */
+const poolVerifier = async (endpoint: string, pool: PoolConfig): Promise<Verify> => {
+  const issuer = `${endpoint}/${pool.userPoolId}`;
+  const verifier = JwtRsaVerifier.create({
+    issuer,
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    // HTTP API authorizers accept the audience in `aud` (ID token) or `client_id` (access token).
+    audience: null,
+    customJwtCheck: ({ payload }) => {
+      if (payload.aud !== pool.clientId && payload.client_id !== pool.clientId) throw new Error('Token was issued for another client');
+    },
+  });
+  // aws-jwt-verify fetches over https only; cognito-local serves its JWKS over http, so load it here.
+  const res = await fetch(`${issuer}/.well-known/jwks.json`);
+  verifier.cacheJwks((await res.json()) as Jwks);
+  return (token) => verifier.verify(token) as Promise<JwtPayload>;
+};
+
+/** API Gateway passes every claim as a string; arrays as `[a b]`. */
+const stringifyClaims = (payload: JwtPayload): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)]),
+  );
+
+/** Literal segments win over parameters, as in API Gateway. */
+const specificity = (r: RouteDef) => r.path.split('/').map((s) => (s.startsWith('{') ? (s.endsWith('+}') ? 0 : 1) : 2));
+const byMostSpecific = (a: RouteDef, b: RouteDef) => {
+  const sa = specificity(a);
+  const sb = specificity(b);
+  for (let i = 0; i < Math.max(sa.length, sb.length); i++) if ((sa[i] ?? -1) !== (sb[i] ?? -1)) return (sb[i] ?? -1) - (sa[i] ?? -1);
+  return 0;
+};
+const table: RouteDef[] = [...routes].sort(byMostSpecific);
+
+const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|xml|x-www-form-urlencoded|javascript))/i;
+
+const problem = (status: number, code: string, title: string, detail: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: JSON.stringify({ type: 'about:blank', title, status, detail, code, errors: [] }),
+});
+
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > GATEWAY_MAX_BODY) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
+  const verifiers: Record<Exclude<Pool, 'public'>, Verify> = {
+    staff: await poolVerifier(opts.cognitoEndpoint, opts.pools.staff),
+    portal: await poolVerifier(opts.cognitoEndpoint, opts.pools.portal),
+  };
+
+  const authorize = async (pool: Pool, header: string | undefined): Promise<Record<string, string> | 'denied' | undefined> => {
+    if (pool === 'public') return undefined;
+    const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    if (!token) return 'denied';
+    try {
+      return stringifyClaims(await verifiers[pool](token));
+    } catch {
+      return 'denied';
+    }
+  };
+
+  const handle = async (req: IncomingMessage, started: number): Promise<APIGatewayProxyStructuredResultV2> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const route = table.find((r) => r.method === method && matchPath(r.path, url.pathname));
+    const body = await readBody(req);
+    if (body === 'too-large') return problem(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'Request bodies above 10 MB are refused by the gateway.');
+
+    let claims: Record<string, string> | undefined;
+    if (route) {
+      const verdict = await authorize(route.pool, req.headers.authorization);
+      if (verdict === 'denied') return problem(401, 'UNAUTHORIZED', 'Unauthorized', 'A valid bearer token from the right user pool is required.');
+      claims = verdict;
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    const routeKey = route ? routeKeyOf(route) : '$default';
+    const requestId = randomUUID();
+    const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } } = {
+      version: '2.0',
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      cookies: headers.cookie?.split(/;\s*/),
+      headers,
+      queryStringParameters: Object.keys(query).length ? query : undefined,
+      pathParameters: route ? matchPath(route.path, url.pathname) : undefined,
+      body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,
+      isBase64Encoded: body.length > 0 && !isText,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'local',
+        http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        requestId,
+        routeKey,
+        stage: '$default',
+        time: new Date(started).toUTCString(),
+        timeEpoch: started,
+        ...(claims ? { authorizer: { jwt: { claims, scopes: claims.scope ? claims.scope.split(' ') : null } } } : {}),
+      },
+    };
+    if (!event.pathParameters || Object.keys(event.pathParameters).length === 0) delete event.pathParameters;
+    const entry = route?.handler ?? fallbackRoute.handler;
+    const handler = await loadHandler(entry);
+    const timeout = route?.timeoutSeconds ?? routeFunctionDefaults.timeoutSeconds;
+    const result = (await handler(event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
+    if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
+    }
+    return result;
+  };
+
+  const respond = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2) => {
+    const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+    if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+    res.writeHead(result.statusCode ?? 200, headers);
+    res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+  };
+
+  const server: Server = createServer((req, res) => {
+    const started = Date.now();
+    handle(req, started)
+      .catch((err: unknown) => {
+        // A handler that throws is a Lambda error: API Gateway answers 500 without a body of ours.
+        opts.log?.(`${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
+        return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) };
+      })
+      .then((result) => {
+        respond(res, result);
+        opts.log?.(`${req.method} ${req.url} → ${result.statusCode} (${Date.now() - started} ms)`);
+      });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};

@@ -1,0 +1,135 @@
+/**
+ * The whole system on one machine: DynamoDB Local, cognito-local, aws-ses-v2-local and fauxqs
+ * (every queue with its dead-letter queue), the table, the local gateway on the route table
+ * and the workers on their queues. Handlers run in this process with the environment a Lambda
+ * function gets on AWS, pointed at the local engines by the SDK's `AWS_ENDPOINT_URL_*`.
+ * `npm start` (infra/local/start.ts) and the end-to-end tests both start it from here.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resetSigningKey } from '../../shared/crypto/signing';
+import { resetDbClient } from '../../shared/db/client';
+import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
+import { resetMailClient } from '../../shared/mail/mail.service';
+import { resetQueueClient } from '../../shared/queue/send';
+import { queues } from '../../shared/queues';
+import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
+import { startDynamoDb } from './engines/dynamodb';
+import { startSes } from './engines/ses';
+import { startSqs } from './engines/sqs';
+import { pickPort, type Engine } from './engines/util';
+import { startGateway } from './gateway';
+import { createTable } from './table';
+import { startWorkers } from './workers';
+
+/** `.local/stack.json`, in the shape API.md documents. */
+export interface StackInfo {
+  apiUrl: string;
+  region: string;
+  cognito: { endpoint: string; staff: PoolIds; portal: PoolIds };
+  dynamodb: { endpoint: string; tableName: string };
+  sqs: { endpoint: string };
+  ses: { endpoint: string; outboxUrl: string };
+  users: SeededUser[];
+}
+
+export interface LocalStackOptions {
+  /** Where state lives: `.local` for `npm start`, a temporary directory in tests. */
+  dir: string;
+  /** 0 picks a free port. */
+  ports: { api: number; cognito: number; dynamodb: number; ses: number; sqs: number };
+  /** Keep DynamoDB data in `<dir>/dynamodb` between restarts (else in memory). */
+  persist: boolean;
+  /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
+  fixedCognitoIds: boolean;
+  tableName?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  info: StackInfo;
+  stop: () => Promise<void>;
+}
+
+const REGION = 'us-east-1';
+
+/** The signing key for cursors and links, kept with the data so they survive a restart. */
+const signingKey = (dir: string): string => {
+  const file = join(dir, 'signing.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+};
+
+/** The environment a deployed function gets, pointed at the local engines. */
+const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, key: string, apiUrl: string) => {
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: info.dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SQS: info.sqs.endpoint,
+    AWS_ENDPOINT_URL_SES: info.ses.endpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: info.cognito.endpoint,
+    [ENV.TABLE_NAME]: info.dynamodb.tableName,
+    [ENV.SIGNING_KEY]: key,
+    [ENV.STAFF_USER_POOL_ID]: info.cognito.staff.userPoolId,
+    [ENV.PORTAL_USER_POOL_ID]: info.cognito.portal.userPoolId,
+    [ENV.PORTAL_CLIENT_ID]: info.cognito.portal.clientId,
+    [ENV.MAIL_FROM]: 'Clientele <no-reply@clientele.local>',
+    [ENV.PORTAL_URL]: `${apiUrl}/portal`,
+    ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), queueUrls[q.name]])),
+  });
+  delete process.env[ENV.SIGNING_SECRET_ARN];
+  resetEnvCache();
+  resetDbClient();
+  resetQueueClient();
+  resetMailClient();
+  resetSigningKey();
+};
+
+export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalStack> => {
+  mkdirSync(opts.dir, { recursive: true });
+  const started: { stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    started.length = 0;
+  };
+  const track = <T extends { stop: () => Promise<void> }>(p: Promise<T>) => p.then((e) => (started.push(e), e));
+  try {
+    const apiPort = await pickPort(opts.ports.api, 'API gateway');
+    // In parallel; wait for all to settle so a failure leaves no engine running untracked.
+    const engines = [
+      track(startDynamoDb({ port: opts.ports.dynamodb, dataDir: opts.persist ? join(opts.dir, 'dynamodb') : undefined })),
+      track(startCognito({ port: opts.ports.cognito, stateDir: opts.dir, fixedIds: opts.fixedCognitoIds })),
+      track<Engine>(startSes({ port: opts.ports.ses })),
+      track(startSqs({ port: opts.ports.sqs })),
+    ] as const;
+    const failed = (await Promise.allSettled(engines)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [dynamodb, cognito, ses, sqs] = await Promise.all(engines);
+    const tableName = opts.tableName ?? 'clientele';
+    await createTable(dynamodb.endpoint, tableName);
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const info: StackInfo = {
+      apiUrl,
+      region: REGION,
+      cognito: { endpoint: cognito.endpoint, staff: cognito.staff, portal: cognito.portal },
+      dynamodb: { endpoint: dynamodb.endpoint, tableName },
+      sqs: { endpoint: sqs.endpoint },
+      ses: { endpoint: ses.endpoint, outboxUrl: `${ses.endpoint}/` },
+      users: cognito.users,
+    };
+    applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl);
+
+    await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
+    started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
+    writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
+    return { info, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+};

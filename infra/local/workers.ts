@@ -1,0 +1,90 @@
+/**
+ * Local Lambda event-source mappings: each worker in `shared/queues.ts` long-polls its real
+ * queue, receives the real SQS event shape and, like Lambda with `ReportBatchItemFailures`,
+ * deletes every record except those it reports in `batchItemFailures` (all of them if it
+ * throws). Failed records come back after the visibility timeout and, after
+ * `maxReceiveCount` deliveries, SQS moves them to the dead-letter queue.
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { queues, type QueueDef } from '../../shared/queues';
+import { functionNameOf, loadHandler, localContext } from './handlers';
+
+export interface Workers {
+  stop: () => Promise<void>;
+}
+
+const toRecord = (m: Message, arn: string, region: string): SQSRecord => ({
+  messageId: m.MessageId!,
+  receiptHandle: m.ReceiptHandle!,
+  body: m.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+    SenderId: m.Attributes?.SenderId ?? 'local',
+    ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  },
+  messageAttributes: Object.fromEntries(
+    Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+      k,
+      { dataType: v.DataType ?? 'String', stringValue: v.StringValue, binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [] },
+    ]),
+  ),
+  md5OfBody: m.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: arn,
+  awsRegion: region,
+});
+
+export const startWorkers = (opts: { endpoint: string; region: string; queueUrls: Record<string, string>; log?: (line: string) => void }): Workers => {
+  const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const abort = new AbortController();
+
+  const poll = async (q: QueueDef & { worker: NonNullable<QueueDef['worker']> }) => {
+    const url = opts.queueUrls[q.name]!;
+    const arn = `arn:aws:sqs:${opts.region}:000000000000:${q.name}`;
+    const name = functionNameOf(q.worker.handler);
+    const handler = await loadHandler(q.worker.handler);
+    while (!abort.signal.aborted) {
+      let messages: Message[];
+      try {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: Math.min(10, q.worker.batchSize), WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+          { abortSignal: abort.signal },
+        );
+        messages = got.Messages ?? [];
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        opts.log?.(`${q.name}: receive failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const event: SQSEvent = { Records: messages.map((m) => toRecord(m, arn, opts.region)) };
+      let failed: Set<string>;
+      try {
+        const result = (await handler(event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
+        failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (err) {
+        opts.log?.(`${q.name}: ${name} threw, the batch will be redelivered: ${(err as Error).message}`);
+        failed = new Set(messages.map((m) => m.MessageId!));
+      }
+      const done = messages.filter((m) => !failed.has(m.MessageId!));
+      if (failed.size) opts.log?.(`${q.name}: ${failed.size} of ${messages.length} record(s) failed and will be retried`);
+      if (done.length) {
+        await sqs
+          .send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }))
+          .catch((err: Error) => opts.log?.(`${q.name}: delete failed: ${err.message}`));
+      }
+    }
+  };
+
+  const loops = queues.filter((q): q is typeof q & { worker: NonNullable<QueueDef['worker']> } => 'worker' in q && q.worker !== undefined).map((q) => poll(q));
+  return {
+    stop: async () => {
+      abort.abort();
+      await Promise.allSettled(loops);
+      sqs.destroy();
+    },
+  };
+};

@@ -1,0 +1,126 @@
+/**
+ * The whole local stack on free ports: real JWTs from cognito-local, the local gateway on the
+ * route table, DynamoDB Local behind it. Drives the companies API over HTTP as a client would.
+ */
+import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login, startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let tokens: Record<string, string>;
+
+beforeAll(async () => {
+  stack = await startStack();
+  tokens = {};
+  for (const user of stack.info.users) tokens[user.groups[0]!] = (await login(stack.info, user.email, user.password, 'staff')).idToken;
+});
+afterAll(async () => stack?.stop());
+
+const call = async (method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+  const res = await fetch(`${stack.info.apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+};
+
+describe('companies over HTTP', () => {
+  it('writes a stack description in the shape API.md gives', () => {
+    expect(stack.info).toMatchObject({
+      apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      region: 'us-east-1',
+      cognito: { endpoint: expect.any(String), staff: { userPoolId: expect.any(String), clientId: expect.any(String) }, portal: { userPoolId: expect.any(String), clientId: expect.any(String) } },
+      dynamodb: { endpoint: expect.any(String), tableName: expect.any(String) },
+      sqs: { endpoint: expect.any(String) },
+      ses: { endpoint: expect.any(String), outboxUrl: expect.any(String) },
+    });
+    expect(stack.info.users.map((u) => u.groups[0]).sort()).toEqual(['Admin', 'ComplianceAdmin', 'MSPAdmin', 'SuperAdmin', 'Technician']);
+  });
+
+  it('creates, reads, searches, edits and audits a company', async () => {
+    const name = `E2E Fabrikam ${Date.now()}`;
+    const created = await call('POST', '/v1/companies', { token: tokens.Admin, body: { name, website: 'https://fabrikam.example' } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect(created.headers.get('location')).toBe(`/v1/companies/${id}`);
+
+    const read = await call('GET', `/v1/companies/${id}`, { token: tokens.Technician });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const search = await call('GET', `/v1/companies?q=${encodeURIComponent(name.slice(0, 12).toLowerCase())}`, { token: tokens.ComplianceAdmin });
+    expect(search.body.items.map((c: { id: string }) => c.id)).toContain(id);
+
+    const edited = await call('PATCH', `/v1/companies/${id}`, { token: tokens.MSPAdmin, body: { industry: 'Manufacturing' }, headers: { 'if-match': '"1"' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.version).toBe(2);
+
+    const stale = await call('PATCH', `/v1/companies/${id}`, { token: tokens.MSPAdmin, body: { industry: 'Retail' }, headers: { 'if-match': '"1"' } });
+    expect(stale.status).toBe(412);
+
+    const audit = await call('GET', `/v1/companies/${id}/audit`, { token: tokens.SuperAdmin });
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['company.updated', 'company.created']);
+    expect(audit.body.items[1].actor.email).toBe(stack.info.users.find((u) => u.groups[0] === 'Admin')!.email);
+  });
+
+  it('enforces roles from the route table', async () => {
+    const res = await call('POST', '/v1/companies', { token: tokens.Technician, body: { name: `Nope ${Date.now()}` } });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN_ROLE');
+  });
+
+  it('answers 401 problem+json for a missing, tampered or wrong-pool token', async () => {
+    const none = await call('GET', '/v1/companies');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toBe('application/problem+json');
+    expect(none.body.code).toBe('UNAUTHORIZED');
+
+    const [h, p, s] = tokens.Admin!.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    payload['cognito:groups'] = ['SuperAdmin'];
+    const tampered = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+    expect((await call('GET', '/v1/companies', { token: tampered })).status).toBe(401);
+    expect((await call('GET', '/v1/companies', { token: 'not-a-jwt' })).status).toBe(401);
+  });
+
+  it('refuses a portal-pool token on a staff route', async () => {
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: stack.info.cognito.endpoint,
+      region: stack.info.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const email = `portal-${Date.now()}@example.com`;
+    const UserPoolId = stack.info.cognito.portal.userPoolId;
+    await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }));
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: 'Portal-pass-1!', Permanent: true }));
+    const { idToken } = await login(stack.info, email, 'Portal-pass-1!', 'portal');
+    expect((await call('GET', '/v1/companies', { token: idToken })).status).toBe(401);
+  });
+
+  it('answers bad input with documented 4xx over HTTP', async () => {
+    const t = tokens.Admin!;
+    expect((await call('POST', '/v1/companies', { token: t, body: '{"name":', headers: { 'content-type': 'application/json' } })).body.code).toBe('MALFORMED_JSON');
+    expect((await call('POST', '/v1/companies', { token: t, body: 'name=x', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect((await call('POST', '/v1/companies', { token: t, body: { name: 'x', notes: 'n'.repeat(1_100_000) } })).status).toBe(413);
+    expect((await call('GET', '/v1/companies/abc', { token: t })).status).toBe(400);
+    expect((await call('GET', '/v1/companies?cursor=abc', { token: t })).body.code).toBe('INVALID_CURSOR');
+    expect((await call('DELETE', '/v1/companies', { token: t })).status).toBe(405);
+    expect((await call('GET', '/v1/nowhere', { token: t })).status).toBe(404);
+  });
+
+  it('serves the OpenAPI document and the docs page without a token', async () => {
+    const doc = await call('GET', '/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    const docs = await call('GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.body).toContain('swagger-ui-bundle.js');
+    expect((await call('GET', '/docs/swagger-ui.css')).status).toBe(200);
+  });
+});
