@@ -26,6 +26,8 @@ export interface RouteDef {
   table: TableAccess;
   /** Queues the function sends to. */
   queues?: readonly QueueName[];
+  /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
+  signing?: boolean;
   /** Largest accepted request body, in bytes (default 1 MB). */
   maxBodyBytes?: number;
   /** One line for the OpenAPI document. */
@@ -45,11 +47,11 @@ const COMPANY_EDITORS = ['Admin', 'MSPAdmin'] as const;
 export const routes = [
   // Companies
   { method: 'POST', path: '/v1/companies', handler: 'functions/companies/create-company.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create a company' },
-  { method: 'GET', path: '/v1/companies', handler: 'functions/companies/list-companies.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'List companies by name, with case-insensitive prefix search' },
+  { method: 'GET', path: '/v1/companies', handler: 'functions/companies/list-companies.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List companies by name, with case-insensitive prefix search' },
   { method: 'GET', path: '/v1/companies/{id}', handler: 'functions/companies/get-company.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a company' },
   { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update a company' },
-  { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's audit entries, newest first" },
-  { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Audit entries of a company, also after its permanent delete' },
+  { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
+  { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
 
   // API description
   { method: 'GET', path: '/v1/openapi.json', handler: 'functions/openapi/get-openapi.ts', pool: 'public', table: 'none', summary: 'The OpenAPI 3.1 document' },

@@ -1,0 +1,68 @@
+/**
+ * The one way this app defines a Lambda function: Node.js 22 on arm64, ESM bundled by esbuild
+ * (minified, with source maps), explicit timeout and memory, its own log group with retention,
+ * X-Ray tracing. API routes and queue workers both come through here.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export interface AppFunctionProps {
+  /** Handler module relative to the repository root (from the route or queue table). */
+  entry: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  /** Files to copy beside the bundle (read at run time from LAMBDA_TASK_ROOT). */
+  copyFiles?: string[];
+}
+
+export class AppFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const copy = props.copyFiles ?? [];
+    const commandHooks: ICommandHooks | undefined = copy.length
+      ? {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => copy.map((f) => `cp "${join(inputDir, f)}" "${outputDir}/"`),
+        }
+      : undefined;
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(repoRoot, props.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      memorySize: props.memoryMb,
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'clientele', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        // The Node.js 22 runtime ships AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        commandHooks,
+      },
+    });
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The whole application on AWS, generated from the same tables the local stack reads:
+ * `shared/routes.ts` (one function, route and authorizer per entry, granted exactly the declared
+ * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules) and
+ * `shared/db/table.ts` (the table).
+ */
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
+  UserPool,
+  UserPoolClient,
+  type UserPoolProps,
+} from 'aws-cdk-lib/aws-cognito';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { table as tableShape } from '../shared/db/table';
+import { ENV, queueUrlEnv } from '../shared/env';
+import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
+import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
+import { DOCS_ASSETS } from '../functions/openapi/get-docs';
+import type { Config } from './config';
+import { AppFunction } from './function';
+
+/** What one function may do: the union over the routes (or the worker) it serves. */
+interface Needs {
+  table: TableAccess;
+  queues: Set<QueueName>;
+  signing: boolean;
+  mail: boolean;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+const TABLE_RANK: Record<TableAccess, number> = { none: 0, read: 1, write: 2 };
+const widest = (a: TableAccess, b: TableAccess): TableAccess => (TABLE_RANK[a] >= TABLE_RANK[b] ? a : b);
+
+const routeNeeds = (entry: string): Needs => {
+  const served: readonly RouteDef[] = routes.filter((r) => r.handler === entry);
+  return {
+    table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
+    queues: new Set(served.flatMap((r) => r.queues ?? [])),
+    signing: served.some((r) => r.signing),
+    mail: false,
+    timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
+    memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
+  };
+};
+
+const workerNeeds = (w: WorkerDef): Needs => ({
+  table: w.table,
+  queues: new Set(w.queues ?? []),
+  signing: false,
+  mail: w.mail ?? false,
+  timeoutSeconds: w.timeoutSeconds,
+  memoryMb: w.memoryMb,
+});
+
+/** `functions/companies/create-company.ts` → `CompaniesCreateCompany`. */
+const constructId = (entry: string) =>
+  entry
+    .replace(/^functions\//, '')
+    .replace(/\.ts$/, '')
+    .split(/[/-]/)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+const retention = (days: number): RetentionDays => {
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number' && v > 0);
+  return allowed.find((d) => d >= days) ?? RetentionDays.INFINITE;
+};
+
+export interface ClienteleStackProps extends StackProps {
+  config: Config;
+}
+
+export class ClienteleStack extends Stack {
+  constructor(scope: Construct, id: string, props: ClienteleStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = retention(config.logRetentionDays);
+
+    // ── Data ─────────────────────────────────────────────────────────────────────────────
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: tableShape.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableShape.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: tableShape.ttlAttribute,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: tableShape.indexes.map((i) => ({
+        indexName: i.name,
+        partitionKey: { name: i.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: i.sortKey, type: AttributeType.STRING },
+      })),
+    });
+
+    const signingKey = new Secret(this, 'SigningKey', {
+      description: 'HMAC key for list cursors, set-up links and OAuth state',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ── Identity ─────────────────────────────────────────────────────────────────────────
+    const poolDefaults: UserPoolProps = {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Threat protection (compromised credentials, adaptive authentication) needs the Plus plan.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+    };
+    // Staff: admin-created users only, MFA (TOTP) required, one group per role.
+    const staffPool = new UserPool(this, 'StaffPool', {
+      ...poolDefaults,
+      userPoolName: `${this.stackName}-staff`,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+    });
+    const staffClient = new UserPoolClient(this, 'StaffClient', {
+      userPool: staffPool,
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      generateSecret: false,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+    });
+    const staffGroups = routes.flatMap((r) => (r.pool === 'staff' ? (r.groups ?? []) : []));
+    for (const group of new Set(['SuperAdmin', ...staffGroups])) {
+      new CfnUserPoolGroup(this, `Group${group}`, { userPoolId: staffPool.userPoolId, groupName: group, description: `Clientele role ${group}` });
+    }
+
+    // Portal: client contacts, invited by staff (no self sign-up); hosted UI with authorization code + PKCE.
+    const portalPool = new UserPool(this, 'PortalPool', {
+      ...poolDefaults,
+      userPoolName: `${this.stackName}-portal`,
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+    });
+    portalPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: config.portalDomainPrefix } });
+    const portalClient = portalPool.addClient('PortalWebClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: config.portalCallbackUrls,
+        logoutUrls: config.portalLogoutUrls,
+      },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    // ── Mail ─────────────────────────────────────────────────────────────────────────────
+    const configurationSet = new ConfigurationSet(this, 'MailConfiguration', { reputationMetrics: true });
+    const mailIdentity = new EmailIdentity(this, 'MailFrom', { identity: Identity.email(config.mailFrom), configurationSet });
+    const mailFrom = config.mailFrom;
+
+    // ── Queues ───────────────────────────────────────────────────────────────────────────
+    const queueByName = new Map<QueueName, Queue>();
+    for (const q of queues) {
+      const dlq = new Queue(this, `${constructId(q.name)}Dlq`, {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      queueByName.set(
+        q.name,
+        new Queue(this, `${constructId(q.name)}Queue`, {
+          visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(q)),
+          retentionPeriod: Duration.days(4),
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          deadLetterQueue: { queue: dlq, maxReceiveCount: q.maxReceiveCount },
+        }),
+      );
+      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
+    }
+
+    // ── Functions, each granted only what its routes or its queue declare ─────────────────
+    const baseEnv = {
+      [ENV.STAFF_USER_POOL_ID]: staffPool.userPoolId,
+      [ENV.PORTAL_USER_POOL_ID]: portalPool.userPoolId,
+      [ENV.PORTAL_CLIENT_ID]: portalClient.userPoolClientId,
+      [ENV.PORTAL_URL]: config.portalUrl,
+    };
+    const makeFunction = (id: string, entry: string, needs: Needs): NodejsFunction => {
+      const environment: Record<string, string> = { ...baseEnv };
+      if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
+      if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
+      if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
+      for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
+      const { fn } = new AppFunction(this, id, {
+        entry,
+        timeoutSeconds: needs.timeoutSeconds,
+        memoryMb: needs.memoryMb,
+        environment,
+        logRetention,
+        copyFiles: entry === 'functions/openapi/get-docs.ts' ? DOCS_ASSETS.map((a) => `node_modules/swagger-ui-dist/${a}`) : undefined,
+      });
+      if (needs.table === 'read') table.grantReadData(fn);
+      if (needs.table === 'write') table.grantReadWriteData(fn);
+      if (needs.signing) signingKey.grantRead(fn);
+      for (const q of needs.queues) queueByName.get(q)!.grantSendMessages(fn);
+      if (needs.mail) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+            resources: [
+              this.formatArn({ service: 'ses', resource: 'identity', resourceName: mailIdentity.emailIdentityName }),
+              this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
+            ],
+          }),
+        );
+      }
+      return fn;
+    };
+
+    // ── HTTP API ─────────────────────────────────────────────────────────────────────────
+    const fallbackFn = makeFunction(constructId(fallbackRoute.handler), fallbackRoute.handler, {
+      table: 'none',
+      queues: new Set(),
+      signing: false,
+      mail: false,
+      ...routeFunctionDefaults,
+    });
+    const api = new HttpApi(this, 'Api', {
+      description: 'Clientele HTTP API',
+      defaultIntegration: new HttpLambdaIntegration('Fallback', fallbackFn),
+      corsPreflight: config.allowedOrigins.length
+        ? {
+            allowOrigins: config.allowedOrigins,
+            allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+            exposeHeaders: ['etag', 'location', 'idempotent-replayed'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
+    });
+    const issuer = (pool: UserPool) => `https://cognito-idp.${this.region}.amazonaws.com/${pool.userPoolId}`;
+    const authorizers: Record<'staff' | 'portal', IHttpRouteAuthorizer> = {
+      staff: new HttpJwtAuthorizer('StaffJwt', issuer(staffPool), { jwtAudience: [staffClient.userPoolClientId], authorizerName: 'staff-pool' }),
+      portal: new HttpJwtAuthorizer('PortalJwt', issuer(portalPool), { jwtAudience: [portalClient.userPoolClientId], authorizerName: 'portal-pool' }),
+    };
+
+    for (const entry of handlerEntries().filter((e) => e !== fallbackRoute.handler)) {
+      const fn = makeFunction(constructId(entry), entry, routeNeeds(entry));
+      const integration = new HttpLambdaIntegration(`${constructId(entry)}Integration`, fn);
+      for (const r of routes.filter((x) => x.handler === entry) as readonly RouteDef[]) {
+        const route = new HttpRoute(this, `Route ${r.method} ${r.path}`, {
+          httpApi: api,
+          routeKey: HttpRouteKey.with(r.path, HttpMethod[r.method]),
+          integration,
+          authorizer: r.pool === 'public' ? undefined : authorizers[r.pool],
+        });
+        if (r.pool === 'public') {
+          Validations.of(route).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: `Public by design (API.md): ${r.summary}; the handler guards it with its own signed or single-use token where it changes anything.`,
+          });
+        }
+      }
+    }
+
+    // Access logs and throttling on the default stage.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const stage = api.defaultStage!.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        time: '$context.requestTime',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+        authorizerError: '$context.authorizer.error',
+      }),
+    };
+    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+
+    // ── Workers and schedules ─────────────────────────────────────────────────────────────
+    for (const q of queues) {
+      if (!('worker' in q)) continue;
+      const worker: WorkerDef = q.worker;
+      const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker));
+      fn.addEventSource(new SqsEventSource(queueByName.get(q.name)!, { batchSize: worker.batchSize, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }));
+    }
+    for (const s of schedules) {
+      new Rule(this, `Schedule${constructId(s.name)}`, {
+        description: s.purpose,
+        schedule: Schedule.expression(s.expression),
+        targets: [new SqsQueue(queueByName.get(s.queue)!, { message: RuleTargetInput.fromObject(s.message) })],
+      });
+    }
+
+    // ── Outputs: what a frontend or an operator needs ──────────────────────────────────────
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'StaffUserPoolId', { value: staffPool.userPoolId });
+    new CfnOutput(this, 'StaffClientId', { value: staffClient.userPoolClientId });
+    new CfnOutput(this, 'PortalUserPoolId', { value: portalPool.userPoolId });
+    new CfnOutput(this, 'PortalClientId', { value: portalClient.userPoolClientId });
+    new CfnOutput(this, 'PortalHostedUi', { value: `https://${config.portalDomainPrefix}.auth.${this.region}.amazoncognito.com` });
+
+    // ── Stack-wide cdk-nag decisions, each with its reason ─────────────────────────────────
+    const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
+    acknowledge('AwsSolutions-L1', 'The design card fixes the Lambda runtime at Node.js 22 (the newest the team supports); moving up is a deliberate change.');
+    acknowledge(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The AWS-managed basic execution role only lets a function write its own CloudWatch logs.',
+    );
+    acknowledge('AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: PutTraceSegments and PutTelemetryRecords accept no resource but `*`.');
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnResource)}.Arn>/index/*]`,
+      "The table's own GSIs (gsi1, gsi2) from CDK's table grant; listings query them.",
+    );
+    Validations.of(portalPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: "Portal users are the MSP's clients' contacts: MFA is offered (TOTP, optional) rather than forced; staff MFA is required.",
+    });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The $default route only answers 404/405 problem documents for paths the route table does not have; it reads nothing.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links); see README "Rotating the signing key".',
+    });
+  }
+}

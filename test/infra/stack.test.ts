@@ -1,0 +1,162 @@
+/**
+ * The CDK stack, synthesized from the route and queue tables (bundling skipped: esbuild output
+ * is not what these assertions are about).
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json';
+import { readConfig } from '../../infra/config';
+import { ClienteleStack } from '../../infra/stack';
+import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
+import { handlerEntries, routeKeyOf, routes, type RouteDef } from '../../shared/routes';
+
+let app: App;
+let stack: ClienteleStack;
+let template: Template;
+
+beforeAll(() => {
+  app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  stack = new ClienteleStack(app, 'Clientele', { config: readConfig(app), env: { account: '123456789012', region: 'eu-west-1' } });
+  template = Template.fromStack(stack);
+});
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+const resources = (type: string): Resources => template.findResources(type) as Resources;
+const idOf = (r: Resources, pred: (p: Record<string, any>) => boolean) => Object.entries(r).find(([, v]) => pred(v.Properties))?.[0];
+
+describe('HTTP API', () => {
+  it('has one route per route-table entry, and the $default fallback', () => {
+    const keys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    expect(keys.sort()).toEqual([...routes.map(routeKeyOf), '$default'].sort());
+  });
+
+  it('puts each route behind its pool’s JWT authorizer (public routes behind none)', () => {
+    const authorizers = resources('AWS::ApiGatewayV2::Authorizer');
+    const staff = idOf(authorizers, (p) => p.Name === 'staff-pool')!;
+    const portal = idOf(authorizers, (p) => p.Name === 'portal-pool')!;
+    expect(authorizers[staff]!.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    expect(JSON.stringify(authorizers[staff]!.Properties.JwtConfiguration.Issuer)).toContain('StaffPool');
+    // CDK creates an authorizer once a route uses it: the portal's arrives with the first portal route.
+    if ((routes as readonly RouteDef[]).some((r) => r.pool === 'portal')) expect(JSON.stringify(authorizers[portal!]!.Properties.JwtConfiguration.Issuer)).toContain('PortalPool');
+    const byKey = new Map(Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => [r.Properties.RouteKey as string, r.Properties]));
+    for (const r of routes) {
+      const route = byKey.get(routeKeyOf(r))!;
+      if (r.pool === 'public') expect(route.AuthorizationType ?? 'NONE', routeKeyOf(r)).toBe('NONE');
+      else {
+        expect(route.AuthorizationType, routeKeyOf(r)).toBe('JWT');
+        expect(route.AuthorizerId).toEqual({ Ref: r.pool === 'staff' ? staff : portal });
+      }
+    }
+  });
+
+  it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
+    const fns = Object.values(resources('AWS::Lambda::Function'));
+    const workers = queues.filter((q) => 'worker' in q).length;
+    expect(fns).toHaveLength(handlerEntries().length + workers);
+    for (const f of fns) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: expect.any(Number), MemorySize: expect.any(Number), TracingConfig: { Mode: 'Active' } });
+      expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('grants each function only what its routes declare', () => {
+    const policies = Object.values(resources('AWS::IAM::Policy'));
+    const policyOf = (construct: string) => JSON.stringify(policies.find((p) => JSON.stringify(p.Properties.Roles).includes(construct))?.Properties ?? {});
+    // Read routes read; write routes write; no-table routes have no table access at all.
+    expect(policyOf('CompaniesGetCompany')).toContain('dynamodb:GetItem');
+    expect(policyOf('CompaniesGetCompany')).not.toContain('dynamodb:PutItem');
+    expect(policyOf('CompaniesCreateCompany')).toContain('dynamodb:PutItem');
+    expect(policyOf('OpenapiGetOpenapi')).not.toContain('dynamodb:');
+    // Only routes that sign cursors may read the signing key.
+    expect(policyOf('CompaniesListCompanies')).toContain('secretsmanager:GetSecretValue');
+    expect(policyOf('CompaniesGetCompany')).not.toContain('secretsmanager:');
+    // Only the mail worker sends mail.
+    expect(policyOf('MailSendMailWorker')).toContain('ses:SendEmail');
+    expect(policyOf('CompaniesCreateCompany')).not.toContain('ses:');
+  });
+
+  it('writes access logs and throttles the default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+  });
+});
+
+describe('data', () => {
+  it('is one on-demand table with point-in-time recovery, deletion protection, TTL and the GSIs', () => {
+    const tables = resources('AWS::DynamoDB::GlobalTable');
+    expect(Object.keys(tables)).toHaveLength(1);
+    const t = Object.values(tables)[0]!.Properties;
+    expect(t).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    expect(t.Replicas[0]).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(t.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(['gsi1', 'gsi2']);
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('queues', () => {
+  it('gives every queue a dead-letter queue (maxReceiveCount ≥ 5) and a visibility timeout ≥ 6× its worker’s', () => {
+    const all = resources('AWS::SQS::Queue');
+    const mains = Object.values(all).filter((q) => q.Properties.RedrivePolicy);
+    expect(mains).toHaveLength(queues.length);
+    expect(Object.keys(all)).toHaveLength(queues.length * 2);
+    for (const q of queues) {
+      const main = mains.find((m) => m.Properties.VisibilityTimeout === visibilityTimeoutSeconds(q));
+      expect(main, q.name).toBeDefined();
+      if ('worker' in q) expect(visibilityTimeoutSeconds(q)).toBeGreaterThanOrEqual(6 * q.worker.timeoutSeconds);
+    }
+    for (const m of mains) expect(m.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
+  });
+
+  it('drives each worker with ReportBatchItemFailures', () => {
+    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length);
+    for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('puts each schedule on its queue through EventBridge', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Targets: [Match.objectLike({ Input: JSON.stringify({ type: 'sync-all-linked' }) })] });
+  });
+});
+
+describe('identity and mail', () => {
+  it('has a staff pool of admin-created users with MFA and the five groups', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', { UserPoolName: 'Clientele-staff', AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON' });
+    const groups = Object.values(resources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    expect(groups.sort()).toEqual(['Admin', 'ComplianceAdmin', 'MSPAdmin', 'SuperAdmin', 'Technician']);
+  });
+
+  it('has a portal pool with a hosted-UI domain and an authorization-code + PKCE client whose callbacks come from config', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', { UserPoolName: 'Clientele-portal', AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: cdkJson.context['clientele:portalDomainPrefix'] });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      GenerateSecret: false,
+      CallbackURLs: cdkJson.context['clientele:portalCallbackUrls'],
+    });
+  });
+
+  it('sends mail through an SES identity with a configuration set', () => {
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: cdkJson.context['clientele:mailFrom'], ConfigurationSetAttributes: Match.anyValue() });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+  });
+});
