@@ -17,7 +17,7 @@ const jarDir = (): string => {
   return join(lib, dir);
 };
 
-const checkJava = (): void => {
+export const checkJava = (): void => {
   try {
     execFileSync('java', ['-version'], { stdio: 'ignore' });
   } catch {
