@@ -12,7 +12,7 @@ describe('local stack start-up errors', () => {
     try {
       const err = await pickPort(port, 'DynamoDB Local').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LocalStackError);
-      expect((err as Error).message).toBe(`Port ${port} (DynamoDB Local) is in use: stop whatever listens there (an earlier `npm start`?) and try again.`);
+      expect((err as Error).message).toBe(`Port ${port} (DynamoDB Local) is in use: stop whatever listens there (perhaps an earlier npm start) and try again.`);
     } finally {
       srv.close();
     }

@@ -19,7 +19,7 @@ export const freePort = (): Promise<number> =>
 export const assertPortFree = (port: number, what: string): Promise<void> =>
   new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.once('error', () => reject(new LocalStackError(`Port ${port} (${what}) is in use: stop whatever listens there (an earlier `npm start`?) and try again.`)));
+    srv.once('error', () => reject(new LocalStackError(`Port ${port} (${what}) is in use: stop whatever listens there (perhaps an earlier npm start) and try again.`)));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
   });
 
