@@ -1,0 +1,29 @@
+/** The address routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
+import { idParams } from '../common/schemas';
+import type { RequestSpec } from '../http/request';
+import { addressListSchema, addressParams, addressSchema, createAddressBody, updateAddressBody } from './address.schema';
+
+export const addressApi = {
+  'GET /v1/companies/{id}/addresses': {
+    params: idParams,
+    responses: { 200: { description: "The company's addresses in creation order, all in one page", schema: addressListSchema } },
+    errors: { 404: ['NOT_FOUND'] },
+  },
+  'POST /v1/companies/{id}/addresses': {
+    params: idParams,
+    body: createAddressBody,
+    responses: { 201: { description: 'Created; `Location` names it. Marking it billing clears the flag on the others', schema: addressSchema } },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+  },
+  'PATCH /v1/companies/{id}/addresses/{addressId}': {
+    params: addressParams,
+    body: updateAddressBody,
+    responses: { 200: { description: 'The updated address; `null` clears an optional field', schema: addressSchema } },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'] },
+  },
+  'DELETE /v1/companies/{id}/addresses/{addressId}': {
+    params: addressParams,
+    responses: { 204: { description: 'Deleted (a billing address leaves the company with none)' } },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'] },
+  },
+} as const satisfies Record<string, RequestSpec>;

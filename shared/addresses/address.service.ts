@@ -1,0 +1,112 @@
+/**
+ * Address rules: addresses belong to an active company, and at most one is the billing address.
+ * The billing pointer item makes "at most one" hold under concurrency: every billing change is
+ * conditional on the pointer as read, and a lost race is re-read and retried.
+ */
+import { ulid } from 'ulid';
+import { transact, type TxItem } from '../db/transact';
+import { ConflictError, NotFoundError } from '../http/errors';
+import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
+import {
+  BillingRaced,
+  claimBilling,
+  companyIsActive,
+  deleteAddressItem,
+  getAddress,
+  getBillingAddressId,
+  putNewAddress,
+  queryCompanyAddresses,
+  releaseBilling,
+  updateAddressFields,
+} from './address.repository';
+import { ADDRESS_FIELDS, type Address, type CreateAddressInput, type UpdateAddressInput } from './address.schema';
+
+export const addressLocation = (companyId: string, addressId: string) => `/v1/companies/${companyId}/addresses/${addressId}`;
+
+const MAX_ATTEMPTS = 8;
+
+const billingBusy = () => new ConflictError('BILLING_ADDRESS_CONFLICT', 'The billing address was changed concurrently; try again.');
+
+/** Runs `attempt` again while it loses a race for the billing pointer, at most MAX_ATTEMPTS times. */
+const retryingBillingRaces = async <T>(attempt: () => Promise<T>): Promise<T> => {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof BillingRaced)) throw err;
+      if (n >= MAX_ATTEMPTS) throw billingBusy();
+      await new Promise((r) => setTimeout(r, 10 * 2 ** n + Math.random() * 30));
+    }
+  }
+};
+
+const normalizeAccess = (access: CreateAddressInput['access']): Address['access'] =>
+  access ? { name: access.name, phone: access.phone ?? null, email: access.email ?? null, notes: access.notes ?? null } : null;
+
+export const newAddress = (input: CreateAddressInput, id = ulid()): Address => ({
+  id,
+  label: input.label ?? null,
+  line1: input.line1,
+  line2: input.line2 ?? null,
+  city: input.city,
+  region: input.region ?? null,
+  postalCode: input.postalCode ?? null,
+  country: input.country,
+  isBilling: input.isBilling,
+  isSite: input.isSite,
+  access: normalizeAccess(input.access),
+});
+
+/** The company's addresses in creation order; one Query. */
+export const listAddresses = async (companyId: string): Promise<Address[]> => {
+  const { companyStatus, addresses } = await queryCompanyAddresses(companyId);
+  if (!companyStatus) throw new NotFoundError('company');
+  return addresses.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+};
+
+/** The transaction items that make `addressId` the billing address, from a fresh pointer read. */
+const claimItems = async (companyId: string, addressId: string): Promise<TxItem[]> =>
+  claimBilling(companyId, addressId, await getBillingAddressId(companyId));
+
+export const createAddress = async (companyId: string, input: CreateAddressInput, idempotency?: IdempotencyContext): Promise<Address> => {
+  const address = newAddress(input);
+  const location = addressLocation(companyId, address.id);
+  return retryingBillingRaces(async () => {
+    await transact([
+      ...recordIdempotent(idempotency, { status: 201, body: address, headers: { location } }),
+      companyIsActive(companyId),
+      putNewAddress(companyId, address),
+      ...(address.isBilling ? await claimItems(companyId, address.id) : []),
+    ]);
+    return address;
+  });
+};
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput): Promise<Address> =>
+  retryingBillingRaces(async () => {
+    const before = await getAddress(companyId, addressId);
+    if (!before) throw new NotFoundError('address');
+    const requested: Partial<Address> = { ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) } as Partial<Address>;
+    const after: Address = { ...before, ...requested };
+    const changed = ADDRESS_FIELDS.filter((f) => f in requested && !sameValue(before[f], after[f]));
+
+    const billing: TxItem[] = [];
+    if (changed.includes('isBilling')) {
+      billing.push(...(after.isBilling ? await claimItems(companyId, addressId) : [releaseBilling(companyId, addressId)]));
+    }
+    await transact([companyIsActive(companyId), updateAddressFields(companyId, before, after, changed), ...billing]);
+    return after;
+  });
+
+export const deleteAddress = async (companyId: string, addressId: string): Promise<void> =>
+  retryingBillingRaces(async () => {
+    const before = await getAddress(companyId, addressId);
+    if (!before) throw new NotFoundError('address');
+    await transact([
+      companyIsActive(companyId),
+      deleteAddressItem(companyId, before),
+      ...(before.isBilling ? [releaseBilling(companyId, addressId)] : []),
+    ]);
+  });
