@@ -26,6 +26,8 @@ export interface RouteDef {
   table: TableAccess;
   /** Queues the function sends to. */
   queues?: readonly QueueName[];
+  /** Manages portal-pool users (create, set password, disable, sign out): gets those Cognito actions. */
+  portalUsers?: boolean;
   /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
   signing?: boolean;
   /** Largest accepted request body, in bytes (default 1 MB). */
@@ -40,9 +42,21 @@ export interface RouteDef {
 /** An API function's timeout and memory unless its route says otherwise (API Gateway waits 30 s at most). */
 export const routeFunctionDefaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
 
+/** The four routes of a related-record kind (tickets, assets, invoices): one generic handler per verb. */
+function recordRoutes<P extends string, K extends string, G extends readonly StaffGroup[]>(plural: P, kind: K, editors: G) {
+  return [
+    { method: 'POST', path: `/v1/${plural}`, handler: `functions/records/create-${kind}.ts`, pool: 'staff', groups: editors, table: 'write', summary: `Create a ${kind}` },
+    { method: 'GET', path: `/v1/${plural}`, handler: `functions/records/list-${plural}.ts`, pool: 'staff', groups: STAFF_GROUPS, table: 'read', signing: true, summary: `List ${plural} of a company or a contact` },
+    { method: 'GET', path: `/v1/${plural}/{id}`, handler: `functions/records/get-${kind}.ts`, pool: 'staff', groups: STAFF_GROUPS, table: 'read', summary: `Get a ${kind}` },
+    { method: 'PATCH', path: `/v1/${plural}/{id}`, handler: `functions/records/update-${kind}.ts`, pool: 'staff', groups: editors, table: 'write', summary: `Update or move a ${kind}` },
+  ] as const;
+}
+
 // Role sets from API.md's role table.
 const EVERY_STAFF = STAFF_GROUPS;
 const COMPANY_EDITORS = ['Admin', 'MSPAdmin'] as const;
+const CONTACT_EDITORS = ['Technician', 'Admin', 'MSPAdmin'] as const;
+const FINANCE = ['Admin', 'MSPAdmin'] as const;
 
 export const routes = [
   // Companies
@@ -52,6 +66,35 @@ export const routes = [
   { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update a company' },
   { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
   { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
+  { method: 'PUT', path: '/v1/companies/{id}/primary-contact', handler: 'functions/companies/set-primary-contact.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's primary contact" },
+
+  // Addresses
+  { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },
+  { method: 'POST', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/create-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Add an address to a company' },
+  { method: 'PATCH', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/update-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update an address' },
+  { method: 'DELETE', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/delete-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Delete an address' },
+
+  // Contacts
+  { method: 'POST', path: '/v1/contacts', handler: 'functions/contacts/create-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Create a contact (optionally inviting it to the portal)' },
+  { method: 'GET', path: '/v1/contacts', handler: 'functions/contacts/list-contacts.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List contacts: of a company, with no company, or all; by last name' },
+  { method: 'GET', path: '/v1/companies/{id}/contacts', handler: 'functions/contacts/list-company-contacts.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's contacts, by last name" },
+  { method: 'GET', path: '/v1/contacts/{id}', handler: 'functions/contacts/get-contact.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a contact' },
+  { method: 'PATCH', path: '/v1/contacts/{id}', handler: 'functions/contacts/update-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Update or move a contact' },
+  { method: 'DELETE', path: '/v1/contacts/{id}', handler: 'functions/contacts/delete-contact.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', portalUsers: true, summary: 'Delete a contact (its tickets and assets are kept, unlinked)' },
+  { method: 'POST', path: '/v1/contacts/{id}/invite', handler: 'functions/portal/invite-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Invite a contact to the client portal' },
+  { method: 'POST', path: '/v1/contacts/{id}/password-reset', handler: 'functions/portal/reset-contact-password.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], summary: "Email a contact a portal password-reset link" },
+  { method: 'POST', path: '/v1/contacts/{id}/deactivate', handler: 'functions/contacts/set-contact-status.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Deactivate a contact (its portal access ends at once)' },
+  { method: 'POST', path: '/v1/contacts/{id}/activate', handler: 'functions/contacts/set-contact-status.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Activate a contact again' },
+
+  // Related records
+  ...recordRoutes('tickets', 'ticket', CONTACT_EDITORS),
+  ...recordRoutes('assets', 'asset', CONTACT_EDITORS),
+  ...recordRoutes('invoices', 'invoice', FINANCE),
+
+  // Client portal
+  { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
+  { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['mail'], summary: 'Ask for a portal password-reset email (always 202)' },
+  { method: 'GET', path: '/v1/portal/me', handler: 'functions/portal/get-me.ts', pool: 'portal', table: 'read', summary: 'The signed-in contact and its company' },
 
   // API description
   { method: 'GET', path: '/v1/openapi.json', handler: 'functions/openapi/get-openapi.ts', pool: 'public', table: 'none', summary: 'The OpenAPI 3.1 document' },

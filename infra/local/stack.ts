@@ -13,6 +13,7 @@ import { resetDbClient } from '../../shared/db/client';
 import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
 import { resetMailClient } from '../../shared/mail/mail.service';
 import { resetQueueClient } from '../../shared/queue/send';
+import { resetPortalUsersClient } from '../../shared/portal/portal-users';
 import { queues } from '../../shared/queues';
 import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
 import { startDynamoDb } from './engines/dynamodb';
@@ -20,6 +21,7 @@ import { startSes } from './engines/ses';
 import { startSqs } from './engines/sqs';
 import { pickPort, type Engine } from './engines/util';
 import { startGateway } from './gateway';
+import { startLambdaEndpoint } from './lambda';
 import { createTable } from './table';
 import { startWorkers } from './workers';
 
@@ -86,6 +88,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   resetDbClient();
   resetQueueClient();
   resetMailClient();
+  resetPortalUsersClient();
   resetSigningKey();
 };
 
@@ -99,10 +102,16 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
   const track = <T extends { stop: () => Promise<void> }>(p: Promise<T>) => p.then((e) => (started.push(e), e));
   try {
     const apiPort = await pickPort(opts.ports.api, 'API gateway');
+    // Cognito calls the portal triggers through this endpoint, as it calls Lambda on AWS.
+    const lambda = await track(startLambdaEndpoint(opts.log));
+    const cognitoConfig = {
+      LambdaClient: { endpoint: lambda.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+      TriggerFunctions: lambda.triggerFunctions,
+    };
     // In parallel; wait for all to settle so a failure leaves no engine running untracked.
     const engines = [
       track(startDynamoDb({ port: opts.ports.dynamodb, dataDir: opts.persist ? join(opts.dir, 'dynamodb') : undefined })),
-      track(startCognito({ port: opts.ports.cognito, stateDir: opts.dir, fixedIds: opts.fixedCognitoIds })),
+      track(startCognito({ port: opts.ports.cognito, stateDir: opts.dir, fixedIds: opts.fixedCognitoIds, config: cognitoConfig })),
       track<Engine>(startSes({ port: opts.ports.ses })),
       track(startSqs({ port: opts.ports.sqs })),
     ] as const;

@@ -1,6 +1,7 @@
 /** The companies routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
 import type { RequestSpec } from '../http/request';
+import { primaryContactBody } from '../contacts/contact.schema';
 import { companyPageSchema, companySchema, createCompanyBody, listCompaniesQuery, updateCompanyBody } from './company.schema';
 
 export const companyApi = {
@@ -24,5 +25,11 @@ export const companyApi = {
     body: updateCompanyBody,
     responses: { 200: { description: 'The updated company', schema: companySchema } },
     errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
+  },
+  'PUT /v1/companies/{id}/primary-contact': {
+    params: idParams,
+    body: primaryContactBody,
+    responses: { 200: { description: 'The company with its new primary contact', schema: companySchema } },
+    errors: { 400: ['UNKNOWN_CONTACT'], 404: ['NOT_FOUND'], 409: ['CONTACT_NOT_IN_COMPANY', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
   },
 } as const satisfies Record<string, RequestSpec>;

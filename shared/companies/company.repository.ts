@@ -5,8 +5,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys, normalizeName } from '../db/keys';
+import { countAndGuard, type CountDeltas } from '../db/counters';
 import type { TxItem } from '../db/transact';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { Company, CompanyStatus } from './company.schema';
 
@@ -104,4 +105,49 @@ export const updateCompanyFields = (before: Company, after: Company, changed: (k
     );
   }
   return items;
+};
+
+export const companyArchived = () => new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+
+/**
+ * The company a contact or record points at, as one transaction item: it must exist
+ * (`400 UNKNOWN_COMPANY`) and, when something is created in or moved into it, be active
+ * (`409 COMPANY_ARCHIVED`); its counters change by `deltas` in the same write.
+ * `primary` keeps the primary contact right when a contact leaves: `clear` unsets it (it was
+ * this contact when read), `keep` asserts it still is not this contact.
+ */
+export const companyReference = (
+  companyId: string,
+  deltas: CountDeltas,
+  opts: { into: boolean; primary?: { contactId: string; clear: boolean }; now?: string },
+): TxItem => {
+  const conditions = ['attribute_exists(pk)'];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (opts.into) {
+    conditions.push('#status = :active');
+    names['#status'] = 'status';
+    values[':active'] = 'active';
+  }
+  if (opts.primary) {
+    names['#primary'] = 'primaryContactId';
+    values[':contact'] = opts.primary.contactId;
+    conditions.push(opts.primary.clear ? '#primary = :contact' : '(attribute_not_exists(#primary) OR #primary <> :contact)');
+  }
+  const clear = opts.primary?.clear;
+  return countAndGuard(
+    keys.company(companyId),
+    deltas,
+    {
+      condition: conditions.join(' AND '),
+      names,
+      values,
+      onConditionFailed: (old) => {
+        if (!old) return new BadRequestError('UNKNOWN_COMPANY', `No company has the id ${companyId}.`, [{ path: 'companyId', message: 'Unknown company' }]);
+        if (opts.into && old.status !== 'active') return companyArchived();
+        return new StaleReadError();
+      },
+    },
+    clear ? { set: { primaryContactId: null, updatedAt: opts.now ?? new Date().toISOString() }, add: { version: 1 } } : {},
+  );
 };

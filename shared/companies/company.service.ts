@@ -9,6 +9,7 @@ import type { Caller } from '../http/caller';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
+import { contactReference } from '../contacts/contact.repository';
 import { getCompany, listCompanies, putNewCompany, updateCompanyFields } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
 
@@ -81,6 +82,30 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
       await transact([
         ...updateCompanyFields(before, after, changed),
         appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, at: now }),
+      ]);
+      return after;
+    } catch (err) {
+      const raced = err instanceof PreconditionFailedError && ifMatch === undefined && attempt < MAX_ATTEMPTS;
+      if (!raced) throw err;
+    }
+  }
+};
+
+/** One primary contact per company, which must be one of its contacts (checked in the same transaction). */
+export const setPrimaryContact = async (caller: Caller, id: string, contactId: string, ifMatch: number | '*' | undefined): Promise<Company> => {
+  for (let attempt = 1; ; attempt++) {
+    const before = await getCompany(id, true);
+    if (!before) throw new NotFoundError('company');
+    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
+    if (before.status === 'archived') throw new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+    if (before.primaryContactId === contactId) return before;
+    const now = new Date().toISOString();
+    const after: Company = { ...before, primaryContactId: contactId, version: before.version + 1, updatedAt: now };
+    try {
+      await transact([
+        ...updateCompanyFields(before, after, ['primaryContactId']),
+        contactReference(contactId, id, {}),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: diff(before, after, ['primaryContactId']), at: now }),
       ]);
       return after;
     } catch (err) {

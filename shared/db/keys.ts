@@ -7,6 +7,10 @@ import type { CompanyStatus } from '../companies/company.schema';
 /** Case-, width- and spacing-insensitive form of a name, for uniqueness and prefix search. */
 export const normalizeName = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
+const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
+const recordsByCompany = (prefix: string, companyId: string | null) => (companyId ? `COMPANY#${companyId}#${prefix}S` : `NOCOMPANY#${prefix}S`);
+const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${contactId}#${prefix}S`;
+
 export const keys = {
   company: (id: string) => ({ pk: `COMPANY#${id}`, sk: 'COMPANY' }),
   /** Companies by status, sorted by lower-cased name (GSI1). */
@@ -14,6 +18,30 @@ export const keys = {
   companyListPartition: (status: CompanyStatus) => `COMPANIES#${status}`,
   /** Uniqueness guard: one item per company name, written in the same transaction as the company. */
   companyName: (name: string) => ({ pk: `COMPANYNAME#${normalizeName(name)}`, sk: 'COMPANYNAME' }),
+  /** A company's addresses live in its partition, so one Query reads them with the company item. */
+  address: (companyId: string, addressId: string) => ({ pk: `COMPANY#${companyId}`, sk: `ADDRESS#${addressId}` }),
+  /** Which address is the company's billing address: one pointer item, so "at most one" holds under concurrency. */
+  billingAddress: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'BILLINGADDRESS' }),
+  /** A contact; `email` uniqueness is its guard item below. */
+  contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: 'CONTACT' }),
+  contactEmail: (email: string) => ({ pk: `CONTACTEMAIL#${email.trim().toLowerCase()}`, sk: 'CONTACTEMAIL' }),
+  /** Contacts of a company (or with none) by last name, then first name (GSI1); all contacts by name (GSI2). */
+  contactLists: (c: { id: string; companyId: string | null; lastName: string; firstName: string }) => {
+    const sortKey = `${normalizeName(c.lastName)}#${normalizeName(c.firstName)}#${c.id}`;
+    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: 'CONTACTS', gsi2sk: sortKey };
+  },
+  contactListPartition: (companyId: string | null) => contactListPartition(companyId),
+  /** Related records (tickets, assets, invoices): `TICKET#<id>`; by company on GSI1, by contact on GSI2 (sparse). */
+  record: (prefix: string, id: string) => ({ pk: `${prefix}#${id}`, sk: prefix }),
+  recordLists: (prefix: string, r: { id: string; companyId: string | null; contactId?: string | null }) => ({
+    gsi1pk: recordsByCompany(prefix, r.companyId),
+    gsi1sk: r.id,
+    ...(r.contactId ? { gsi2pk: recordsByContact(prefix, r.contactId), gsi2sk: r.id } : {}),
+  }),
+  recordsByCompany: (prefix: string, companyId: string | null) => recordsByCompany(prefix, companyId),
+  recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
+  /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
+  portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
   /** Audit entries of one company, oldest to newest by ULID; kept after the company is deleted. */
   auditPartition: (companyId: string) => `AUDIT#COMPANY#${companyId}`,
   audit: (companyId: string, entryId: string) => ({ pk: `AUDIT#COMPANY#${companyId}`, sk: `AUDIT#${entryId}` }),

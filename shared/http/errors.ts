@@ -113,6 +113,27 @@ export class ThrottledError extends ApiError {
   }
 }
 
+/** A write's condition found the data changed since it was read: the service reads again and retries. */
+export class StaleReadError extends Error {
+  constructor() {
+    super('The data changed while the request was being processed');
+    this.name = 'StaleReadError';
+  }
+}
+
+/** Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409. */
+export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): Promise<T> => {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof StaleReadError)) throw err;
+      if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
+      await new Promise((r) => setTimeout(r, 10 * i + Math.random() * 20));
+    }
+  }
+};
+
 export class InternalError extends ApiError {
   constructor() {
     super(500, 'INTERNAL', 'Internal error', 'Something went wrong on our side. It has been logged.');

@@ -2,9 +2,13 @@
  * Every route's request/response spec, by route key. Each capability adds its `*.api.ts` map
  * here; the OpenAPI test fails for any route in the table that has no spec.
  */
+import { addressApi } from '../addresses/address.api';
 import { auditApi } from '../audit/audit.api';
 import { companyApi } from '../companies/company.api';
+import { contactApi } from '../contacts/contact.api';
+import { portalApi } from '../portal/portal.api';
+import { recordApi } from '../records/record.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...addressApi, ...contactApi, ...portalApi, ...recordApi, ...auditApi, ...openapiApi };

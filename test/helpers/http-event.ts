@@ -75,3 +75,14 @@ export const invoke = async (handler: Handler, event: APIGatewayProxyEventV2With
   const json = /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : text;
   return { status: res.statusCode ?? 200, headers, body: json };
 };
+
+/**
+ * Calls a route's handler module (found in the route table) with an event for `o.route`:
+ * `call({ route: 'POST /v1/contacts', body })`.
+ */
+export const call = async (o: EventOptions): Promise<TestResponse> => {
+  const route = findRoute(o.route);
+  if (!route) throw new Error(`No route ${o.route}`);
+  const mod = (await import(`../../${route.handler}`)) as { handler: Handler };
+  return invoke(mod.handler, httpEvent(o));
+};

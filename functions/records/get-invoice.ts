@@ -1,0 +1,5 @@
+import { invoiceRoutes } from '../../shared/records/record.api';
+import { getRecordHandler } from '../../shared/records/record.handlers';
+import { recordKinds } from '../../shared/records/record.schema';
+
+export const handler = getRecordHandler(recordKinds.invoice, invoiceRoutes);

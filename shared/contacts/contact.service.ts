@@ -1,0 +1,156 @@
+/**
+ * Contact rules: unique emails (a guard item), at most one company, the company's `contacts`
+ * counter and primary contact kept right in the same transaction as every create, move and
+ * delete; deleting keeps the contact's tickets and assets, unlinked from it.
+ */
+import { ulid } from 'ulid';
+import { appendAudit } from '../audit/audit.repository';
+import { companyReference, getCompany } from '../companies/company.repository';
+import { transact, type TxItem } from '../db/transact';
+import type { Caller } from '../http/caller';
+import { NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError } from '../http/errors';
+import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
+import type { Page } from '../http/pagination';
+import { portalUsers } from '../portal/portal-users';
+import { unlinkContactRecords } from '../records/record.service';
+import {
+  deleteContactItem,
+  getContact,
+  listContacts,
+  putNewContact,
+  toContact,
+  updateContactItem,
+  type ContactListing,
+  type ContactRecord,
+} from './contact.repository';
+import { CONTACT_FIELDS, type Contact, type ContactSource, type ContactStatus, type CreateContactInput, type UpdateContactInput } from './contact.schema';
+
+export const contactLocation = (id: string) => `/v1/contacts/${id}`;
+
+export const newContact = (input: Omit<CreateContactInput, 'sendInvite'>, now: string, source: ContactSource = 'manual', externalId: string | null = null): ContactRecord => ({
+  id: ulid(),
+  companyId: input.companyId ?? null,
+  firstName: input.firstName,
+  lastName: input.lastName,
+  email: input.email,
+  phone: input.phone ?? null,
+  title: input.title ?? null,
+  status: 'active',
+  portal: { status: 'none', invitedAt: null, activatedAt: null },
+  counts: { tickets: 0, assets: 0 },
+  source,
+  externalId,
+  version: 1,
+  createdAt: now,
+  updatedAt: now,
+});
+
+/** The transaction items that create `contact`: the item, its email guard, its company's counter (active company only). */
+export const createContactItems = (contact: ContactRecord): TxItem[] => [
+  ...putNewContact(contact),
+  ...(contact.companyId ? [companyReference(contact.companyId, { contacts: 1 }, { into: true })] : []),
+];
+
+export const createContact = async (input: CreateContactInput, idempotency?: IdempotencyContext): Promise<Contact> => {
+  const contact = newContact(input, new Date().toISOString());
+  const resource = toContact(contact);
+  await transact([
+    ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: contactLocation(contact.id), etag: '"1"' } }),
+    ...createContactItems(contact),
+  ]);
+  return resource;
+};
+
+export const findContact = async (id: string): Promise<ContactRecord> => {
+  const contact = await getContact(id);
+  if (!contact) throw new NotFoundError('contact');
+  return contact;
+};
+
+export const searchContacts = (listing: ContactListing, filter: { status?: ContactStatus; q?: string }, limit: number, cursor?: string): Promise<Page<Contact>> =>
+  listContacts(listing, filter, limit, cursor);
+
+/**
+ * The items that take a contact out of its company: the counter, and the primary contact
+ * cleared (with an audit entry) if it was this one when read; a race makes the write fail
+ * and the caller retry.
+ */
+const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: ContactRecord, now: string): Promise<TxItem[]> => {
+  if (!contact.companyId) return [];
+  const company = await getCompany(contact.companyId, true);
+  if (!company) return [];
+  const wasPrimary = company.primaryContactId === contact.id;
+  return [
+    companyReference(company.id, { contacts: -1 }, { into: false, primary: { contactId: contact.id, clear: wasPrimary }, now }),
+    ...(wasPrimary ? [appendAudit({ companyId: company.id, actor: caller, action: 'company.updated', changes: { primaryContactId: { from: contact.id, to: null } }, at: now })] : []),
+  ];
+};
+
+const MAX_ATTEMPTS = 3;
+
+/** PATCH: changed fields at the version read; a move changes both companies' counters in the same transaction. */
+export const updateContact = async (caller: Caller, id: string, input: UpdateContactInput, ifMatch: number | '*' | undefined): Promise<Contact> => {
+  for (let attempt = 1; ; attempt++) {
+    const before = await getContact(id, true);
+    if (!before) throw new NotFoundError('contact');
+    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
+    const changed = CONTACT_FIELDS.filter((f) => f in input && (input[f] ?? null) !== (before[f] ?? null));
+    if (changed.length === 0) return toContact(before);
+    const now = new Date().toISOString();
+    const after: ContactRecord = { ...before, ...input, version: before.version + 1, updatedAt: now };
+    const moved = before.companyId !== after.companyId;
+    try {
+      await transact([
+        ...updateContactItem(before, after, changed),
+        ...(moved ? await leaveCompany(caller, before, now) : []),
+        ...(moved && after.companyId ? [companyReference(after.companyId, { contacts: 1 }, { into: true })] : []),
+      ]);
+    } catch (err) {
+      const raced = (err instanceof StaleReadError || err instanceof PreconditionFailedError) && ifMatch === undefined && attempt < MAX_ATTEMPTS;
+      if (raced) continue;
+      throw err;
+    }
+    if (before.email !== after.email && before.portalUsername && after.email) await portalUsers().updateEmail(before.portalUsername, after.email);
+    return toContact(after);
+  }
+};
+
+/** Unlinks the contact's records, then deletes it at the version read once nothing counts against it. */
+export const deleteContact = async (caller: Caller, id: string, ifMatch: number | '*' | undefined): Promise<void> => {
+  let username: string | null | undefined;
+  await retryOnStaleRead(async () => {
+    await unlinkContactRecords(id);
+    const contact = await getContact(id, true);
+    if (!contact) throw new NotFoundError('contact');
+    if (typeof ifMatch === 'number' && ifMatch !== contact.version) throw new PreconditionFailedError(contact.version);
+    const now = new Date().toISOString();
+    await transact([...deleteContactItem(contact), ...(await leaveCompany(caller, contact, now))]);
+    username = contact.portalUsername;
+  }, 10);
+  if (username) await portalUsers().deleteUser(username);
+};
+
+/**
+ * Activate or deactivate. Portal requests check the status on every call, so this takes effect
+ * on the contact's next request; the portal user is also disabled and signed out everywhere.
+ */
+export const setContactStatus = async (id: string, status: ContactStatus): Promise<Contact> => {
+  const contact = await retryOnStaleRead(async () => {
+    const before = await getContact(id, true);
+    if (!before) throw new NotFoundError('contact');
+    if (before.status === status) return before;
+    const after: ContactRecord = { ...before, status, version: before.version + 1, updatedAt: new Date().toISOString() };
+    try {
+      await transact(updateContactItem(before, after, ['status']));
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) throw new StaleReadError();
+      throw err;
+    }
+    return after;
+  });
+  if (contact.portalUsername) {
+    if (status === 'inactive') await portalUsers().disable(contact.portalUsername);
+    else await portalUsers().enable(contact.portalUsername);
+  }
+  return toContact(contact);
+};

@@ -1,0 +1,20 @@
+/** Client portal: set-up / reset bodies and the `me` resource. */
+import { z } from 'zod';
+import { id } from '../common/schemas';
+import { email } from '../contacts/contact.schema';
+import { contactSchema } from '../contacts/contact.schema';
+
+export const setupBody = z
+  .strictObject({
+    token: z.string().min(20).max(200),
+    password: z.string().min(1).max(256),
+  })
+  .meta({ id: 'PortalSetup' });
+
+export const setupResult = z.object({ email: z.string(), portalStatus: z.literal('active') }).meta({ id: 'PortalSetupResult' });
+
+export const publicResetBody = z.strictObject({ email }).meta({ id: 'PortalPasswordResetRequest' });
+
+export const meSchema = z.object({ contact: contactSchema, company: z.object({ id, name: z.string() }) }).meta({ id: 'PortalMe' });
+
+export const accepted = z.object({ status: z.literal('accepted') }).meta({ id: 'Accepted' });

@@ -1,0 +1,170 @@
+/**
+ * Portal access: invitations and password resets by emailed single-use links, the set-up that
+ * redeems them, the login check the Cognito triggers run, and the guard every portal request
+ * passes (contact active, company not archived: read in one request, on every call).
+ */
+import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
+import type { Company } from '../companies/company.schema';
+import { contactIdByEmail, getContact, setContactPortal, toContact, type ContactRecord } from '../contacts/contact.repository';
+import type { Contact } from '../contacts/contact.schema';
+import { transact } from '../db/transact';
+import { ENV, requireEnv } from '../env';
+import type { Caller } from '../http/caller';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
+import { queueMail } from '../mail/mail.service';
+import { claimToken, consumeToken, deleteToken, getContactAndCompany, hashToken, newToken, releaseToken, TOKEN_TTL_SECONDS, type TokenPurpose } from './portal.repository';
+import { CONTACT_ID_ATTRIBUTE, portalUsers } from './portal-users';
+
+export const PORTAL_PAUSED_TITLE = 'Portal access is paused';
+export const CONTACT_INACTIVE_MESSAGE = 'Your portal access has been deactivated. Please contact your IT provider.';
+
+const contactInactive = () => new ConflictError('CONTACT_INACTIVE', 'The contact is inactive; activate it first.');
+
+const link = (purpose: TokenPurpose, token: string) => {
+  const base = requireEnv(ENV.PORTAL_URL).replace(/\/$/, '');
+  return `${base}/${purpose === 'setup' ? 'setup' : 'reset-password'}?token=${encodeURIComponent(token)}`;
+};
+
+const mailFor = (purpose: TokenPurpose, contact: ContactRecord, companyName: string, token: string) => {
+  const hours = TOKEN_TTL_SECONDS / 3600;
+  const url = link(purpose, token);
+  return purpose === 'setup'
+    ? {
+        subject: `Your ${companyName} support portal account`,
+        text: `Hello ${contact.firstName},\n\nYou have been invited to the support portal for ${companyName}, where you can raise and follow tickets and see invoices.\n\nSet your password here (the link works once, for ${hours} hours):\n${url}\n\nIf you did not expect this email you can ignore it.`,
+      }
+    : {
+        subject: `Reset your ${companyName} support portal password`,
+        text: `Hello ${contact.firstName},\n\nSomeone asked to reset your support portal password. Choose a new one here (the link works once, for ${hours} hours):\n${url}\n\nIf it was not you, ignore this email: your password stays as it is.`,
+      };
+};
+
+/**
+ * Stores a new link token for the contact (voiding the previous one) and the portal fields in
+ * one transaction that also requires its company to be active, then queues the email.
+ */
+const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>): Promise<void> => {
+  const now = new Date().toISOString();
+  const { token, hash, put } = newToken(contact.id, purpose);
+  await transact([
+    setContactPortal(contact, { ...portal, portalTokenHash: hash }, now),
+    put,
+    ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
+    companyReference(company.id, {}, { into: true }),
+  ]);
+  await queueMail({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) });
+};
+
+const readForLink = async (contactId: string): Promise<{ contact: ContactRecord; company: Company }> => {
+  const contact = await getContact(contactId, true);
+  if (!contact) throw new NotFoundError('contact');
+  if (contact.status !== 'active') throw contactInactive();
+  if (!contact.email) throw new ConflictError('CONTACT_HAS_NO_EMAIL', 'The contact has no email address to send the link to.');
+  if (!contact.companyId) throw new ConflictError('CONTACT_HAS_NO_COMPANY', 'Only a contact of a company can use the portal; assign it to one first.');
+  const company = await getCompany(contact.companyId, true);
+  if (!company) throw new NotFoundError('company');
+  if (company.status !== 'active') throw companyArchived();
+  return { contact, company };
+};
+
+/** Staff invite: a portal user without a password, and an emailed set-up link; `portal.status` becomes `pending`. */
+export const inviteContact = async (contactId: string): Promise<Contact> =>
+  retryOnStaleRead(async () => {
+    const { contact, company } = await readForLink(contactId);
+    const username = contact.portalUsername ?? (await portalUsers().ensure(contact.email!, contact.id));
+    const now = new Date().toISOString();
+    const portal = { status: contact.portal.status === 'active' ? 'active' : 'pending', invitedAt: now, activatedAt: contact.portal.activatedAt } as const;
+    try {
+      await issueLink(contact, company, 'setup', { portal, portalUsername: username });
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) throw new StaleReadError();
+      throw err;
+    }
+    return toContact({ ...contact, portal, version: contact.version + 1, updatedAt: now });
+  });
+
+/** Staff-initiated reset: only for a contact whose portal account is set up. */
+export const sendPasswordReset = async (contactId: string): Promise<void> =>
+  retryOnStaleRead(async () => {
+    const { contact, company } = await readForLink(contactId);
+    if (contact.portal.status !== 'active') throw new ConflictError('PORTAL_NOT_ACTIVE', 'The contact has not set up portal access yet; invite it instead.');
+    try {
+      await issueLink(contact, company, 'reset', {});
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) throw new StaleReadError();
+      throw err;
+    }
+  });
+
+/** Public reset request: the same link when a portal-active contact has the email; nothing otherwise (the caller always gets 202). */
+export const requestPasswordReset = async (email: string): Promise<void> => {
+  const contactId = await contactIdByEmail(email);
+  if (!contactId) return;
+  try {
+    await sendPasswordReset(contactId);
+  } catch (err) {
+    if (err instanceof ConflictError || err instanceof NotFoundError) return; // not eligible: say nothing
+    throw err;
+  }
+};
+
+/** Redeems a set-up or reset token: sets the password in Cognito and makes the portal `active`. */
+export const completeSetup = async (token: string, password: string): Promise<{ email: string; portalStatus: 'active' }> => {
+  const hash = hashToken(token);
+  const claim = await claimToken(hash);
+  const invalid = () => new BadRequestError('INVALID_TOKEN', 'This link is unknown, already used or expired. Ask for a new one.', [{ path: 'token', message: 'Invalid token' }]);
+  if (!claim) throw invalid();
+  try {
+    const contact = await getContact(claim.contactId, true);
+    // A newer invite or reset voids older links.
+    if (!contact || contact.portalTokenHash !== hash || !contact.portalUsername) throw invalid();
+    if (contact.status !== 'active') throw contactInactive();
+    await portalUsers().setPassword(contact.portalUsername, password);
+    const now = new Date().toISOString();
+    const portal = { status: 'active' as const, invitedAt: contact.portal.invitedAt, activatedAt: contact.portal.activatedAt ?? now };
+    await transact([consumeToken(hash, claim.claimedAt), setContactPortal(contact, { portal, portalTokenHash: null }, now)]);
+    return { email: contact.email!, portalStatus: 'active' };
+  } catch (err) {
+    await releaseToken(hash, claim.claimedAt);
+    throw err;
+  }
+};
+
+export class PortalLoginRefused extends Error {}
+
+/**
+ * Whether a contact may use the portal now: the check behind every portal request and both
+ * login triggers. Returns the contact and its company, or throws the reason.
+ */
+export const portalAccess = async (contactId: string, companyIdHint: string | undefined): Promise<{ contact: ContactRecord; company: Company }> => {
+  const read = await getContactAndCompany(contactId, companyIdHint ?? contactId);
+  const contact = read.contact;
+  if (!contact || contact.status !== 'active') throw new ForbiddenError('CONTACT_INACTIVE', 'Contact inactive', CONTACT_INACTIVE_MESSAGE);
+  if (!contact.companyId) throw new ForbiddenError('PORTAL_PAUSED', PORTAL_PAUSED_TITLE, 'You are not linked to a company any more. Please contact your IT provider.');
+  // The contact moved since the token was issued: read its current company (rare).
+  const company = read.company?.id === contact.companyId ? read.company : await getCompany(contact.companyId, true);
+  if (!company || company.status !== 'active') throw new ForbiddenError('PORTAL_PAUSED', PORTAL_PAUSED_TITLE, "Your company's portal access is paused. Please contact your IT provider.");
+  return { contact, company };
+};
+
+/** The portal caller's contact and company, checked on every request. */
+export const portalContext = async (caller: Caller | undefined) => {
+  const contactId = caller?.claims.contactId;
+  if (!caller || caller.pool !== 'portal' || !contactId) throw new UnauthorizedError('A portal token that names a contact is required (send the ID token).');
+  return portalAccess(contactId, caller.claims.companyId);
+};
+
+export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({ contact: toContact(contact), company: { id: company.id, name: company.name } });
+
+/** The login check of both Cognito triggers; the thrown message is what the login refusal says. */
+export const checkPortalLogin = async (userAttributes: Record<string, string | undefined>): Promise<{ contactId: string; companyId: string }> => {
+  const contactId = userAttributes[CONTACT_ID_ATTRIBUTE] ?? (userAttributes.email ? await contactIdByEmail(userAttributes.email) : undefined);
+  if (!contactId) throw new PortalLoginRefused(CONTACT_INACTIVE_MESSAGE);
+  try {
+    const { contact, company } = await portalAccess(contactId, undefined);
+    return { contactId: contact.id, companyId: company.id };
+  } catch (err) {
+    if (err instanceof ForbiddenError) throw new PortalLoginRefused(err.title === PORTAL_PAUSED_TITLE ? PORTAL_PAUSED_TITLE : CONTACT_INACTIVE_MESSAGE);
+    throw err;
+  }
+};

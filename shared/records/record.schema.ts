@@ -1,0 +1,144 @@
+/**
+ * Related records (API.md "Related records"): tickets, assets and invoices. Each kind is one
+ * declaration: its fields, the counters it moves on its company and contact, and whether it
+ * links to a contact. The generic repository and service read nothing else, so a new kind is
+ * a new entry here (and four lines in the route table).
+ */
+import { z } from 'zod';
+import { id, isoTime, pageOf, text } from '../common/schemas';
+import { pageQuery } from '../http/pagination';
+import type { CountDeltas } from '../db/counters';
+
+export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
+export const OPEN_TICKET_STATUSES: readonly string[] = ['open', 'in_progress'];
+export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const ASSET_KINDS = ['computer', 'mobile', 'server', 'network', 'other'] as const;
+export const INVOICE_STATUSES = ['draft', 'sent', 'paid', 'void'] as const;
+export const RECORD_SOURCES = ['manual', 'csv', 'm365'] as const;
+
+/** Money as a decimal string with two places ("1250.00"), never a float. */
+const money = z
+  .string()
+  .regex(/^-?\d{1,12}(\.\d{1,2})?$/, 'Must be a decimal amount such as "1250.00"')
+  .transform((v) => {
+    const [whole, frac = ''] = v.split('.');
+    return `${whole}.${frac.padEnd(2, '0')}`;
+  });
+const date = z.iso.date();
+
+const common = { id, companyId: id.nullable(), version: z.number().int(), createdAt: isoTime, updatedAt: isoTime };
+
+export interface RecordKind {
+  /** `ticket`; the key prefix is its upper case. */
+  name: 'ticket' | 'asset' | 'invoice';
+  plural: 'tickets' | 'assets' | 'invoices';
+  prefix: string;
+  linksContact: boolean;
+  /** Fields a create may set (beyond `companyId` and `contactId`), with their defaults. */
+  create: z.ZodObject;
+  /** Fields a PATCH may set. */
+  update: z.ZodObject;
+  schema: z.ZodObject;
+  /** Filters of the list route beyond companyId / contactId. */
+  filters: z.ZodObject;
+  /** What this record adds to its company's and its contact's counters. */
+  counts: (r: Record<string, unknown>) => { company: CountDeltas; contact: CountDeltas };
+}
+
+const ticketFields = {
+  subject: z.string().trim().min(1, 'Required').max(200),
+  description: text(20_000).nullable(),
+  priority: z.enum(PRIORITIES),
+  status: z.enum(TICKET_STATUSES),
+};
+const assetFields = {
+  name: z.string().trim().min(1, 'Required').max(200),
+  kind: z.enum(ASSET_KINDS),
+  serialNumber: text(100).nullable(),
+  os: text(100).nullable(),
+};
+const invoiceFields = {
+  number: z.string().trim().min(1, 'Required').max(50),
+  total: money,
+  balance: money,
+  dueDate: date.nullable(),
+  status: z.enum(INVOICE_STATUSES),
+};
+
+const kind = (k: RecordKind) => k;
+
+export const recordKinds = {
+  ticket: kind({
+    name: 'ticket',
+    plural: 'tickets',
+    prefix: 'TICKET',
+    linksContact: true,
+    create: z.object({ ...ticketFields, description: ticketFields.description.optional(), priority: ticketFields.priority.default('medium'), status: ticketFields.status.default('open') }),
+    update: z.object(ticketFields),
+    schema: z.object({ ...common, contactId: id.nullable(), subject: z.string(), description: z.string().nullable(), priority: z.enum(PRIORITIES), status: z.enum(TICKET_STATUSES) }).meta({ id: 'Ticket' }),
+    filters: z.object({ status: z.enum(TICKET_STATUSES).optional() }),
+    counts: (r) => ({
+      company: { tickets: 1, openTickets: OPEN_TICKET_STATUSES.includes(r.status as string) ? 1 : 0 },
+      contact: { tickets: 1 },
+    }),
+  }),
+  asset: kind({
+    name: 'asset',
+    plural: 'assets',
+    prefix: 'ASSET',
+    linksContact: true,
+    create: z.object({ ...assetFields, kind: assetFields.kind.default('other'), serialNumber: assetFields.serialNumber.optional(), os: assetFields.os.optional() }),
+    update: z.object(assetFields),
+    schema: z
+      .object({
+        ...common,
+        contactId: id.nullable(),
+        name: z.string(),
+        kind: z.enum(ASSET_KINDS),
+        serialNumber: z.string().nullable(),
+        os: z.string().nullable(),
+        source: z.enum(RECORD_SOURCES),
+        externalId: z.string().nullable(),
+      })
+      .meta({ id: 'Asset' }),
+    filters: z.object({}),
+    counts: () => ({ company: { assets: 1 }, contact: { assets: 1 } }),
+  }),
+  invoice: kind({
+    name: 'invoice',
+    plural: 'invoices',
+    prefix: 'INVOICE',
+    linksContact: false,
+    create: z.object({ ...invoiceFields, balance: invoiceFields.balance.optional(), dueDate: invoiceFields.dueDate.optional(), status: invoiceFields.status.default('draft') }),
+    update: z.object(invoiceFields),
+    schema: z
+      .object({ ...common, number: z.string(), total: z.string(), balance: z.string(), dueDate: z.string().nullable(), status: z.enum(INVOICE_STATUSES) })
+      .meta({ id: 'Invoice' }),
+    filters: z.object({ status: z.enum(INVOICE_STATUSES).optional() }),
+    counts: () => ({ company: {}, contact: {} }),
+  }),
+} as const;
+
+export type RecordKindName = keyof typeof recordKinds;
+export const RECORD_KINDS: readonly RecordKind[] = Object.values(recordKinds);
+
+/** Request and response schemas of a kind's four routes. */
+export const recordSchemas = (k: RecordKind) => {
+  const links = k.linksContact ? { contactId: id.nullable().optional() } : {};
+  const title = k.name[0]!.toUpperCase() + k.name.slice(1);
+  return {
+    createBody: z.strictObject({ companyId: id, ...links, ...k.create.shape }).meta({ id: `Create${title}` }),
+    updateBody: z
+      .strictObject({ companyId: id, ...links, ...k.update.shape })
+      .partial()
+      .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+      .meta({ id: `Update${title}` }),
+    listQuery: z
+      .object({ companyId: id.optional(), ...(k.linksContact ? { contactId: id.optional() } : {}), ...k.filters.shape, ...pageQuery })
+      .refine((q) => Boolean(q.companyId) !== Boolean((q as { contactId?: string }).contactId), {
+        message: k.linksContact ? 'Give exactly one of companyId and contactId' : 'companyId is required',
+        path: ['companyId'],
+      }),
+    page: pageOf(k.schema, `${title}Page`),
+  };
+};

@@ -1,0 +1,129 @@
+/**
+ * Related-record rules, for every kind: a record lives in an active company, links only to a
+ * contact of that company, and moves the counters of both in the same transaction as the
+ * write itself: create, status change, move.
+ */
+import { ulid } from 'ulid';
+import { companyReference } from '../companies/company.repository';
+import { contactReference } from '../contacts/contact.repository';
+import { negate, sumDeltas, type CountDeltas } from '../db/counters';
+import { transact, type TxItem } from '../db/transact';
+import { NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError } from '../http/errors';
+import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
+import type { Page } from '../http/pagination';
+import { getRecord, listRecords, putNewRecord, recordsOfContact, updateRecordItem, type StoredRecord } from './record.repository';
+import { RECORD_KINDS, type RecordKind } from './record.schema';
+
+export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plural}/${id}`;
+
+/** The API resource: the kind's documented fields only. */
+export const toResource = (kind: RecordKind, r: StoredRecord) => Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? null]));
+
+export const createRecord = async (kind: RecordKind, input: Record<string, unknown>, idempotency?: IdempotencyContext, extra: Record<string, unknown> = {}) => {
+  const now = new Date().toISOString();
+  const record: StoredRecord = {
+    ...Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, null])),
+    ...(kind.name === 'asset' ? { source: 'manual' } : {}),
+    ...input,
+    ...(kind.name === 'invoice' && input.balance === undefined ? { balance: input.total } : {}),
+    ...extra,
+    id: ulid(),
+    companyId: input.companyId as string,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const counts = kind.counts(record);
+  const resource = toResource(kind, record);
+  await transact([
+    ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: recordLocation(kind, record.id), etag: '"1"' } }),
+    putNewRecord(kind, record),
+    companyReference(record.companyId!, counts.company, { into: true }),
+    ...(record.contactId ? [contactReference(record.contactId, record.companyId, counts.contact)] : []),
+  ]);
+  return resource;
+};
+
+export const findRecord = async (kind: RecordKind, id: string) => {
+  const r = await getRecord(kind, id);
+  if (!r) throw new NotFoundError(kind.name);
+  return toResource(kind, r);
+};
+
+export const searchRecords = async (kind: RecordKind, query: { companyId?: string; contactId?: string; status?: string; limit: number; cursor?: string }): Promise<Page<unknown>> => {
+  const by = query.companyId ? { companyId: query.companyId } : { contactId: query.contactId! };
+  const page = await listRecords(kind, by, query.status, query.limit, query.cursor);
+  return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
+};
+
+/** Counter items for a change from `before` to `after` (either may be absent), one item per company and contact touched. */
+const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
+  const was = before ? kind.counts(before) : { company: {}, contact: {} };
+  const now = kind.counts(after);
+  const items: TxItem[] = [];
+  const companies = new Map<string, { deltas: CountDeltas[]; into: boolean }>();
+  if (before?.companyId) companies.set(before.companyId, { deltas: [negate(was.company)], into: false });
+  if (after.companyId) {
+    const entry = companies.get(after.companyId) ?? { deltas: [], into: before?.companyId !== after.companyId };
+    entry.deltas.push(now.company);
+    companies.set(after.companyId, entry);
+  }
+  for (const [id, { deltas, into }] of companies) {
+    const sum = sumDeltas(...deltas);
+    if (into || Object.keys(sum).length) items.push(companyReference(id, sum, { into }));
+  }
+  if (kind.linksContact) {
+    const movedCompany = before?.companyId !== after.companyId;
+    if (before?.contactId && before.contactId !== after.contactId) items.push(contactReference(before.contactId, null, negate(was.contact)));
+    if (after.contactId) {
+      const sameContact = before?.contactId === after.contactId;
+      const deltas = sameContact ? sumDeltas(now.contact, negate(was.contact)) : now.contact;
+      // A new link, or a kept link under a new company, must point at a contact of the record's company.
+      if (!sameContact || movedCompany || Object.keys(deltas).length) items.push(contactReference(after.contactId, !sameContact || movedCompany ? after.companyId : null, deltas));
+    }
+  }
+  return items;
+};
+
+/** PATCH: changed fields only, at the version read; a stale `If-Match` is 412, a race without one is retried. */
+export const updateRecord = async (kind: RecordKind, id: string, input: Record<string, unknown>, ifMatch: number | '*' | undefined) => {
+  for (let attempt = 1; ; attempt++) {
+    const before = await getRecord(kind, id, true);
+    if (!before) throw new NotFoundError(kind.name);
+    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
+    const changed = Object.keys(input).filter((f) => JSON.stringify(input[f] ?? null) !== JSON.stringify(before[f] ?? null));
+    if (changed.length === 0) return toResource(kind, before);
+    const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };
+    try {
+      await transact([updateRecordItem(kind, before, after, changed), ...counterItems(kind, before, after)]);
+      return toResource(kind, after);
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError || err instanceof StaleReadError) || ifMatch !== undefined || attempt >= 3) throw err;
+    }
+  }
+};
+
+/**
+ * Unlinks every record of a deleted contact (records are kept, `contactId` null), one small
+ * transaction per record with the contact's counter, so the counters stay exact and a crash
+ * half-way leaves a consistent state to resume from.
+ */
+export const unlinkContactRecords = async (contactId: string): Promise<void> => {
+  for (const kind of RECORD_KINDS.filter((k) => k.linksContact)) {
+    for (;;) {
+      const linked = await recordsOfContact(kind, contactId, 25);
+      let unlinked = 0;
+      for (const r of linked) {
+        await retryOnStaleRead(async () => {
+          const current = await getRecord(kind, r.id, true);
+          if (!current || current.contactId !== contactId) return; // already unlinked (the index lags)
+          const after = { ...current, contactId: null, version: current.version + 1, updatedAt: new Date().toISOString() };
+          await transact([updateRecordItem(kind, current, after, ['contactId'], { expectContact: contactId }), contactReference(contactId, null, negate(kind.counts(current).contact))]);
+          unlinked++;
+        });
+      }
+      // Nothing left to unlink in what the index shows; the contact's exact counters decide (see deleteContact).
+      if (unlinked === 0) break;
+    }
+  }
+};

@@ -1,0 +1,18 @@
+/**
+ * Cognito triggers, as data: the CDK stack attaches each to its pool, and the local stack
+ * serves them to cognito-local through a Lambda Invoke endpoint. cognito-local runs
+ * PreTokenGeneration but has no PreAuthentication; the login check lives in both, so a
+ * refused contact gets no token either way.
+ */
+export const cognitoTriggers = [
+  { pool: 'portal', trigger: 'PreAuthentication', handler: 'functions/portal/pre-authentication.ts', table: 'read', summary: 'Refuses the password login of an inactive contact or a paused company' },
+  {
+    pool: 'portal',
+    trigger: 'PreTokenGeneration',
+    handler: 'functions/portal/pre-token-generation.ts',
+    table: 'read',
+    summary: 'Refuses inactive contacts and paused companies (also for SSO logins) and puts contactId and companyId in the ID token',
+  },
+] as const;
+
+export type CognitoTrigger = (typeof cognitoTriggers)[number];
