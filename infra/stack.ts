@@ -15,6 +15,8 @@ import {
   Mfa,
   OAuthScope,
   StandardThreatProtectionMode,
+  StringAttribute,
+  UserPoolOperation,
   UserPool,
   UserPoolClient,
   type UserPoolProps,
@@ -34,6 +36,7 @@ import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
 import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
+import { cognitoTriggers } from '../shared/triggers';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
 import type { Config } from './config';
 import { AppFunction } from './function';
@@ -41,12 +44,28 @@ import { AppFunction } from './function';
 /** What one function may do: the union over the routes (or the worker) it serves. */
 interface Needs {
   table: TableAccess;
+  /** Manages portal-pool users. */
+  portalUsers: boolean;
+  /** Gets the pool and client ids in its environment (not the pool's own triggers: that would be a cycle). */
+  poolIds: boolean;
   queues: Set<QueueName>;
   signing: boolean;
   mail: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
+
+/** What managing a contact's portal user takes (shared/portal/portal-users.ts), on the portal pool only. */
+const PORTAL_USER_ACTIONS = [
+  'AdminCreateUser',
+  'AdminGetUser',
+  'AdminUpdateUserAttributes',
+  'AdminSetUserPassword',
+  'AdminDisableUser',
+  'AdminEnableUser',
+  'AdminUserGlobalSignOut',
+  'AdminDeleteUser',
+];
 
 const TABLE_RANK: Record<TableAccess, number> = { none: 0, read: 1, write: 2 };
 const widest = (a: TableAccess, b: TableAccess): TableAccess => (TABLE_RANK[a] >= TABLE_RANK[b] ? a : b);
@@ -55,6 +74,8 @@ const routeNeeds = (entry: string): Needs => {
   const served: readonly RouteDef[] = routes.filter((r) => r.handler === entry);
   return {
     table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
+    portalUsers: served.some((r) => r.portalUsers),
+    poolIds: true,
     queues: new Set(served.flatMap((r) => r.queues ?? [])),
     signing: served.some((r) => r.signing),
     mail: false,
@@ -65,6 +86,8 @@ const routeNeeds = (entry: string): Needs => {
 
 const workerNeeds = (w: WorkerDef): Needs => ({
   table: w.table,
+  portalUsers: false,
+  poolIds: true,
   queues: new Set(w.queues ?? []),
   signing: false,
   mail: w.mail ?? false,
@@ -158,6 +181,8 @@ export class ClienteleStack extends Stack {
     const portalPool = new UserPool(this, 'PortalPool', {
       ...poolDefaults,
       userPoolName: `${this.stackName}-portal`,
+      // The contact a portal user is; set by Clientele at invite, read by the login triggers.
+      customAttributes: { contactId: new StringAttribute({ mutable: true, minLen: 26, maxLen: 26 }) },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
     });
@@ -211,7 +236,7 @@ export class ClienteleStack extends Stack {
       [ENV.PORTAL_URL]: config.portalUrl,
     };
     const makeFunction = (id: string, entry: string, needs: Needs): NodejsFunction => {
-      const environment: Record<string, string> = { ...baseEnv };
+      const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
       if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
       if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
@@ -227,6 +252,15 @@ export class ClienteleStack extends Stack {
       if (needs.table === 'read') table.grantReadData(fn);
       if (needs.table === 'write') table.grantReadWriteData(fn);
       if (needs.signing) signingKey.grantRead(fn);
+      if (needs.portalUsers) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: PORTAL_USER_ACTIONS.map((a) => `cognito-idp:${a}`),
+            resources: [portalPool.userPoolArn],
+          }),
+        );
+      }
       for (const q of needs.queues) queueByName.get(q)!.grantSendMessages(fn);
       if (needs.mail) {
         fn.addToRolePolicy(
@@ -246,6 +280,8 @@ export class ClienteleStack extends Stack {
     // ── HTTP API ─────────────────────────────────────────────────────────────────────────
     const fallbackFn = makeFunction(constructId(fallbackRoute.handler), fallbackRoute.handler, {
       table: 'none',
+      portalUsers: false,
+      poolIds: false,
       queues: new Set(),
       signing: false,
       mail: false,
@@ -313,6 +349,11 @@ export class ClienteleStack extends Stack {
       const worker: WorkerDef = q.worker;
       const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker));
       fn.addEventSource(new SqsEventSource(queueByName.get(q.name)!, { batchSize: worker.batchSize, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }));
+    }
+    // Portal login triggers: no pool ids in their environment (the pool depends on them).
+    for (const t of cognitoTriggers) {
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, ...routeFunctionDefaults });
+      portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     for (const s of schedules) {
       new Rule(this, `Schedule${constructId(s.name)}`, {

@@ -4,7 +4,8 @@ import { queueUrlEnv, requireEnv } from '../env';
 import type { QueueName } from '../queues';
 
 let client: SQSClient | undefined;
-const sqs = () => (client ??= new SQSClient({}));
+// The endpoint comes from the SDK configuration, never from the queue URL's host (local queue URLs are not routable hosts).
+const sqs = () => (client ??= new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 export const sendToQueue = async (queue: QueueName, message: unknown): Promise<void> => {
   await sqs().send(new SendMessageCommand({ QueueUrl: requireEnv(queueUrlEnv(queue)), MessageBody: JSON.stringify(message) }));

@@ -11,6 +11,7 @@ import { readConfig } from '../../infra/config';
 import { ClienteleStack } from '../../infra/stack';
 import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
 import { handlerEntries, routeKeyOf, routes, type RouteDef } from '../../shared/routes';
+import { cognitoTriggers } from '../../shared/triggers';
 
 let app: App;
 let stack: ClienteleStack;
@@ -54,7 +55,7 @@ describe('HTTP API', () => {
   it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
     const fns = Object.values(resources('AWS::Lambda::Function'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(fns).toHaveLength(handlerEntries().length + workers);
+    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: expect.any(Number), MemorySize: expect.any(Number), TracingConfig: { Mode: 'Active' } });
       expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -73,6 +74,11 @@ describe('HTTP API', () => {
     // Only routes that sign cursors may read the signing key.
     expect(policyOf('CompaniesListCompanies')).toContain('secretsmanager:GetSecretValue');
     expect(policyOf('CompaniesGetCompany')).not.toContain('secretsmanager:');
+    // Only routes that manage portal users may, and only on the portal pool.
+    expect(policyOf('PortalInviteContact')).toContain('cognito-idp:AdminCreateUser');
+    expect(policyOf('PortalInviteContact')).toContain('PortalPool');
+    expect(policyOf('PortalInviteContact')).not.toContain('StaffPool');
+    expect(policyOf('CompaniesCreateCompany')).not.toContain('cognito-idp');
     // Only the mail worker sends mail.
     expect(policyOf('MailSendMailWorker')).toContain('ses:SendEmail');
     expect(policyOf('CompaniesCreateCompany')).not.toContain('ses:');
@@ -147,6 +153,15 @@ describe('identity and mail', () => {
       GenerateSecret: false,
       CallbackURLs: cdkJson.context['clientele:portalCallbackUrls'],
     });
+  });
+
+  it('attaches the portal login triggers to the portal pool only', () => {
+    const pools = Object.values(resources('AWS::Cognito::UserPool'));
+    const portal = pools.find((p) => p.Properties.UserPoolName === 'Clientele-portal')!;
+    const staff = pools.find((p) => p.Properties.UserPoolName === 'Clientele-staff')!;
+    expect(Object.keys(portal.Properties.LambdaConfig).sort()).toEqual(['PreAuthentication', 'PreTokenGeneration']);
+    expect(staff.Properties.LambdaConfig).toBeUndefined();
+    expect(portal.Properties.Schema).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'contactId', AttributeDataType: 'String' })]));
   });
 
   it('sends mail through an SES identity with a configuration set', () => {
