@@ -13,17 +13,17 @@ export const addressApi = {
     params: idParams,
     body: createAddressBody,
     responses: { 201: { description: 'Created; `Location` names it. Marking it billing clears the flag on the others', schema: addressSchema } },
-    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
   },
   'PATCH /v1/companies/{id}/addresses/{addressId}': {
     params: addressParams,
     body: updateAddressBody,
     responses: { 200: { description: 'The updated address; `null` clears an optional field', schema: addressSchema } },
-    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'] },
   },
   'DELETE /v1/companies/{id}/addresses/{addressId}': {
     params: addressParams,
     responses: { 204: { description: 'Deleted (a billing address leaves the company with none)' } },
-    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'BILLING_ADDRESS_CONFLICT'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'] },
   },
 } as const satisfies Record<string, RequestSpec>;

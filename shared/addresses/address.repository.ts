@@ -1,19 +1,18 @@
 /**
  * Address items live in their company's partition, next to the company item and the billing
  * pointer, so one Query reads them all. Changes are returned as transaction items; a lost race
- * for the billing pointer surfaces as `BillingRaced` so the service can re-read and retry.
+ * for the billing pointer surfaces as `StaleReadError` so the service can re-read and retry.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
-import { ConflictError, NotFoundError } from '../http/errors';
+import { companyArchived } from '../companies/company.repository';
+import { NotFoundError, StaleReadError } from '../http/errors';
 import type { Address } from './address.schema';
 
 /** Another request changed which address is the billing one since we read it. */
-export class BillingRaced extends Error {}
-
-const raced = () => new BillingRaced('The billing address changed concurrently');
+const raced = () => new StaleReadError();
 
 const toItem = (companyId: string, a: Address) => ({ ...keys.address(companyId, a.id), type: 'Address', companyId, ...a });
 
@@ -61,7 +60,7 @@ export const companyIsActive = (companyId: string): TxItem => ({
       ExpressionAttributeValues: { ':active': 'active' },
     },
   },
-  onConditionFailed: (old) => (old ? new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.') : new NotFoundError('company')),
+  onConditionFailed: (old) => (old ? companyArchived() : new NotFoundError('company')),
 });
 
 export const putNewAddress = (companyId: string, a: Address): TxItem => ({

@@ -5,10 +5,9 @@
  */
 import { ulid } from 'ulid';
 import { transact, type TxItem } from '../db/transact';
-import { ConflictError, NotFoundError } from '../http/errors';
+import { NotFoundError, retryOnStaleRead } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import {
-  BillingRaced,
   claimBilling,
   companyIsActive,
   deleteAddressItem,
@@ -23,22 +22,8 @@ import { ADDRESS_FIELDS, type Address, type CreateAddressInput, type UpdateAddre
 
 export const addressLocation = (companyId: string, addressId: string) => `/v1/companies/${companyId}/addresses/${addressId}`;
 
-const MAX_ATTEMPTS = 8;
-
-const billingBusy = () => new ConflictError('BILLING_ADDRESS_CONFLICT', 'The billing address was changed concurrently; try again.');
-
-/** Runs `attempt` again while it loses a race for the billing pointer, at most MAX_ATTEMPTS times. */
-const retryingBillingRaces = async <T>(attempt: () => Promise<T>): Promise<T> => {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!(err instanceof BillingRaced)) throw err;
-      if (n >= MAX_ATTEMPTS) throw billingBusy();
-      await new Promise((r) => setTimeout(r, 10 * 2 ** n + Math.random() * 30));
-    }
-  }
-};
+/** A lost race for the billing pointer is re-read and retried (billing changes are rare; 8 tries absorb a burst). */
+const retryingBillingRaces = <T>(attempt: () => Promise<T>): Promise<T> => retryOnStaleRead(attempt, 8);
 
 const normalizeAccess = (access: CreateAddressInput['access']): Address['access'] =>
   access ? { name: access.name, phone: access.phone ?? null, email: access.email ?? null, notes: access.notes ?? null } : null;

@@ -129,7 +129,7 @@ export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): P
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
       if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
-      await new Promise((r) => setTimeout(r, 10 * i + Math.random() * 20));
+      await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** i) + Math.random() * 30));
     }
   }
 };
