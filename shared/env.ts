@@ -18,6 +18,19 @@ export const ENV = {
   SES_CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   PORTAL_URL: 'PORTAL_URL',
   LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
+  /** QuickBooks Online app: client id, and its secret (Secrets Manager ARN on AWS, the value locally). */
+  QUICKBOOKS_CLIENT_ID: 'QUICKBOOKS_CLIENT_ID',
+  QUICKBOOKS_CLIENT_SECRET_ARN: 'QUICKBOOKS_CLIENT_SECRET_ARN',
+  QUICKBOOKS_CLIENT_SECRET: 'QUICKBOOKS_CLIENT_SECRET',
+  /** `sandbox` or `production`. */
+  QUICKBOOKS_ENVIRONMENT: 'QUICKBOOKS_ENVIRONMENT',
+  /** The public callback URL registered with Intuit. */
+  QUICKBOOKS_REDIRECT_URI: 'QUICKBOOKS_REDIRECT_URI',
+  /** Local stack and tests only: the fake QuickBooks server that stands in for Intuit. */
+  QUICKBOOKS_FAKE_URL: 'QUICKBOOKS_FAKE_URL',
+  /** Key that encrypts stored OAuth tokens: Secrets Manager ARN on AWS, the value locally. */
+  ENCRYPTION_SECRET_ARN: 'ENCRYPTION_SECRET_ARN',
+  ENCRYPTION_KEY: 'ENCRYPTION_KEY',
 } as const;
 
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */
@@ -35,6 +48,14 @@ const schema = z.object({
   [ENV.MAIL_FROM]: optional,
   [ENV.SES_CONFIGURATION_SET]: optional,
   [ENV.PORTAL_URL]: optional,
+  [ENV.QUICKBOOKS_CLIENT_ID]: optional,
+  [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: optional,
+  [ENV.QUICKBOOKS_CLIENT_SECRET]: optional,
+  [ENV.QUICKBOOKS_ENVIRONMENT]: z.enum(['sandbox', 'production']).optional(),
+  [ENV.QUICKBOOKS_REDIRECT_URI]: optional,
+  [ENV.QUICKBOOKS_FAKE_URL]: optional,
+  [ENV.ENCRYPTION_SECRET_ARN]: optional,
+  [ENV.ENCRYPTION_KEY]: optional,
   ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
 });
 

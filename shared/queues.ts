@@ -2,6 +2,10 @@
  * Queues and their workers, as data: the CDK stack and the local stack both create every
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
+/** Every queue, by name; `queues` below describes each. */
+export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
 export interface WorkerDef {
   /** Handler module, relative to the repository root; it exports `handler` (SQS event). */
   handler: string;
@@ -13,10 +17,12 @@ export interface WorkerDef {
   table: 'none' | 'read' | 'write';
   /** Sends mail through SES. */
   mail?: boolean;
+  /** Talks to QuickBooks Online. */
+  quickbooks?: boolean;
 }
 
 export interface QueueDef {
-  name: string;
+  name: QueueName;
   /** Deliveries before a message goes to the dead-letter queue (≥ 5). */
   maxReceiveCount: number;
   /** The consumer; a queue whose worker arrives with a later issue has none yet. */
@@ -32,12 +38,21 @@ export const queues = [
     worker: { handler: 'functions/mail/send-mail.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', mail: true },
   },
   { name: 'm365-sync', maxReceiveCount: 5, purpose: 'Microsoft 365 / Entra ID sync jobs (issue 6)' },
-  { name: 'quickbooks-sync', maxReceiveCount: 5, purpose: 'QuickBooks customer (de)activation (issue 4)' },
+  {
+    name: 'quickbooks-sync',
+    maxReceiveCount: 5,
+    purpose: 'QuickBooks customer (de)activation after archive, restore and permanent delete',
+    worker: { handler: 'functions/quickbooks/sync-customer.ts', timeoutSeconds: 60, memoryMb: 256, batchSize: 5, table: 'write', quickbooks: true },
+  },
   { name: 'imports', maxReceiveCount: 5, purpose: 'CSV import jobs (issue 5)' },
-  { name: 'company-cleanup', maxReceiveCount: 5, purpose: 'Unassigning records after a permanent delete (issue 4)' },
+  {
+    name: 'company-cleanup',
+    maxReceiveCount: 5,
+    purpose: 'Unassigning related records and deleting company data after a permanent delete',
+    worker: { handler: 'functions/companies/cleanup-company.ts', timeoutSeconds: 300, memoryMb: 512, batchSize: 1, table: 'write', queues: ['company-cleanup'] },
+  },
 ] as const satisfies readonly QueueDef[];
 
-export type QueueName = (typeof queues)[number]['name'];
 
 /** API Gateway forbids nothing here, but SQS wants ≥ 6× the worker's timeout. */
 export const visibilityTimeoutSeconds = (q: QueueDef): number => Math.max(30, 6 * (q.worker?.timeoutSeconds ?? 30));

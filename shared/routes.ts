@@ -28,6 +28,8 @@ export interface RouteDef {
   queues?: readonly QueueName[];
   /** Manages portal-pool users (create, set password, disable, sign out): gets those Cognito actions. */
   portalUsers?: boolean;
+  /** Talks to QuickBooks Online: gets its client credentials and the token-encryption key. */
+  quickbooks?: boolean;
   /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
   signing?: boolean;
   /** Largest accepted request body, in bytes (default 1 MB). */
@@ -57,6 +59,10 @@ const EVERY_STAFF = STAFF_GROUPS;
 const COMPANY_EDITORS = ['Admin', 'MSPAdmin'] as const;
 const CONTACT_EDITORS = ['Technician', 'Admin', 'MSPAdmin'] as const;
 const FINANCE = ['Admin', 'MSPAdmin'] as const;
+const ARCHIVERS = ['Admin', 'MSPAdmin', 'ComplianceAdmin'] as const;
+const INTEGRATORS = ['Admin', 'MSPAdmin'] as const;
+/** Only SuperAdmin (always allowed) may call a route with no groups. */
+const SUPER_ADMIN_ONLY = [] as const;
 
 export const routes = [
   // Companies
@@ -67,6 +73,21 @@ export const routes = [
   { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
   { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
   { method: 'PUT', path: '/v1/companies/{id}/primary-contact', handler: 'functions/companies/set-primary-contact.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's primary contact" },
+
+  // Company lifecycle
+  { method: 'POST', path: '/v1/companies/{id}/archive', handler: 'functions/companies/archive-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Archive a company (reversible)' },
+  { method: 'POST', path: '/v1/companies/{id}/restore', handler: 'functions/companies/restore-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Restore an archived company' },
+  { method: 'GET', path: '/v1/companies/{id}/deletion-preview', handler: 'functions/companies/get-deletion-preview.ts', pool: 'staff', groups: ARCHIVERS, table: 'read', summary: 'What a permanent delete would be blocked by, unassign and delete' },
+  { method: 'DELETE', path: '/v1/companies/{id}', handler: 'functions/companies/delete-company.ts', pool: 'staff', groups: SUPER_ADMIN_ONLY, table: 'write', queues: ['company-cleanup', 'quickbooks-sync'], summary: 'Permanently delete an archived company (SuperAdmin; confirmed by its exact name)' },
+  { method: 'GET', path: '/v1/jobs/{id}', handler: 'functions/jobs/get-job.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A background job and its progress' },
+  { method: 'GET', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/get-compliance-organization.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's compliance organization" },
+  { method: 'POST', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/promote-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: 'Promote an active company to a compliance organization' },
+  { method: 'POST', path: '/v1/companies/{id}/compliance-organization/archive', handler: 'functions/compliance/archive-compliance-organization.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: "Archive the company's compliance organization" },
+
+  // QuickBooks Online
+  { method: 'GET', path: '/v1/integrations/quickbooks/connect', handler: 'functions/quickbooks/connect.ts', pool: 'staff', groups: INTEGRATORS, table: 'none', signing: true, quickbooks: true, summary: "Intuit's authorize URL, with a signed state" },
+  { method: 'GET', path: '/v1/public/quickbooks/callback', handler: 'functions/quickbooks/callback.ts', pool: 'public', table: 'write', signing: true, quickbooks: true, summary: 'OAuth callback: stores the tokens (encrypted) and the realm' },
+  { method: 'POST', path: '/v1/companies/{id}/quickbooks/link', handler: 'functions/quickbooks/link-company.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', quickbooks: true, summary: 'Link a company to a QuickBooks customer (existing or new)' },
 
   // Addresses
   { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },

@@ -4,33 +4,13 @@
  * environment locally.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENV, optionalEnv } from '../env';
+import { ENV } from '../env';
+import { resetSecrets, secret } from './secrets';
 
-let key: Promise<Buffer> | undefined;
-
-const loadKey = async (): Promise<Buffer> => {
-  const local = optionalEnv(ENV.SIGNING_KEY);
-  if (local) return Buffer.from(local, 'utf8');
-  const arn = optionalEnv(ENV.SIGNING_SECRET_ARN);
-  if (!arn) throw new Error(`Missing environment variable ${ENV.SIGNING_SECRET_ARN} or ${ENV.SIGNING_KEY}`);
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!out.SecretString) throw new Error('The signing secret is empty');
-  return Buffer.from(out.SecretString, 'utf8');
-};
-
-const signingKey = (): Promise<Buffer> => {
-  key ??= loadKey().catch((err) => {
-    key = undefined; // let the next request try again
-    throw err;
-  });
-  return key;
-};
+const signingKey = async (): Promise<Buffer> => Buffer.from(await secret(ENV.SIGNING_KEY, ENV.SIGNING_SECRET_ARN), 'utf8');
 
 /** Tests switch keys between stacks in one process. */
-export const resetSigningKey = (): void => {
-  key = undefined;
-};
+export const resetSigningKey = (): void => resetSecrets();
 
 const mac = async (purpose: string, payload: string): Promise<string> =>
   createHmac('sha256', await signingKey()).update(purpose).update('\n').update(payload).digest('base64url');
