@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { id, isoTime, pageOf } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 
-export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked'] as const;
+export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const auditEntrySchema = z

@@ -9,14 +9,28 @@ import { countAndGuard, type CountDeltas } from '../db/counters';
 import type { TxItem } from '../db/transact';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
-import type { Company, CompanyStatus } from './company.schema';
+import { companySchema, type Company, type CompanyStatus } from './company.schema';
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
 const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c.name), type: 'Company', ...c });
 
-const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, type: _t, ...rest }: Record<string, unknown>) =>
-  rest as Company;
+const API_FIELDS = Object.keys(companySchema.shape) as (keyof Company)[];
+const API_COUNTS = Object.keys(companySchema.shape.counts.shape);
+
+/** The API resource of a stored company: its documented fields only (internal counters stay inside). */
+const fromItem = (item: Record<string, unknown>): Company => {
+  const c = Object.fromEntries(API_FIELDS.map((f) => [f, item[f] ?? null])) as Company;
+  const counts = (item.counts ?? {}) as Record<string, number>;
+  c.counts = Object.fromEntries(API_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
+  return c;
+};
+
+/** Counters kept on the company item that the API does not show, e.g. `outstandingInvoices` (the delete gate). */
+export const internalCount = async (id: string, counter: string): Promise<number> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: true, ProjectionExpression: '#c.#n', ExpressionAttributeNames: { '#c': 'counts', '#n': counter } }));
+  return Number((out.Item?.counts as Record<string, number> | undefined)?.[counter] ?? 0);
+};
 
 export const getCompany = async (id: string, consistent = false): Promise<Company | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: consistent }));
@@ -151,3 +165,78 @@ export const companyReference = (
     clear ? { set: { primaryContactId: null, updatedAt: opts.now ?? new Date().toISOString() }, add: { version: 1 } } : {},
   );
 };
+
+/**
+ * Archive or restore: status, listing partition and the archive fields at the version read;
+ * a linked QuickBooks customer's sync becomes `pending` in the same write.
+ */
+export const setCompanyLifecycle = (before: Company, after: Company): TxItem => {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = {
+    ':expected': before.version,
+    ':from': before.status,
+    ':status': after.status,
+    ':gsi1pk': keys.companyListPartition(after.status),
+    ':archivedAt': after.archivedAt,
+    ':archivedBy': after.archivedBy,
+    ':archiveReason': after.archiveReason,
+    ':version': after.version,
+    ':updatedAt': after.updatedAt,
+  };
+  const sets = ['#status = :status', 'gsi1pk = :gsi1pk', 'archivedAt = :archivedAt', 'archivedBy = :archivedBy', 'archiveReason = :archiveReason', 'version = :version', 'updatedAt = :updatedAt'];
+  if (after.integrations.quickbooks) {
+    sets.push('integrations.quickbooks = :qb');
+    values[':qb'] = after.integrations.quickbooks;
+  }
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keys.company(before.id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :from',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+    onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('company')),
+  };
+};
+
+/** Reasons a permanent delete is refused, as the transaction's condition finds them. */
+export class DeleteRefused extends Error {
+  constructor(readonly reason: 'NOT_ARCHIVED' | 'CONFIRM_NAME_MISMATCH' | 'OUTSTANDING_INVOICES') {
+    super(reason);
+  }
+}
+
+/**
+ * Deletes the company item and its name guard, only if, at that instant, it is archived, its
+ * name is exactly `confirmName` and no invoice has an outstanding balance (the counter on the
+ * item): the gate is re-checked inside the transaction, not before it.
+ */
+export const deleteCompanyItems = (company: Company, confirmName: string): TxItem[] => [
+  {
+    item: {
+      Delete: {
+        TableName: tableName(),
+        Key: keys.company(company.id),
+        ConditionExpression:
+          'attribute_exists(pk) AND #status = :archived AND #name = :confirm AND (attribute_not_exists(#counts.#outstanding) OR #counts.#outstanding <= :zero)',
+        ExpressionAttributeNames: { '#status': 'status', '#name': 'name', '#counts': 'counts', '#outstanding': 'outstandingInvoices' },
+        ExpressionAttributeValues: { ':archived': 'archived', ':confirm': confirmName, ':zero': 0 },
+      },
+    },
+    onConditionFailed: (old) => {
+      if (!old) return new NotFoundError('company');
+      if (old.status !== 'archived') return new DeleteRefused('NOT_ARCHIVED');
+      if (old.name !== confirmName) return new DeleteRefused('CONFIRM_NAME_MISMATCH');
+      return new DeleteRefused('OUTSTANDING_INVOICES');
+    },
+  },
+  {
+    item: { Delete: { TableName: tableName(), Key: keys.companyName(company.name), ConditionExpression: 'companyId = :id', ExpressionAttributeValues: { ':id': company.id } } },
+    // The guard follows the name; a rename since the read shows here as a name mismatch.
+    onConditionFailed: () => new DeleteRefused('CONFIRM_NAME_MISMATCH'),
+  },
+];

@@ -42,6 +42,12 @@ export const keys = {
   recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
+  /** A company's compliance organization (minimal: its status gates the permanent delete). */
+  complianceOrganization: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'COMPLIANCEORG' }),
+  /** Per-customer SLA policies (the SLA module adds them); listed by company for the permanent delete. */
+  slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
+  /** A background job and its progress. */
+  job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
   /** Audit entries of one company, oldest to newest by ULID; kept after the company is deleted. */
   auditPartition: (companyId: string) => `AUDIT#COMPANY#${companyId}`,
   audit: (companyId: string, entryId: string) => ({ pk: `AUDIT#COMPANY#${companyId}`, sk: `AUDIT#${entryId}` }),

@@ -10,9 +10,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { logger } from '../logger';
 
-export const sqsWorker = <S extends z.ZodType>(schema: S, process: (message: z.output<S>, record: SQSRecord) => Promise<void>) => {
+export const sqsWorker = <S extends z.ZodType>(schema: S, process: (message: z.output<S>, record: SQSRecord, context: Context) => Promise<void>) => {
   const processor = new BatchProcessor(EventType.SQS);
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  const recordHandler = async (record: SQSRecord, context: Context): Promise<void> => {
     let json: unknown;
     try {
       json = JSON.parse(record.body);
@@ -21,7 +21,7 @@ export const sqsWorker = <S extends z.ZodType>(schema: S, process: (message: z.o
     }
     const message = schema.parse(json);
     try {
-      await process(message, record);
+      await process(message, record, context);
     } catch (err) {
       logger.error('Record failed', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error: err as Error });
       throw err;

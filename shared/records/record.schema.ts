@@ -67,6 +67,9 @@ const invoiceFields = {
 
 const kind = (k: RecordKind) => k;
 
+/** An issued invoice with money still owed. */
+export const isOutstanding = (r: Record<string, unknown>): boolean => r.status !== 'void' && r.status !== 'draft' && Number(r.balance ?? 0) > 0;
+
 export const recordKinds = {
   ticket: kind({
     name: 'ticket',
@@ -115,7 +118,8 @@ export const recordKinds = {
       .object({ ...common, number: z.string(), total: z.string(), balance: z.string(), dueDate: z.string().nullable(), status: z.enum(INVOICE_STATUSES) })
       .meta({ id: 'Invoice' }),
     filters: z.object({ status: z.enum(INVOICE_STATUSES).optional() }),
-    counts: () => ({ company: {}, contact: {} }),
+    // Not shown in the company's `counts`: the permanent-delete gate checks it inside its transaction.
+    counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0 }, contact: {} }),
   }),
 } as const;
 

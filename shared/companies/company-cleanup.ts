@@ -1,0 +1,108 @@
+/**
+ * What a permanent delete does to everything tied to the company, as one declaration: each
+ * kind says where the company's items of that kind are listed and what happens to each one
+ * (`unassign`: company link cleared, record kept, moved to the "no company" listing;
+ * `delete`). The deletion preview counts from it and the cleanup worker executes it, so a
+ * module that adds a kind (SLA policies, projects, …) adds one entry here.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { RECORD_KINDS } from '../records/record.schema';
+
+export interface CleanupKind {
+  /** The name in the preview and the job's progress. */
+  kind: string;
+  action: 'unassign' | 'delete';
+  /** Where the company's items of this kind are: a GSI1 partition, or the company's own partition with a sort-key prefix. */
+  listing: (companyId: string) => { index: 'gsi1'; partition: string } | { index: null; partition: string; skPrefix: string };
+  /** The idempotent write for one listed item (its condition fails if it was done already). */
+  write: (item: Record<string, unknown>, companyId: string, now: string) => TxItem;
+}
+
+const unassign = (noCompanyPartition: string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
+  item: {
+    Update: {
+      TableName: tableName(),
+      Key: { pk: item.pk as string, sk: item.sk as string },
+      UpdateExpression: 'SET companyId = :null, gsi1pk = :none, updatedAt = :now ADD version :one',
+      ConditionExpression: 'companyId = :company',
+      ExpressionAttributeValues: { ':null': null, ':none': noCompanyPartition, ':now': now, ':one': 1, ':company': companyId },
+    },
+  },
+});
+
+const remove = (item: Record<string, unknown>): TxItem => ({
+  item: { Delete: { TableName: tableName(), Key: { pk: item.pk as string, sk: item.sk as string }, ConditionExpression: 'attribute_exists(pk)' } },
+});
+
+export const cleanupKinds: readonly CleanupKind[] = [
+  {
+    kind: 'contacts',
+    action: 'unassign',
+    listing: (companyId) => ({ index: 'gsi1', partition: keys.contactListPartition(companyId) }),
+    write: unassign(keys.contactListPartition(null)),
+  },
+  ...RECORD_KINDS.map(
+    (k): CleanupKind => ({
+      kind: k.plural,
+      action: 'unassign',
+      listing: (companyId) => ({ index: 'gsi1', partition: keys.recordsByCompany(k.prefix, companyId) }),
+      write: unassign(keys.recordsByCompany(k.prefix, null)),
+    }),
+  ),
+  {
+    // Per-customer SLA policies are deleted; the SLA module lists them under this partition.
+    kind: 'slaPolicies',
+    action: 'delete',
+    listing: (companyId) => ({ index: 'gsi1', partition: keys.slaPoliciesByCompany(companyId) }),
+    write: remove,
+  },
+  {
+    kind: 'addresses',
+    action: 'delete',
+    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: 'ADDRESS#' }),
+    write: remove,
+  },
+  {
+    // What else lived in the company's partition: the billing pointer, the compliance organization.
+    kind: 'companyData',
+    action: 'delete',
+    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: '' }),
+    write: remove,
+  },
+];
+
+const queryInput = (k: CleanupKind, companyId: string) => {
+  const l = k.listing(companyId);
+  return l.index
+    ? { TableName: tableName(), IndexName: l.index, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': l.partition } }
+    : {
+        TableName: tableName(),
+        KeyConditionExpression: l.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': l.partition, ...(l.skPrefix ? { ':prefix': l.skPrefix } : {}) },
+        ConsistentRead: true,
+      };
+};
+
+/** Up to `limit` items of a kind still tied to the company (keys only). */
+export const listRemaining = async (k: CleanupKind, companyId: string, limit: number): Promise<Record<string, unknown>[]> => {
+  const out = await db().send(new QueryCommand({ ...queryInput(k, companyId), Limit: limit }));
+  return out.Items ?? [];
+};
+
+/** How many items of a kind are tied to the company: Select COUNT, page by page. */
+export const countRemaining = async (k: CleanupKind, companyId: string): Promise<number> => {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db().send(new QueryCommand({ ...queryInput(k, companyId), Select: 'COUNT', ExclusiveStartKey: start }));
+    total += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return total;
+};
+
+/** The kinds a preview reports (everything but the company's own bookkeeping items). */
+export const reportedKinds = cleanupKinds.filter((k) => k.kind !== 'companyData');

@@ -1,0 +1,20 @@
+/** Background jobs (permanent-delete cleanup now; imports later) and their progress. */
+import { z } from 'zod';
+import { id, isoTime } from '../common/schemas';
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
+
+export const jobSchema = z
+  .object({
+    id,
+    type: z.enum(['company-cleanup']),
+    status: z.enum(JOB_STATUSES),
+    companyId: id.nullable(),
+    /** Per kind: how many there were when the job was queued, how many are done, whether the kind is finished. */
+    progress: z.record(z.string(), z.object({ total: z.number().int(), done: z.number().int(), complete: z.boolean() })),
+    error: z.string().nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Job' });
+export type Job = z.output<typeof jobSchema>;

@@ -1,0 +1,49 @@
+/**
+ * Real queues (fauxqs) for integration tests that drive a worker by hand: every queue of
+ * `shared/queues.ts` on a free port, this process's environment pointed at them, and a helper
+ * that turns what a queue holds into the SQS event Lambda would deliver.
+ */
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { startSqs } from '../../infra/local/engines/sqs';
+import { queueUrlEnv, resetEnvCache } from '../../shared/env';
+import { resetQueueClient } from '../../shared/queue/send';
+import { queues, type QueueName } from '../../shared/queues';
+
+export const startQueues = async () => {
+  const engine = await startSqs({ port: 0 });
+  process.env.AWS_ENDPOINT_URL_SQS = engine.endpoint;
+  for (const q of queues) process.env[queueUrlEnv(q.name)] = engine.queueUrls[q.name];
+  resetEnvCache();
+  resetQueueClient();
+  const sqs = new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
+
+  /** Takes what `queue` holds (deleting it) as one SQS event. */
+  const take = async (queue: QueueName): Promise<SQSEvent> => {
+    const QueueUrl = engine.queueUrls[queue]!;
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+    const messages = got.Messages ?? [];
+    for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    return {
+      Records: messages.map((m) => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue}`,
+        awsRegion: 'us-east-1',
+      })),
+    };
+  };
+
+  return {
+    take,
+    stop: async () => {
+      sqs.destroy();
+      await engine.stop();
+    },
+  };
+};
