@@ -44,7 +44,12 @@ export const queues = [
     purpose: 'QuickBooks customer (de)activation after archive, restore and permanent delete',
     worker: { handler: 'functions/quickbooks/sync-customer.ts', timeoutSeconds: 60, memoryMb: 256, batchSize: 5, table: 'write', quickbooks: true },
   },
-  { name: 'imports', maxReceiveCount: 5, purpose: 'CSV import jobs (issue 5)' },
+  {
+    name: 'imports',
+    maxReceiveCount: 5,
+    purpose: 'CSV import jobs: parse the stored upload as a stream and write in batches, resumable from a checkpoint',
+    worker: { handler: 'functions/imports/run-import.ts', timeoutSeconds: 900, memoryMb: 1024, batchSize: 1, table: 'write', queues: ['imports'] },
+  },
   {
     name: 'company-cleanup',
     maxReceiveCount: 5,

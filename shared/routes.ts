@@ -61,6 +61,7 @@ const CONTACT_EDITORS = ['Technician', 'Admin', 'MSPAdmin'] as const;
 const FINANCE = ['Admin', 'MSPAdmin'] as const;
 const ARCHIVERS = ['Admin', 'MSPAdmin', 'ComplianceAdmin'] as const;
 const INTEGRATORS = ['Admin', 'MSPAdmin'] as const;
+const IMPORTERS = ['Admin', 'MSPAdmin'] as const;
 /** Only SuperAdmin (always allowed) may call a route with no groups. */
 const SUPER_ADMIN_ONLY = [] as const;
 
@@ -88,6 +89,12 @@ export const routes = [
   { method: 'GET', path: '/v1/integrations/quickbooks/connect', handler: 'functions/quickbooks/connect.ts', pool: 'staff', groups: INTEGRATORS, table: 'none', signing: true, quickbooks: true, summary: "Intuit's authorize URL, with a signed state" },
   { method: 'GET', path: '/v1/public/quickbooks/callback', handler: 'functions/quickbooks/callback.ts', pool: 'public', table: 'write', signing: true, quickbooks: true, summary: 'OAuth callback: stores the tokens (encrypted) and the realm' },
   { method: 'POST', path: '/v1/companies/{id}/quickbooks/link', handler: 'functions/quickbooks/link-company.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', quickbooks: true, summary: 'Link a company to a QuickBooks customer (existing or new)' },
+
+  // Imports
+  { method: 'GET', path: '/v1/imports/templates/{template}', handler: 'functions/imports/get-template.ts', pool: 'staff', groups: EVERY_STAFF, table: 'none', summary: 'A CSV template to fill in (contacts.csv, companies.csv)' },
+  { method: 'POST', path: '/v1/imports', handler: 'functions/imports/create-import.ts', pool: 'staff', groups: IMPORTERS, table: 'write', queues: ['imports'], maxBodyBytes: 5 * 1024 * 1024, timeoutSeconds: 29, memoryMb: 1024, summary: 'Upload a CSV of contacts or companies; it is imported in the background' },
+  { method: 'GET', path: '/v1/imports/{id}', handler: 'functions/imports/get-import.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'An import job: progress, counts and row errors' },
+  { method: 'GET', path: '/v1/imports/{id}/errors.csv', handler: 'functions/imports/get-import-errors.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The rows that failed, as uploaded, with an error column' },
 
   // Addresses
   { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },

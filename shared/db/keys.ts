@@ -48,6 +48,11 @@ export const keys = {
   slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
   /** A background job and its progress. */
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
+  /** An import job, its uploaded file (in chunks) and its row errors, in one partition. */
+  importJob: (id: string) => ({ pk: `IMPORT#${id}`, sk: 'IMPORT' }),
+  importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),
+  importError: (id: string, row: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERROR#${String(row).padStart(8, '0')}` }),
+  importPartition: (id: string) => `IMPORT#${id}`,
   /** Audit entries of one company, oldest to newest by ULID; kept after the company is deleted. */
   auditPartition: (companyId: string) => `AUDIT#COMPANY#${companyId}`,
   audit: (companyId: string, entryId: string) => ({ pk: `AUDIT#COMPANY#${companyId}`, sk: `AUDIT#${entryId}` }),
@@ -55,4 +60,8 @@ export const keys = {
   idempotency: (scope: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: 'IDEMPOTENCY' }),
   /** Delivery record of one outgoing email, so a redelivered queue message sends it once (TTL). */
   mail: (mailId: string) => ({ pk: `MAIL#${mailId}`, sk: 'MAIL' }),
+  /** The QuickBooks Online connection (one per installation): realm and encrypted tokens, versioned for atomic rotation. */
+  quickBooksConnection: () => ({ pk: 'INTEGRATION#QUICKBOOKS', sk: 'CONNECTION' }),
+  /** Which company a QuickBooks customer is linked to: one company per customer. */
+  quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
 } as const;

@@ -5,6 +5,7 @@
 import { addressApi } from '../addresses/address.api';
 import { auditApi } from '../audit/audit.api';
 import { companyApi } from '../companies/company.api';
+import { importApi } from '../imports/import.api';
 import { companyLifecycleApi } from '../companies/company-lifecycle.api';
 import { complianceApi } from '../compliance/compliance.api';
 import { contactApi } from '../contacts/contact.api';
@@ -13,4 +14,4 @@ import { recordApi } from '../records/record.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...recordApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...recordApi, ...auditApi, ...openapiApi };

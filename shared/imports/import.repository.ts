@@ -1,0 +1,170 @@
+/**
+ * Import items, all in the job's partition: the job (`IMPORT`), the uploaded file in chunks
+ * (`CHUNK#0001`…, read back one at a time so the worker streams it), and one item per failed
+ * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
+ */
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { importSchema, type ImportJob, type ImportType, type RowError } from './import.schema';
+
+/** DynamoDB items hold 400 KB; chunks stay well under it. */
+export const CHUNK_BYTES = 300 * 1024;
+/** Uploads and their errors are kept for 30 days. */
+export const IMPORT_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface StoredImport extends Omit<ImportJob, 'errors'> {
+  chunks: number;
+  /** The last spreadsheet row whose outcome is committed; a resumed run continues after it. */
+  checkpoint: number;
+  /** Original header, for errors.csv. */
+  header: string[] | null;
+  /** Who uploaded it: the actor of the audit entries of imported companies. */
+  createdBy: { sub: string; email: string | null } | null;
+  failure: string | null;
+}
+
+const FIELDS = Object.keys(importSchema.shape).filter((f) => f !== 'errors');
+const expiry = () => Math.floor(Date.now() / 1000) + IMPORT_TTL_SECONDS;
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+
+/** BatchWriteItem in pages of 25, retrying unprocessed items with backoff. */
+export const batchPut = async (items: Record<string, unknown>[]): Promise<void> => {
+  for (let i = 0; i < items.length; i += 25) {
+    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length; attempt++) {
+      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }));
+      requests = (out.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
+      if (requests.length) await backoff(attempt);
+    }
+  }
+};
+
+/** BatchGetItem (consistent), retrying unprocessed keys; returns the items found. */
+export const batchGet = async (keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> => {
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < keyList.length; i += 100) {
+    let pending: Record<string, unknown>[] = keyList.slice(i, i + 100);
+    for (let attempt = 0; pending.length; attempt++) {
+      const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
+      found.push(...(out.Responses?.[tableName()] ?? []));
+      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+      if (pending.length) await backoff(attempt);
+    }
+  }
+  return found;
+};
+
+/** Stores the upload in chunks, then the job that points at them (chunks first: a job never names missing data). */
+export const storeUpload = async (id: string, type: ImportType, body: Buffer, now: string, createdBy: StoredImport['createdBy']): Promise<StoredImport> => {
+  const chunks: Record<string, unknown>[] = [];
+  for (let offset = 0, n = 1; offset < body.length; offset += CHUNK_BYTES, n++) {
+    chunks.push({ ...keys.importChunk(id, n), type: 'ImportChunk', data: body.subarray(offset, offset + CHUNK_BYTES), expiresAt: expiry() });
+  }
+  await batchPut(chunks);
+  const job: StoredImport = {
+    id,
+    type,
+    status: 'queued',
+    totalRows: null,
+    processedRows: 0,
+    created: 0,
+    skippedDuplicates: 0,
+    failed: 0,
+    createdAt: now,
+    completedAt: null,
+    chunks: chunks.length,
+    checkpoint: 1,
+    header: null,
+    failure: null,
+    createdBy,
+  };
+  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  return job;
+};
+
+/** The uploaded file, one chunk at a time. */
+export async function* readUpload(id: string, chunks: number): AsyncGenerator<Buffer> {
+  for (let n = 1; n <= chunks; n++) {
+    const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.importChunk(id, n), ConsistentRead: true }));
+    if (!out.Item) throw new Error(`Chunk ${n} of import ${id} is missing`);
+    yield Buffer.from(out.Item.data as Uint8Array);
+  }
+}
+
+const toStored = (item: Record<string, unknown>): StoredImport =>
+  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'checkpoint', 'header', 'failure', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
+
+export const getStoredImport = async (id: string): Promise<StoredImport | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.importJob(id), ConsistentRead: true }));
+  return out.Item ? toStored(out.Item) : undefined;
+};
+
+/** The job and its first 100 row errors: one Query (`IMPORT` sorts before `IMPORTERROR#…`). */
+export const getImportWithErrors = async (id: string): Promise<ImportJob | undefined> => {
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORT' },
+      Limit: 101,
+    }),
+  );
+  const [jobItem, ...errorItems] = out.Items ?? [];
+  if (!jobItem || jobItem.sk !== 'IMPORT') return undefined;
+  const job = toStored(jobItem);
+  const errors: RowError[] = errorItems.map((e) => ({ row: e.row as number, field: (e.field as string) ?? null, message: e.message as string }));
+  if (job.failure) errors.unshift({ row: 0, field: null, message: job.failure });
+  const { chunks: _c, checkpoint: _k, header: _h, failure: _f, createdBy: _b, ...resource } = job;
+  return { ...resource, errors };
+};
+
+/** Every error item, page by page, for errors.csv. */
+export async function* allErrors(id: string): AsyncGenerator<{ row: number; message: string; fields: string[] }> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const e of out.Items ?? []) yield { row: e.row as number, message: e.message as string, fields: e.fields as string[] };
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+export const rowErrorItem = (id: string, e: RowError & { fields: string[] }): TxItem => ({
+  item: { Put: { TableName: tableName(), Item: { ...keys.importError(id, e.row), type: 'ImportError', ...e, expiresAt: expiry() } } },
+});
+
+/** The batch's outcome counters and the new checkpoint, in the batch's transaction; only moves forward. */
+export const advanceImport = (id: string, from: number, to: number, counts: { processed: number; created: number; duplicates: number; failed: number }): TxItem => ({
+  item: {
+    Update: {
+      TableName: tableName(),
+      Key: keys.importJob(id),
+      UpdateExpression: 'SET checkpoint = :to, #status = :running ADD processedRows :p, created :c, skippedDuplicates :d, failed :f',
+      ConditionExpression: 'checkpoint = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':to': to, ':from': from, ':running': 'running', ':p': counts.processed, ':c': counts.created, ':d': counts.duplicates, ':f': counts.failed },
+    },
+  },
+});
+
+export const updateImport = (id: string, set: Partial<StoredImport>) => {
+  const entries = Object.entries(set);
+  return db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.importJob(id),
+      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+    }),
+  );
+};

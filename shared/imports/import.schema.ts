@@ -1,0 +1,73 @@
+/** Imports: the job resource, the upload query, and the columns each type reads (with the aliases other systems export). */
+import { z } from 'zod';
+import { id, isoTime } from '../common/schemas';
+
+export const IMPORT_TYPES = ['contacts', 'companies'] as const;
+export type ImportType = (typeof IMPORT_TYPES)[number];
+
+export const createImportQuery = z.object({ type: z.enum(IMPORT_TYPES) });
+export const templateParams = z.object({ template: z.enum(['contacts.csv', 'companies.csv']) });
+export const csvBody = z.string().meta({ description: 'The CSV file (UTF-8, with or without BOM; `,` or `;`; CRLF or LF)' });
+
+export const rowErrorSchema = z.object({ row: z.number().int(), field: z.string().nullable(), message: z.string() });
+export type RowError = z.output<typeof rowErrorSchema>;
+
+export const importSchema = z
+  .object({
+    id,
+    type: z.enum(IMPORT_TYPES),
+    status: z.enum(['queued', 'running', 'completed', 'failed']),
+    totalRows: z.number().int().nullable(),
+    processedRows: z.number().int(),
+    created: z.number().int(),
+    skippedDuplicates: z.number().int(),
+    failed: z.number().int(),
+    /** The first 100 row errors; `errors.csv` has them all. A job-level failure has `row: 0`. */
+    errors: z.array(rowErrorSchema),
+    createdAt: isoTime,
+    completedAt: isoTime.nullable(),
+  })
+  .meta({ id: 'Import' });
+export type ImportJob = z.output<typeof importSchema>;
+
+export const importAccepted = z.object({ id, type: z.enum(IMPORT_TYPES), status: z.literal('queued') }).meta({ id: 'ImportAccepted' });
+
+/** The template header of each type, as API.md gives it. */
+export const TEMPLATE_COLUMNS: Record<ImportType, readonly string[]> = {
+  contacts: ['firstName', 'lastName', 'email', 'phone', 'title', 'company'],
+  companies: ['name', 'primaryDomain', 'phone', 'website', 'industry', 'employeeCount', 'line1', 'city', 'region', 'postalCode', 'country'],
+};
+
+/** Header spellings seen in exports from other systems, compared without case, spaces, `_`, `-` or `.`. */
+export const COLUMN_ALIASES: Record<ImportType, Record<string, readonly string[]>> = {
+  contacts: {
+    firstName: ['firstname', 'first', 'givenname', 'forename'],
+    lastName: ['lastname', 'last', 'surname', 'familyname'],
+    name: ['name', 'fullname', 'displayname', 'contactname', 'contact'],
+    email: ['email', 'emailaddress', 'mail', 'e-mail', 'primaryemail', 'workemail', 'emailaddress1'],
+    phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'mobilephone', 'mobilenumber', 'cell', 'cellphone', 'businessphone', 'workphone'],
+    title: ['title', 'jobtitle', 'position', 'role'],
+    company: ['company', 'companyname', 'organization', 'organisation', 'account', 'accountname', 'client', 'customer'],
+  },
+  companies: {
+    name: ['name', 'companyname', 'company', 'organization', 'organisation', 'accountname', 'client', 'customer', 'customername'],
+    primaryDomain: ['primarydomain', 'domain', 'emaildomain'],
+    phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mainphone'],
+    website: ['website', 'web', 'url', 'homepage', 'site'],
+    industry: ['industry', 'sector'],
+    employeeCount: ['employeecount', 'employees', 'numberofemployees', 'staff', 'headcount'],
+    line1: ['line1', 'address', 'address1', 'addressline1', 'street', 'streetaddress'],
+    city: ['city', 'town'],
+    region: ['region', 'state', 'county', 'province'],
+    postalCode: ['postalcode', 'postcode', 'zip', 'zipcode'],
+    country: ['country', 'countrycode'],
+  },
+};
+
+/** Columns that must be present; for contacts a single `name` column stands in for first and last name. */
+export const requiredColumns = (type: ImportType, present: Set<string>): string[] => {
+  if (type === 'companies') return ['name'].filter((c) => !present.has(c));
+  const missing = ['email'].filter((c) => !present.has(c));
+  if (!present.has('name') && !(present.has('firstName') && present.has('lastName'))) missing.push(...['firstName', 'lastName'].filter((c) => !present.has(c)));
+  return missing;
+};
