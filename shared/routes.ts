@@ -119,10 +119,19 @@ export const routes = [
   ...recordRoutes('assets', 'asset', CONTACT_EDITORS),
   ...recordRoutes('invoices', 'invoice', FINANCE),
 
+  // Ticket comments (staff)
+  { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },
+  { method: 'POST', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/add-ticket-comment.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Comment on a ticket, public (shown in the portal) or internal' },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['mail'], summary: 'Ask for a portal password-reset email (always 202)' },
   { method: 'GET', path: '/v1/portal/me', handler: 'functions/portal/get-me.ts', pool: 'portal', table: 'read', summary: 'The signed-in contact and its company' },
+  { method: 'GET', path: '/v1/portal/tickets', handler: 'functions/portal/list-portal-tickets.ts', pool: 'portal', table: 'read', signing: true, summary: "The company's tickets, newest first" },
+  { method: 'POST', path: '/v1/portal/tickets', handler: 'functions/portal/create-portal-ticket.ts', pool: 'portal', table: 'write', summary: 'Open a ticket for the company, raised by the signed-in contact' },
+  { method: 'GET', path: '/v1/portal/tickets/{id}', handler: 'functions/portal/get-portal-ticket.ts', pool: 'portal', table: 'read', summary: 'A ticket of the company, with its public comments' },
+  { method: 'POST', path: '/v1/portal/tickets/{id}/comments', handler: 'functions/portal/add-portal-comment.ts', pool: 'portal', table: 'write', summary: 'Comment on a ticket of the company' },
+  { method: 'GET', path: '/v1/portal/invoices', handler: 'functions/portal/list-portal-invoices.ts', pool: 'portal', table: 'read', signing: true, summary: "The company's invoices with their balances" },
 
   // API description
   { method: 'GET', path: '/v1/openapi.json', handler: 'functions/openapi/get-openapi.ts', pool: 'public', table: 'none', summary: 'The OpenAPI 3.1 document' },
