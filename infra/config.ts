@@ -16,6 +16,12 @@ const schema = z.object({
   portalUrl: z.url(),
   /** Browser origins allowed to call the API (CORS); empty for none. */
   allowedOrigins: z.array(z.url()).default([]),
+  /** The QuickBooks Online app's client id (Intuit developer portal); its secret lives in Secrets Manager. */
+  quickbooksClientId: z.string().min(1).optional(),
+  /** Which Intuit environment the app's keys belong to. */
+  quickbooksEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** The OAuth callback registered with Intuit; default `<API endpoint>/v1/public/quickbooks/callback` (set it behind a custom domain). */
+  quickbooksRedirectUri: z.url().optional(),
   /** Days CloudWatch keeps function and access logs. */
   logRetentionDays: z.number().int().positive().default(30),
 });

@@ -51,6 +51,8 @@ interface Needs {
   queues: Set<QueueName>;
   signing: boolean;
   mail: boolean;
+  /** Talks to QuickBooks Online: its app settings, client secret and the token-encryption key. */
+  quickbooks: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
@@ -79,6 +81,7 @@ const routeNeeds = (entry: string): Needs => {
     queues: new Set(served.flatMap((r) => r.queues ?? [])),
     signing: served.some((r) => r.signing),
     mail: false,
+    quickbooks: served.some((r) => r.quickbooks),
     timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
     memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
   };
@@ -91,6 +94,7 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   queues: new Set(w.queues ?? []),
   signing: false,
   mail: w.mail ?? false,
+  quickbooks: w.quickbooks ?? false,
   timeoutSeconds: w.timeoutSeconds,
   memoryMb: w.memoryMb,
 });
@@ -138,6 +142,17 @@ export class ClienteleStack extends Stack {
 
     const signingKey = new Secret(this, 'SigningKey', {
       description: 'HMAC key for list cursors, set-up links and OAuth state',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // QuickBooks Online: the app's client secret (the operator puts Intuit's value in after the first deploy)
+    // and the key that encrypts the stored OAuth tokens.
+    const quickBooksClientSecret = new Secret(this, 'QuickBooksClientSecret', {
+      description: "QuickBooks Online app client secret (Intuit developer portal): replace the generated placeholder with the app's secret",
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const tokenEncryptionKey = new Secret(this, 'TokenEncryptionKey', {
+      description: 'AES key that encrypts stored OAuth tokens (QuickBooks)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -235,11 +250,20 @@ export class ClienteleStack extends Stack {
       [ENV.PORTAL_CLIENT_ID]: portalClient.userPoolClientId,
       [ENV.PORTAL_URL]: config.portalUrl,
     };
+    // Intuit redirects back to the callback route; a custom domain sets it in config instead.
+    const quickBooksEnv = (): Record<string, string> => ({
+      ...(config.quickbooksClientId ? { [ENV.QUICKBOOKS_CLIENT_ID]: config.quickbooksClientId } : {}),
+      [ENV.QUICKBOOKS_ENVIRONMENT]: config.quickbooksEnvironment,
+      [ENV.QUICKBOOKS_REDIRECT_URI]: config.quickbooksRedirectUri ?? `${api.apiEndpoint}/v1/public/quickbooks/callback`,
+      [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: quickBooksClientSecret.secretArn,
+      [ENV.ENCRYPTION_SECRET_ARN]: tokenEncryptionKey.secretArn,
+    });
     const makeFunction = (id: string, entry: string, needs: Needs): NodejsFunction => {
       const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
       if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
       if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
+      if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
       for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
       const { fn } = new AppFunction(this, id, {
         entry,
@@ -252,6 +276,10 @@ export class ClienteleStack extends Stack {
       if (needs.table === 'read') table.grantReadData(fn);
       if (needs.table === 'write') table.grantReadWriteData(fn);
       if (needs.signing) signingKey.grantRead(fn);
+      if (needs.quickbooks) {
+        quickBooksClientSecret.grantRead(fn);
+        tokenEncryptionKey.grantRead(fn);
+      }
       if (needs.portalUsers) {
         fn.addToRolePolicy(
           new PolicyStatement({
@@ -285,6 +313,7 @@ export class ClienteleStack extends Stack {
       queues: new Set(),
       signing: false,
       mail: false,
+      quickbooks: false,
       ...routeFunctionDefaults,
     });
     const api = new HttpApi(this, 'Api', {
@@ -352,7 +381,7 @@ export class ClienteleStack extends Stack {
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     for (const s of schedules) {
@@ -394,7 +423,8 @@ export class ClienteleStack extends Stack {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links); see README "Rotating the signing key".',
+      reason:
+        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks client secret is issued by Intuit and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens.',
     });
   }
 }

@@ -28,6 +28,14 @@ export const ENV = {
   QUICKBOOKS_REDIRECT_URI: 'QUICKBOOKS_REDIRECT_URI',
   /** Local stack and tests only: the fake QuickBooks server that stands in for Intuit. */
   QUICKBOOKS_FAKE_URL: 'QUICKBOOKS_FAKE_URL',
+  /** Microsoft 365: the multi-tenant Entra app (client credentials), the partner's own tenant, the consent redirect. */
+  M365_CLIENT_ID: 'M365_CLIENT_ID',
+  M365_CLIENT_SECRET_ARN: 'M365_CLIENT_SECRET_ARN',
+  M365_CLIENT_SECRET: 'M365_CLIENT_SECRET',
+  M365_PARTNER_TENANT_ID: 'M365_PARTNER_TENANT_ID',
+  M365_REDIRECT_URI: 'M365_REDIRECT_URI',
+  /** Local stack and tests only: the fake Microsoft (Entra login and Graph) that stands in for the real one. */
+  M365_FAKE_URL: 'M365_FAKE_URL',
   /** Key that encrypts stored OAuth tokens: Secrets Manager ARN on AWS, the value locally. */
   ENCRYPTION_SECRET_ARN: 'ENCRYPTION_SECRET_ARN',
   ENCRYPTION_KEY: 'ENCRYPTION_KEY',
@@ -55,6 +63,12 @@ const schema = z.object({
   [ENV.QUICKBOOKS_REDIRECT_URI]: optional,
   [ENV.QUICKBOOKS_FAKE_URL]: optional,
   [ENV.ENCRYPTION_SECRET_ARN]: optional,
+  [ENV.M365_CLIENT_ID]: optional,
+  [ENV.M365_CLIENT_SECRET_ARN]: optional,
+  [ENV.M365_CLIENT_SECRET]: optional,
+  [ENV.M365_PARTNER_TENANT_ID]: optional,
+  [ENV.M365_REDIRECT_URI]: optional,
+  [ENV.M365_FAKE_URL]: optional,
   [ENV.ENCRYPTION_KEY]: optional,
   ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
 });

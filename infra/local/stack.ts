@@ -1,6 +1,6 @@
 /**
- * The whole system on one machine: DynamoDB Local, cognito-local, aws-ses-v2-local and fauxqs
- * (every queue with its dead-letter queue), the table, the local gateway on the route table
+ * The whole system on one machine: DynamoDB Local, cognito-local, aws-ses-v2-local, fauxqs
+ * (every queue with its dead-letter queue) and the fake QuickBooks Online, the table, the local gateway on the route table
  * and the workers on their queues. Handlers run in this process with the environment a Lambda
  * function gets on AWS, pointed at the local engines by the SDK's `AWS_ENDPOINT_URL_*`.
  * `npm start` (infra/local/start.ts) and the end-to-end tests both start it from here.
@@ -16,6 +16,7 @@ import { resetQueueClient } from '../../shared/queue/send';
 import { resetPortalUsersClient } from '../../shared/portal/portal-users';
 import { queues } from '../../shared/queues';
 import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
+import { startFakeQuickBooks } from './fakes/quickbooks';
 import { startDynamoDb } from './engines/dynamodb';
 import { startSes } from './engines/ses';
 import { startSqs } from './engines/sqs';
@@ -34,13 +35,15 @@ export interface StackInfo {
   sqs: { endpoint: string };
   ses: { endpoint: string; outboxUrl: string };
   users: SeededUser[];
+  /** The fake QuickBooks Online (OAuth and v3 API) the functions talk to. */
+  quickbooks: { url: string };
 }
 
 export interface LocalStackOptions {
   /** Where state lives: `.local` for `npm start`, a temporary directory in tests. */
   dir: string;
   /** 0 picks a free port. */
-  ports: { api: number; cognito: number; dynamodb: number; ses: number; sqs: number };
+  ports: { api: number; cognito: number; dynamodb: number; ses: number; sqs: number; quickbooks?: number };
   /** Keep DynamoDB data in `<dir>/dynamodb` between restarts (else in memory). */
   persist: boolean;
   /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
@@ -63,8 +66,18 @@ const signingKey = (dir: string): string => {
   return readFileSync(file, 'utf8').trim();
 };
 
+/** The key that encrypts stored OAuth tokens, kept with the data like the signing key. */
+const encryptionKey = (dir: string): string => {
+  const file = join(dir, 'encryption.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+};
+
+/** The local QuickBooks app the fake knows (not a secret: it only opens the fake). */
+const LOCAL_QUICKBOOKS_APP = { clientId: 'clientele-local', clientSecret: 'clientele-local-secret' };
+
 /** The environment a deployed function gets, pointed at the local engines. */
-const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, key: string, apiUrl: string) => {
+const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, key: string, apiUrl: string, dir: string) => {
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
@@ -81,9 +94,17 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     [ENV.PORTAL_CLIENT_ID]: info.cognito.portal.clientId,
     [ENV.MAIL_FROM]: 'Clientele <no-reply@clientele.local>',
     [ENV.PORTAL_URL]: `${apiUrl}/portal`,
+    [ENV.QUICKBOOKS_CLIENT_ID]: LOCAL_QUICKBOOKS_APP.clientId,
+    [ENV.QUICKBOOKS_CLIENT_SECRET]: LOCAL_QUICKBOOKS_APP.clientSecret,
+    [ENV.QUICKBOOKS_ENVIRONMENT]: 'sandbox',
+    [ENV.QUICKBOOKS_REDIRECT_URI]: `${apiUrl}/v1/public/quickbooks/callback`,
+    [ENV.QUICKBOOKS_FAKE_URL]: info.quickbooks.url,
+    [ENV.ENCRYPTION_KEY]: encryptionKey(dir),
     ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), queueUrls[q.name]])),
   });
   delete process.env[ENV.SIGNING_SECRET_ARN];
+  delete process.env[ENV.QUICKBOOKS_CLIENT_SECRET_ARN];
+  delete process.env[ENV.ENCRYPTION_SECRET_ARN];
   resetEnvCache();
   resetDbClient();
   resetQueueClient();
@@ -114,10 +135,12 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       track(startCognito({ port: opts.ports.cognito, stateDir: opts.dir, fixedIds: opts.fixedCognitoIds, config: cognitoConfig })),
       track<Engine>(startSes({ port: opts.ports.ses })),
       track(startSqs({ port: opts.ports.sqs })),
+      // In memory: after a restart, connect QuickBooks again (its tokens are gone with it).
+      track(startFakeQuickBooks({ port: opts.ports.quickbooks ?? 0, ...LOCAL_QUICKBOOKS_APP })),
     ] as const;
     const failed = (await Promise.allSettled(engines)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [dynamodb, cognito, ses, sqs] = await Promise.all(engines);
+    const [dynamodb, cognito, ses, sqs, quickbooks] = await Promise.all(engines);
     const tableName = opts.tableName ?? 'clientele';
     await createTable(dynamodb.endpoint, tableName);
 
@@ -130,8 +153,9 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       sqs: { endpoint: sqs.endpoint },
       ses: { endpoint: ses.endpoint, outboxUrl: `${ses.endpoint}/` },
       users: cognito.users,
+      quickbooks: { url: quickbooks.url },
     };
-    applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl);
+    applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
     started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));

@@ -15,6 +15,8 @@ import { contactSchema, type Contact, type ContactStatus } from './contact.schem
 export interface ContactRecord extends Contact {
   portalUsername?: string | null;
   portalTokenHash?: string | null;
+  /** What Microsoft 365 said at the last sync (a sync writes only when this changes). */
+  m365Mapped?: Record<string, unknown> | null;
 }
 
 const API_FIELDS = Object.keys(contactSchema.shape) as (keyof Contact)[];

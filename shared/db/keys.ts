@@ -53,6 +53,16 @@ export const keys = {
   importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),
   importError: (id: string, row: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERROR#${String(row).padStart(8, '0')}` }),
   importPartition: (id: string) => `IMPORT#${id}`,
+  /** Microsoft 365: a tenant links to one company (guard); the company's sync state (delta links, running job). */
+  m365Tenant: (tenantId: string) => ({ pk: `M365TENANT#${tenantId}`, sk: 'M365TENANT' }),
+  m365State: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'M365STATE' }),
+  /** An Entra object (user or device) of a tenant → the contact or asset it became. */
+  m365Link: (kind: 'USER' | 'DEVICE', tenantId: string, objectId: string) => ({ pk: `M365${kind}#${tenantId}#${objectId}`, sk: 'M365LINK' }),
+  syncJob: (id: string) => ({ pk: `SYNCJOB#${id}`, sk: 'SYNCJOB' }),
+  /** During a full sync: the user ids seen, one item per page, so users gone from the tenant can be found at the end. */
+  syncSeen: (jobId: string, page: number) => ({ pk: `SYNCJOB#${jobId}`, sk: `SEEN#${String(page).padStart(6, '0')}` }),
+  /** A consumed OAuth `state` nonce (single use; TTL). */
+  oauthNonce: (nonce: string) => ({ pk: `OAUTHSTATE#${nonce}`, sk: 'OAUTHSTATE' }),
   /** Audit entries of one company, oldest to newest by ULID; kept after the company is deleted. */
   auditPartition: (companyId: string) => `AUDIT#COMPANY#${companyId}`,
   audit: (companyId: string, entryId: string) => ({ pk: `AUDIT#COMPANY#${companyId}`, sk: `AUDIT#${entryId}` }),

@@ -10,8 +10,9 @@ import { companyLifecycleApi } from '../companies/company-lifecycle.api';
 import { complianceApi } from '../compliance/compliance.api';
 import { contactApi } from '../contacts/contact.api';
 import { portalApi } from '../portal/portal.api';
+import { quickBooksApi } from '../quickbooks/quickbooks.api';
 import { recordApi } from '../records/record.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...recordApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...quickBooksApi, ...recordApi, ...auditApi, ...openapiApi };

@@ -84,6 +84,36 @@ describe('HTTP API', () => {
     expect(policyOf('CompaniesCreateCompany')).not.toContain('ses:');
   });
 
+  it('lets only QuickBooks functions read the QuickBooks client secret and the token-encryption key', () => {
+    const secrets = resources('AWS::SecretsManager::Secret');
+    const clientSecret = idOf(secrets, (p) => /QuickBooks Online app client secret/.test(p.Description))!;
+    const encryptionKey = idOf(secrets, (p) => /encrypts stored OAuth tokens/.test(p.Description))!;
+    expect(clientSecret).toBeDefined();
+    expect(encryptionKey).toBeDefined();
+    const fns = resources('AWS::Lambda::Function');
+    const policies = Object.values(resources('AWS::IAM::Policy'));
+    const quickBooksEntries = new Set<string>([
+      ...(routes as readonly RouteDef[]).filter((r) => r.quickbooks).map((r) => r.handler),
+      ...queues.flatMap((q) => ('worker' in q && (q.worker as { quickbooks?: boolean }).quickbooks ? [q.worker.handler] : [])),
+    ]);
+    expect(quickBooksEntries.size).toBe(4);
+    let readers = 0;
+    for (const [id, fn] of Object.entries(fns)) {
+      const role = JSON.stringify(fn.Properties.Role);
+      const policy = JSON.stringify(policies.filter((p) => role.includes(JSON.stringify(p.Properties.Roles[0]).replace(/^\{"Ref":"|"\}$/g, ''))).map((p) => p.Properties));
+      const env = fn.Properties.Environment?.Variables ?? {};
+      const isQuickBooks = 'QUICKBOOKS_CLIENT_SECRET_ARN' in env;
+      expect(policy.includes(clientSecret), id).toBe(isQuickBooks);
+      expect(policy.includes(encryptionKey), id).toBe(isQuickBooks);
+      if (isQuickBooks) {
+        readers++;
+        expect(env).toMatchObject({ QUICKBOOKS_ENVIRONMENT: 'sandbox', ENCRYPTION_SECRET_ARN: { Ref: encryptionKey }, QUICKBOOKS_CLIENT_SECRET_ARN: { Ref: clientSecret } });
+        expect(JSON.stringify(env.QUICKBOOKS_REDIRECT_URI)).toContain('/v1/public/quickbooks/callback');
+      } else expect(env).not.toHaveProperty('ENCRYPTION_SECRET_ARN');
+    }
+    expect(readers).toBe(quickBooksEntries.size);
+  });
+
   it('writes access logs and throttles the default stage', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

@@ -1,0 +1,448 @@
+/**
+ * A fake QuickBooks Online for the local stack and the tests, speaking the shapes the real one
+ * does to the real `intuit-oauth` client: the authorize page (redirects back with `code`,
+ * `state`, `realmId`, or `error=access_denied`), the OAuth token endpoint (HTTP Basic client
+ * auth; authorization_code and refresh_token grants; refresh tokens rotate and a reused one is
+ * `invalid_grant`), and the v3 Customer API (read, query, create, full and sparse update, with
+ * SyncToken checks: 5010 stale, 6240 duplicate name, 610 not found, open-balance refusal,
+ * `requestid` replay). Limits as Intuit's: 500 requests/min and 10 concurrent per realm, 429
+ * beyond. Helpers let tests seed customers, set balances, inject faults and read requests.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeCustomer {
+  Id: string;
+  SyncToken: string;
+  DisplayName: string;
+  Active: boolean;
+  Balance: number;
+  [field: string]: unknown;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  status: number;
+}
+
+export interface FakeQuickBooksOptions {
+  port?: number;
+  clientId: string;
+  clientSecret: string;
+  /** The company (realm) the authorize page connects. */
+  realmId?: string;
+  /** Seconds an access token lasts (Intuit: 3600). */
+  accessTokenSeconds?: number;
+}
+
+export interface FakeQuickBooks {
+  url: string;
+  realmId: string;
+  /** Every v3 API and token request received, oldest first. */
+  requests: ReceivedRequest[];
+  customers: () => FakeCustomer[];
+  customer: (id: string) => FakeCustomer | undefined;
+  seedCustomer: (c: Partial<FakeCustomer> & { DisplayName: string }) => FakeCustomer;
+  setBalance: (id: string, balance: number) => void;
+  /** The next API request (of this realm) answers 429 with `Retry-After`. */
+  throttleOnce: (retryAfterSeconds?: number) => void;
+  /** The next update of this customer answers 5010, as if someone else had just saved it. */
+  staleOnce: (customerId: string) => void;
+  /** Every access token issued so far stops working (401), as after an hour. */
+  expireAccessTokens: () => void;
+  /** Follows the authorize URL as a consenting (or refusing) user would; returns the redirect back. */
+  authorize: (authorizeUrl: string, opts?: { deny?: boolean }) => Promise<string>;
+  /** Whether a refresh token is the current one of its grant. */
+  refreshTokenValid: (token: string) => boolean;
+  reset: () => void;
+  stop: () => Promise<void>;
+}
+
+const ACCESS_PATH = '/connect/oauth2';
+export const FAKE_TOKEN_PATH = '/oauth2/v1/tokens/bearer';
+export const FAKE_REVOKE_PATH = '/oauth2/v1/tokens/revoke';
+export const FAKE_AUTHORIZE_PATH = ACCESS_PATH;
+
+const PER_MINUTE = 500;
+const CONCURRENT = 10;
+
+const token = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
+const time = () => new Date().toISOString().replace('Z', '-00:00');
+
+const fault = (code: string, message: string, detail: string, element = '', type = 'ValidationFault') => ({
+  Fault: { Error: [{ Message: message, Detail: detail, code, element }], type },
+  time: time(),
+});
+
+/** Intuit's 401 and 429 bodies use lower-case `fault`. */
+const lowerFault = (code: string, message: string, detail: string, type: string) => ({ fault: { error: [{ message, detail, code }], type }, time: time() });
+
+const FAULTS = {
+  notFound: () => fault('610', 'Object Not Found', 'Object Not Found : Something you\'re trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.'),
+  stale: () => fault('5010', 'Stale Object Error', 'Stale Object Error : You and another user were working on this at the same time. They finished before you did, so your work was not saved.'),
+  duplicate: () => fault('6240', 'Duplicate Name Exists Error', 'The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name.'),
+  openBalance: () => fault('6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: You can\'t make this customer inactive because it has an open balance. Settle the balance first.'),
+  missing: (field: string) => fault('2020', 'Required param missing, need to supply the required value for the API', `Required parameter ${field} is missing in the request`, field),
+  parse: (detail: string) => fault('4000', 'Error parsing query', `QueryParserError: ${detail}`),
+  unsupported: (what: string) => fault('500', 'Unsupported Operation', `Operation ${what} is not supported.`),
+  auth: () => lowerFault('3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token expired or invalid', 'AUTHENTICATION'),
+  throttled: () => lowerFault('3001', 'message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', 'SERVICE'),
+};
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** One condition of a Customer query: `Field = 'x'`, `Field LIKE '%x%'`, `Field IN (a, b)`. */
+interface Condition {
+  field: string;
+  op: '=' | 'LIKE' | 'IN';
+  values: string[];
+}
+
+const literal = /'((?:\\'|[^'])*)'|(true|false|\d+(?:\.\d+)?)/gi;
+const unquote = (m: RegExpExecArray) => (m[1] !== undefined ? m[1].replace(/\\'/g, "'") : m[2]!);
+
+/** Splits a where clause on `AND` outside quoted strings. */
+const splitAnd = (clause: string): string[] => {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < clause.length; i++) {
+    const ch = clause[i]!;
+    if (ch === "'" && clause[i - 1] !== '\\') quoted = !quoted;
+    const m = quoted ? null : /^\s+and\s+/i.exec(clause.slice(i));
+    if (m) {
+      parts.push(current.trim());
+      current = '';
+      i += m[0].length - 1;
+      continue;
+    }
+    current += ch;
+  }
+  parts.push(current.trim());
+  return parts.filter(Boolean);
+};
+
+/** The subset of Intuit's query language this fake serves: `select * | count(*) from Customer [where …] [startposition n] [maxresults n]`. */
+const parseQuery = (q: string): { count: boolean; where: Condition[]; start: number; max: number } | string => {
+  const m = /^\s*select\s+(\*|count\(\*\))\s+from\s+customer\b(.*)$/is.exec(q);
+  if (!m) return `Encountered "${q.slice(0, 40)}": only "select * from Customer" is supported here`;
+  let rest = m[2]!;
+  let start = 1;
+  let max = 100;
+  const pos = /\s+startposition\s+(\d+)/i.exec(rest);
+  if (pos) start = Number(pos[1]);
+  const mr = /\s+maxresults\s+(\d+)/i.exec(rest);
+  if (mr) max = Math.min(1000, Number(mr[1]));
+  rest = rest.replace(/\s+(startposition|maxresults)\s+\d+/gi, '').replace(/\s+orderby\s+.*$/i, '').trim();
+  const where: Condition[] = [];
+  if (rest) {
+    const w = /^where\s+(.*)$/is.exec(rest);
+    if (!w) return `Encountered "${rest.slice(0, 40)}"`;
+    for (const raw of splitAnd(w[1]!)) {
+      const c = /^(\w+)\s*(=|like|in)\s*(.*)$/is.exec(raw);
+      if (!c) return `Encountered "${raw.slice(0, 40)}"`;
+      const values: string[] = [];
+      const re = new RegExp(literal.source, 'gi');
+      for (let v; (v = re.exec(c[3]!)); ) values.push(unquote(v));
+      if (!values.length) return `Encountered "${raw.slice(0, 40)}"`;
+      where.push({ field: c[1]!, op: c[2]!.toUpperCase() as Condition['op'], values });
+    }
+  }
+  return { count: m[1] !== '*', where, start, max };
+};
+
+const matches = (c: FakeCustomer, cond: Condition): boolean => {
+  const field = Object.keys(c).find((k) => k.toLowerCase() === cond.field.toLowerCase());
+  const value = String(field ? c[field] : '').toLowerCase();
+  if (cond.op === 'LIKE') {
+    const re = new RegExp(`^${cond.values[0]!.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`);
+    return re.test(value);
+  }
+  return cond.values.some((v) => v.toLowerCase() === value);
+};
+
+const READ_ONLY = new Set(['Id', 'SyncToken', 'MetaData', 'Balance', 'BalanceWithJobs', 'FullyQualifiedName', 'domain', 'sparse']);
+
+export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<FakeQuickBooks> => {
+  const realmId = opts.realmId ?? '9341452' + String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
+  const accessSeconds = opts.accessTokenSeconds ?? 3600;
+
+  let customers = new Map<string, FakeCustomer>();
+  let nextId = 1;
+  const codes = new Map<string, { redirectUri: string; expires: number; used: boolean }>();
+  const refreshTokens = new Map<string, { current: boolean }>();
+  const accessTokens = new Map<string, { expires: number }>();
+  const replays = new Map<string, { status: number; body: unknown }>();
+  const requests: ReceivedRequest[] = [];
+  const recent: number[] = [];
+  let inFlight = 0;
+  let throttle: number | undefined;
+  const stale = new Set<string>();
+
+  const issue = () => {
+    const access = token('eyJfake.');
+    const refresh = token('AB11');
+    accessTokens.set(access, { expires: Date.now() + accessSeconds * 1000 });
+    refreshTokens.set(refresh, { current: true });
+    return { token_type: 'bearer', access_token: access, refresh_token: refresh, expires_in: accessSeconds, x_refresh_token_expires_in: 8_726_400 };
+  };
+
+  const newCustomer = (input: Record<string, unknown>): FakeCustomer => {
+    const now = time();
+    const id = String(nextId++);
+    const displayName = String(input.DisplayName);
+    return {
+      domain: 'QBO',
+      sparse: false,
+      Taxable: false,
+      Job: false,
+      BillWithParent: false,
+      Balance: 0,
+      BalanceWithJobs: 0,
+      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      PreferredDeliveryMethod: 'Print',
+      PrintOnCheckName: displayName,
+      ...Object.fromEntries(Object.entries(input).filter(([k]) => !READ_ONLY.has(k))),
+      Id: id,
+      SyncToken: '0',
+      DisplayName: displayName,
+      FullyQualifiedName: displayName,
+      Active: input.Active === undefined ? true : Boolean(input.Active),
+      MetaData: { CreateTime: now, LastUpdatedTime: now },
+    } as FakeCustomer;
+  };
+
+  const nameTaken = (name: string, exceptId?: string) =>
+    [...customers.values()].some((c) => c.Id !== exceptId && c.DisplayName.trim().toLowerCase() === name.trim().toLowerCase());
+
+  type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+
+  const tokenEndpoint = (req: IncomingMessage, raw: string): Answer => {
+    const auth = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const [id, secret] = auth ? Buffer.from(auth[1]!, 'base64').toString('utf8').split(':') : [];
+    if (id !== opts.clientId || secret !== opts.clientSecret) return { status: 401, body: { error: 'invalid_client' } };
+    const form = new URLSearchParams(raw);
+    const grant = form.get('grant_type');
+    if (grant === 'authorization_code') {
+      const code = codes.get(form.get('code') ?? '');
+      if (!code || code.used || code.expires < Date.now() || code.redirectUri !== form.get('redirect_uri')) return { status: 400, body: { error: 'invalid_grant' } };
+      code.used = true;
+      return { status: 200, body: issue() };
+    }
+    if (grant === 'refresh_token') {
+      const current = refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!current?.current) return { status: 400, body: { error: 'invalid_grant' } };
+      current.current = false; // rotated: the old one is spent
+      return { status: 200, body: issue() };
+    }
+    return { status: 400, body: { error: 'unsupported_grant_type' } };
+  };
+
+  const customerApi = (method: string, rest: string[], query: URLSearchParams, body: unknown): Answer => {
+    const [entity, id] = rest;
+    if (entity === 'query' && method === 'GET') {
+      const parsed = parseQuery(query.get('query') ?? '');
+      if (typeof parsed === 'string') return { status: 400, body: FAULTS.parse(parsed) };
+      // Name-list queries return active objects only unless the query names Active.
+      const conds = parsed.where.some((c) => c.field.toLowerCase() === 'active') ? parsed.where : [...parsed.where, { field: 'Active', op: '=' as const, values: ['true'] }];
+      const all = [...customers.values()].filter((c) => conds.every((cond) => matches(c, cond)));
+      if (parsed.count) return { status: 200, body: { QueryResponse: { totalCount: all.length }, time: time() } };
+      const page = all.slice(parsed.start - 1, parsed.start - 1 + parsed.max);
+      return { status: 200, body: { QueryResponse: page.length ? { Customer: page, startPosition: parsed.start, maxResults: page.length } : {}, time: time() } };
+    }
+    if (entity !== 'customer') return { status: 400, body: FAULTS.unsupported(`${method} ${entity ?? ''}`) };
+    if (method === 'GET' && id) {
+      const c = customers.get(id);
+      return c ? { status: 200, body: { Customer: c, time: time() } } : { status: 400, body: FAULTS.notFound() };
+    }
+    if (method !== 'POST' || id) return { status: 400, body: FAULTS.unsupported(`${method} customer`) };
+    const input = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (input.Id === undefined) {
+      const name = typeof input.DisplayName === 'string' ? input.DisplayName.trim() : '';
+      if (!name) return { status: 400, body: FAULTS.missing('DisplayName') };
+      if (nameTaken(name)) return { status: 400, body: FAULTS.duplicate() };
+      const c = newCustomer({ ...input, DisplayName: name });
+      customers.set(c.Id, c);
+      return { status: 200, body: { Customer: c, time: time() } };
+    }
+    const existing = customers.get(String(input.Id));
+    if (!existing) return { status: 400, body: FAULTS.notFound() };
+    if (input.SyncToken === undefined) return { status: 400, body: FAULTS.missing('SyncToken') };
+    if (stale.delete(existing.Id)) {
+      // Someone else saved it just before us.
+      existing.SyncToken = String(Number(existing.SyncToken) + 1);
+      return { status: 400, body: FAULTS.stale() };
+    }
+    if (String(input.SyncToken) !== existing.SyncToken) return { status: 400, body: FAULTS.stale() };
+    const changes = Object.fromEntries(Object.entries(input).filter(([k]) => !READ_ONLY.has(k)));
+    if (typeof changes.DisplayName === 'string' && nameTaken(changes.DisplayName, existing.Id)) return { status: 400, body: FAULTS.duplicate() };
+    if (changes.Active === false && existing.Active && existing.Balance !== 0) return { status: 400, body: FAULTS.openBalance() };
+    const base = input.sparse === true ? existing : (Object.fromEntries(Object.entries(existing).filter(([k]) => READ_ONLY.has(k) || k === 'DisplayName' || k === 'Active')) as FakeCustomer);
+    const updated: FakeCustomer = {
+      ...base,
+      ...changes,
+      Id: existing.Id,
+      SyncToken: String(Number(existing.SyncToken) + 1),
+      MetaData: { ...(existing.MetaData as object), LastUpdatedTime: time() },
+    } as FakeCustomer;
+    updated.FullyQualifiedName = updated.DisplayName;
+    customers.set(existing.Id, updated);
+    return { status: 200, body: { Customer: updated, time: time() } };
+  };
+
+  const apiRequest = async (req: IncomingMessage, url: URL, raw: string): Promise<Answer> => {
+    const m = /^\/v3\/company\/([^/]+)\/(.+)$/.exec(url.pathname);
+    if (!m || m[1] !== realmId) return { status: 401, body: FAULTS.auth() };
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const access = accessTokens.get(bearer);
+    if (!access || access.expires < Date.now()) return { status: 401, body: FAULTS.auth() };
+
+    const now = Date.now();
+    while (recent.length && recent[0]! < now - 60_000) recent.shift();
+    if (throttle !== undefined) {
+      const after = throttle;
+      throttle = undefined;
+      return { status: 429, body: FAULTS.throttled(), headers: { 'retry-after': String(after) } };
+    }
+    if (recent.length >= PER_MINUTE || inFlight >= CONCURRENT) return { status: 429, body: FAULTS.throttled(), headers: { 'retry-after': '1' } };
+    recent.push(now);
+
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return { status: 400, body: fault('2500', 'Request has invalid or unsupported property', 'The request body is not valid JSON') };
+    }
+    const requestId = url.searchParams.get('requestid');
+    const replayKey = requestId ? `${req.method} ${m[2]} ${requestId}` : undefined;
+    const replay = replayKey ? replays.get(replayKey) : undefined;
+    if (replay) return replay;
+    const answer = customerApi(req.method ?? 'GET', m[2]!.split('/'), url.searchParams, body);
+    if (replayKey) replays.set(replayKey, answer);
+    return answer;
+  };
+
+  const authorizePage = (url: URL, res: ServerResponse) => {
+    const p = url.searchParams;
+    const redirectUri = p.get('redirect_uri');
+    if (p.get('client_id') !== opts.clientId || !redirectUri || p.get('response_type') !== 'code') {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_request: unknown client_id, or no redirect_uri');
+      return;
+    }
+    const back = new URL(redirectUri);
+    if (url.pathname.endsWith('/approve')) {
+      const code = token('AB11code');
+      codes.set(code, { redirectUri, expires: Date.now() + 5 * 60_000, used: false });
+      back.search = new URLSearchParams({ code, state: p.get('state') ?? '', realmId }).toString();
+      res.writeHead(302, { location: back.toString() }).end();
+      return;
+    }
+    if (url.pathname.endsWith('/deny')) {
+      back.search = new URLSearchParams({ error: 'access_denied', state: p.get('state') ?? '' }).toString();
+      res.writeHead(302, { location: back.toString() }).end();
+      return;
+    }
+    const qs = html(p.toString());
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+      `<!doctype html><html><head><meta charset="utf-8"><title>Fake Intuit: connect</title></head><body>` +
+        `<h1>Connect to QuickBooks (fake)</h1><p>Company (realm) ${html(realmId)}, scope ${html(p.get('scope') ?? '')}.</p>` +
+        `<p><a href="${ACCESS_PATH}/approve?${qs}">Connect</a> · <a href="${ACCESS_PATH}/deny?${qs}">Cancel</a></p></body></html>`,
+    );
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const raw = await readBody(req);
+      if (req.method === 'GET' && url.pathname.startsWith(ACCESS_PATH)) return authorizePage(url, res);
+      let answer: Answer;
+      inFlight++;
+      try {
+        if (req.method === 'POST' && url.pathname === FAKE_TOKEN_PATH) answer = tokenEndpoint(req, raw);
+        else if (req.method === 'POST' && url.pathname === FAKE_REVOKE_PATH) answer = { status: 200, body: {} };
+        else if (url.pathname.startsWith('/v3/')) answer = await apiRequest(req, url, raw);
+        else answer = { status: 404, body: { error: 'not_found' } };
+      } finally {
+        inFlight--;
+      }
+      let parsedBody: unknown = raw;
+      try {
+        parsedBody = url.pathname === FAKE_TOKEN_PATH ? Object.fromEntries(new URLSearchParams(raw)) : raw ? JSON.parse(raw) : undefined;
+      } catch {
+        // keep the raw text
+      }
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: parsedBody, status: answer.status });
+      if (requests.length > 5000) requests.splice(0, requests.length - 5000); // a long npm start
+      res.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8', intuit_tid: token('tid-'), ...answer.headers }).end(JSON.stringify(answer.body));
+    })().catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    realmId,
+    requests,
+    customers: () => [...customers.values()],
+    customer: (id) => customers.get(id),
+    seedCustomer: (input) => {
+      const c = newCustomer(input);
+      if (input.Balance !== undefined) c.Balance = c.BalanceWithJobs = input.Balance;
+      customers.set(c.Id, c);
+      return c;
+    },
+    setBalance: (id, balance) => {
+      const c = customers.get(id);
+      if (!c) throw new Error(`No fake customer ${id}`);
+      c.Balance = balance;
+      c.BalanceWithJobs = balance;
+    },
+    throttleOnce: (seconds = 1) => {
+      throttle = seconds;
+    },
+    staleOnce: (id) => {
+      stale.add(id);
+    },
+    expireAccessTokens: () => {
+      for (const t of accessTokens.values()) t.expires = 0;
+    },
+    authorize: async (authorizeUrl, o = {}) => {
+      const u = new URL(authorizeUrl);
+      const res = await fetch(`${url}${ACCESS_PATH}/${o.deny ? 'deny' : 'approve'}${u.search}`, { redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (res.status !== 302 || !location) throw new Error(`Fake authorize refused: ${res.status} ${await res.text()}`);
+      return location;
+    },
+    refreshTokenValid: (t) => refreshTokens.get(t)?.current === true,
+    reset: () => {
+      customers = new Map();
+      nextId = 1;
+      requests.length = 0;
+      replays.clear();
+      stale.clear();
+      throttle = undefined;
+    },
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+};

@@ -1,0 +1,390 @@
+/**
+ * QuickBooks Online on a real DynamoDB Local and the fake QuickBooks server, through the real
+ * `intuit-oauth` client: connect (signed, expiring state; tokens stored encrypted), token
+ * rotation (also under concurrent refreshes), linking (existing, new, name conflict, archived),
+ * and the (de)activation worker (stale SyncToken, 429, open balance, redelivery, deleted company).
+ */
+import { randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import OAuthClient from 'intuit-oauth';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import sampleEvent from '../../events/sqs/quickbooks-sync.json';
+import { handler as syncHandler } from '../../functions/quickbooks/sync-customer';
+import { startFakeQuickBooks, type FakeQuickBooks } from '../../infra/local/fakes/quickbooks';
+import { listAudit } from '../../shared/audit/audit.repository';
+import { getCompany } from '../../shared/companies/company.repository';
+import { resetSecrets } from '../../shared/crypto/secrets';
+import { sign, verify } from '../../shared/crypto/signing';
+import { db, tableName } from '../../shared/db/client';
+import { keys } from '../../shared/db/keys';
+import { ENV, resetEnvCache } from '../../shared/env';
+import type { QuickBooksSyncMessage } from '../../shared/quickbooks/quickbooks-sync.schema';
+import { oauthClient, refreshStored } from '../../shared/quickbooks/quickbooks.client';
+import { getConnection } from '../../shared/quickbooks/quickbooks.repository';
+import { STATE_PURPOSE } from '../../shared/quickbooks/quickbooks.service';
+import { call, lambdaContext } from '../helpers/http-event';
+import { startDynamo } from '../support/dynamo';
+
+const CLIENT_ID = 'clientele-test-app';
+const CLIENT_SECRET = randomBytes(16).toString('hex');
+const REDIRECT_URI = 'http://127.0.0.1:3000/v1/public/quickbooks/callback';
+
+let stopDb: () => Promise<void>;
+let fake: FakeQuickBooks;
+beforeAll(async () => {
+  ({ stop: stopDb } = await startDynamo());
+  fake = await startFakeQuickBooks({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  Object.assign(process.env, {
+    [ENV.QUICKBOOKS_CLIENT_ID]: CLIENT_ID,
+    [ENV.QUICKBOOKS_CLIENT_SECRET]: CLIENT_SECRET,
+    [ENV.QUICKBOOKS_ENVIRONMENT]: 'sandbox',
+    [ENV.QUICKBOOKS_REDIRECT_URI]: REDIRECT_URI,
+    [ENV.QUICKBOOKS_FAKE_URL]: fake.url,
+    [ENV.ENCRYPTION_KEY]: randomBytes(32).toString('base64url'),
+  });
+  resetEnvCache();
+  resetSecrets();
+});
+afterAll(async () => {
+  await fake?.stop();
+  await stopDb?.();
+});
+
+const run = Math.random().toString(36).slice(2, 8);
+let n = 0;
+const unique = (label: string) => `${label} ${run} ${++n}`;
+
+const connectUrl = async () => {
+  const res = await call({ route: 'GET /v1/integrations/quickbooks/connect', groups: ['Admin'] });
+  expect(res.status).toBe(200);
+  return res.body.url as string;
+};
+const callback = (query: Record<string, string>) => call({ route: 'GET /v1/public/quickbooks/callback', query });
+const queryOf = (url: string) => Object.fromEntries(new URL(url).searchParams);
+const connect = async () => {
+  const res = await callback(queryOf(await fake.authorize(await connectUrl())));
+  expect(res.status).toBe(200);
+  return res;
+};
+
+const createCompany = async (label = 'Co') => {
+  const res = await call({ route: 'POST /v1/companies', body: { name: unique(label) } });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; name: string };
+};
+const link = (id: string, body: unknown = {}, groups: ('Admin' | 'MSPAdmin' | 'Technician')[] = ['Admin']) =>
+  call({ route: 'POST /v1/companies/{id}/quickbooks/link', params: { id }, body, groups });
+
+const setStatus = (id: string, status: 'active' | 'archived', pending = true) =>
+  db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.company(id),
+      UpdateExpression: `SET #s = :s, gsi1pk = :pk${pending ? ', integrations.quickbooks.syncStatus = :pending' : ''}`,
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListPartition(status), ...(pending ? { ':pending': 'pending' } : {}) },
+    }),
+  );
+
+const sqsEvent = (message: QuickBooksSyncMessage, receiveCount = 1): SQSEvent => {
+  const event = structuredClone(sampleEvent) as unknown as SQSEvent;
+  const record = event.Records[0]!;
+  record.messageId = randomBytes(8).toString('hex');
+  record.body = JSON.stringify(message);
+  record.attributes.ApproximateReceiveCount = String(receiveCount);
+  return event;
+};
+const message = (companyId: string, customerId: string, action: 'deactivate' | 'reactivate', reason: 'archive' | 'restore' | 'delete'): QuickBooksSyncMessage => ({
+  id: ulid(),
+  companyId,
+  customerId,
+  action,
+  reason,
+  requestedAt: new Date().toISOString(),
+});
+const contextWith = (remainingMs: number) => ({ ...lambdaContext, getRemainingTimeInMillis: () => remainingMs }) as Context;
+const runWorker = (event: SQSEvent, context: Context = lambdaContext) => syncHandler(event, context) as Promise<SQSBatchResponse>;
+
+const updatesOf = (customerId: string) => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/customer') && (r.body as { Id?: string })?.Id === customerId);
+
+describe('connect', () => {
+  it('answers Intuit’s authorize URL with the app, the callback, the accounting scope and a signed, expiring state', async () => {
+    const url = new URL(await connectUrl());
+    expect(`${url.origin}${url.pathname}`).toBe(`${fake.url}/connect/oauth2`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'com.intuit.quickbooks.accounting' });
+    const state = (await verify(STATE_PURPOSE, url.searchParams.get('state')!)) as { sub: string; exp: number };
+    expect(state.sub).toEqual(expect.any(String));
+    expect(state.exp).toBeGreaterThan(Date.now());
+    expect(state.exp).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
+  });
+
+  it('is for integrators only', async () => {
+    expect((await call({ route: 'GET /v1/integrations/quickbooks/connect', groups: ['Technician'] })).status).toBe(403);
+  });
+
+  it('refuses linking before QuickBooks is connected', async () => {
+    const company = await createCompany();
+    const res = await link(company.id);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('QUICKBOOKS_NOT_CONNECTED');
+  });
+
+  it('exchanges the code, stores the tokens encrypted and records the realm', async () => {
+    const res = await connect();
+    expect(res.body).toEqual({ connected: true, realmId: fake.realmId });
+    const exchange = fake.requests.filter((r) => r.path === '/oauth2/v1/tokens/bearer').at(-1)!;
+    expect(exchange.body).toMatchObject({ grant_type: 'authorization_code', redirect_uri: REDIRECT_URI });
+
+    const item = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.quickBooksConnection(), ConsistentRead: true }))).Item!;
+    const connection = (await getConnection())!;
+    expect(item.realmId).toBe(fake.realmId);
+    expect(connection.tokens.accessToken.length).toBeGreaterThan(10);
+    const stored = JSON.stringify(item);
+    expect(stored).not.toContain(connection.tokens.accessToken);
+    expect(stored).not.toContain(connection.tokens.refreshToken);
+    expect(fake.refreshTokenValid(connection.tokens.refreshToken)).toBe(true);
+  });
+
+  it('refuses a forged or expired state, and writes nothing', async () => {
+    const before = await getConnection();
+    const approved = queryOf(await fake.authorize(await connectUrl()));
+    const forged = await callback({ ...approved, state: approved.state!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) });
+    expect(forged.status).toBe(400);
+    expect(forged.body.code).toBe('INVALID_STATE');
+    const expiredState = await sign(STATE_PURPOSE, { sub: 'x', email: null, exp: Date.now() - 1000, nonce: 'n' });
+    const expired = await callback({ ...approved, state: expiredState });
+    expect(expired.body.code).toBe('INVALID_STATE');
+    expect((await callback({ code: approved.code!, realmId: approved.realmId! })).body.code).toBe('INVALID_STATE');
+    expect((await getConnection())?.version).toBe(before?.version);
+  });
+
+  it('refuses access_denied and a spent code', async () => {
+    const denied = await callback(queryOf(await fake.authorize(await connectUrl(), { deny: true })));
+    expect(denied.status).toBe(400);
+    expect(denied.body.code).toBe('QUICKBOOKS_ACCESS_DENIED');
+
+    const approved = queryOf(await fake.authorize(await connectUrl()));
+    expect((await callback(approved)).status).toBe(200);
+    const again = await callback(approved);
+    expect(again.status).toBe(400);
+    expect(again.body.code).toBe('QUICKBOOKS_AUTHORIZATION_FAILED');
+  });
+});
+
+describe('token refresh', () => {
+  it('stores the rotated refresh token; the next refresh works; the old one is invalid_grant at Intuit', async () => {
+    const first = (await getConnection())!;
+    const second = await refreshStored(first);
+    expect(second.tokens.refreshToken).not.toBe(first.tokens.refreshToken);
+    expect(second.version).toBe(first.version + 1);
+    expect((await getConnection())!.tokens).toEqual(second.tokens);
+
+    const third = await refreshStored((await getConnection())!);
+    expect((await getConnection())!.tokens.refreshToken).toBe(third.tokens.refreshToken);
+
+    const client = await oauthClient();
+    const reuse = await client.refreshUsingToken(first.tokens.refreshToken).then(
+      () => undefined,
+      (err: { error?: string }) => err.error,
+    );
+    expect(reuse).toBe('invalid_grant');
+  });
+
+  it('does not lose the rotated token when two refreshes race on the same stored version', async () => {
+    const read = (await getConnection())!;
+    const results = await Promise.all([refreshStored(read), refreshStored(read), refreshStored(read)]);
+    const stored = (await getConnection())!;
+    expect(stored.version).toBe(read.version + 1);
+    for (const r of results) expect(r.tokens.refreshToken).toBe(stored.tokens.refreshToken);
+    expect(fake.refreshTokenValid(stored.tokens.refreshToken)).toBe(true);
+    await expect(refreshStored(stored)).resolves.toMatchObject({ version: stored.version + 1 });
+  });
+
+  it('refreshes and retries when QuickBooks refuses an access token (401)', async () => {
+    const before = (await getConnection())!;
+    fake.expireAccessTokens();
+    const company = await createCompany('Refresh');
+    const res = await link(company.id);
+    expect(res.status).toBe(200);
+    expect((await getConnection())!.version).toBe(before.version + 1);
+  });
+});
+
+describe('link', () => {
+  beforeEach(() => fake.requests.splice(0));
+
+  it('links an existing customer by id, with an audit entry', async () => {
+    const company = await createCompany('Existing');
+    const customer = fake.seedCustomer({ DisplayName: `QB ${company.name}` });
+    const res = await link(company.id, { customerId: customer.Id }, ['MSPAdmin']);
+    expect(res.status).toBe(200);
+    expect(res.body.integrations.quickbooks).toEqual({ customerId: customer.Id, active: true, syncStatus: 'synced', lastError: null });
+    expect(res.body.version).toBe(2);
+    expect(res.headers.etag).toBe('"2"');
+    expect((await getCompany(company.id, true))!.integrations.quickbooks).toEqual(res.body.integrations.quickbooks);
+    const audit = (await listAudit(company.id, 10)).items;
+    expect(audit[0]).toMatchObject({ action: 'company.integration_linked', changes: { 'integrations.quickbooks': { from: null, to: { customerId: customer.Id } } } });
+    expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('refuses an unknown customer id with 400 and writes nothing', async () => {
+    const company = await createCompany('Unknown');
+    const res = await link(company.id, { customerId: '999999' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('QUICKBOOKS_CUSTOMER_NOT_FOUND');
+    expect((await getCompany(company.id, true))!.integrations.quickbooks).toBeNull();
+  });
+
+  it('creates a customer named after the company; a retry creates nothing more', async () => {
+    const company = await createCompany('Created');
+    const res = await link(company.id);
+    expect(res.status).toBe(200);
+    const created = fake.customers().filter((c) => c.DisplayName === company.name);
+    expect(created).toHaveLength(1);
+    expect(res.body.integrations.quickbooks).toMatchObject({ customerId: created[0]!.Id, active: true, syncStatus: 'synced' });
+    expect((await link(company.id)).body.integrations.quickbooks.customerId).toBe(created[0]!.Id);
+    expect(fake.customers().filter((c) => c.DisplayName === company.name)).toHaveLength(1);
+  });
+
+  it('answers 409 QUICKBOOKS_NAME_CONFLICT when QuickBooks already holds the name', async () => {
+    const company = await createCompany('Taken');
+    fake.seedCustomer({ DisplayName: company.name.toUpperCase() });
+    const res = await link(company.id);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('QUICKBOOKS_NAME_CONFLICT');
+    expect((await getCompany(company.id, true))!.integrations.quickbooks).toBeNull();
+  });
+
+  it('refuses an archived company before touching QuickBooks', async () => {
+    const company = await createCompany('Archived');
+    const customer = fake.seedCustomer({ DisplayName: `QB ${company.name}` });
+    await setStatus(company.id, 'archived', false);
+    fake.requests.splice(0);
+    const res = await link(company.id, { customerId: customer.Id });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('COMPANY_ARCHIVED');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a customer already linked to another company', async () => {
+    const a = await createCompany('Owner');
+    const b = await createCompany('Other');
+    const customer = fake.seedCustomer({ DisplayName: `QB ${a.name}` });
+    expect((await link(a.id, { customerId: customer.Id })).status).toBe(200);
+    const res = await link(b.id, { customerId: customer.Id });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('QUICKBOOKS_CUSTOMER_LINKED');
+  });
+
+  it('is for integrators only', async () => {
+    const company = await createCompany('Roles');
+    expect((await link(company.id, {}, ['Technician'])).status).toBe(403);
+  });
+});
+
+describe('sync worker', () => {
+  /** A company linked to a fresh QuickBooks customer, then archived (sync pending) as the lifecycle does. */
+  const archivedLinked = async (balance = 0) => {
+    const company = await createCompany('Sync');
+    const customer = fake.seedCustomer({ DisplayName: `QB ${company.name}`, Balance: balance });
+    expect((await link(company.id, { customerId: customer.Id })).status).toBe(200);
+    await setStatus(company.id, 'archived');
+    return { company, customer };
+  };
+  const linkOf = async (id: string) => (await getCompany(id, true))!.integrations.quickbooks;
+
+  it('deactivates the customer with a sparse update and records synced', async () => {
+    const { company, customer } = await archivedLinked();
+    const out = await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(fake.customer(customer.Id)!.Active).toBe(false);
+    expect(updatesOf(customer.Id).at(-1)!.body).toEqual({ Id: customer.Id, SyncToken: customer.SyncToken, sparse: true, Active: false });
+    expect(updatesOf(customer.Id).at(-1)!.query.minorversion).toBe('75');
+    expect(await linkOf(company.id)).toEqual({ customerId: customer.Id, active: false, syncStatus: 'synced', lastError: null });
+  });
+
+  it('reactivates on restore', async () => {
+    const { company, customer } = await archivedLinked();
+    await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')));
+    await setStatus(company.id, 'active');
+    expect((await runWorker(sqsEvent(message(company.id, customer.Id, 'reactivate', 'restore')))).batchItemFailures).toEqual([]);
+    expect(fake.customer(customer.Id)!.Active).toBe(true);
+    expect(await linkOf(company.id)).toEqual({ customerId: customer.Id, active: true, syncStatus: 'synced', lastError: null });
+  });
+
+  it('reads a stale SyncToken again (5010) and retries', async () => {
+    const { company, customer } = await archivedLinked();
+    fake.staleOnce(customer.Id);
+    expect((await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')))).batchItemFailures).toEqual([]);
+    const updates = updatesOf(customer.Id);
+    expect(updates.map((u) => u.status)).toEqual([400, 200]);
+    expect((updates[1]!.body as { SyncToken: string }).SyncToken).toBe('1');
+    expect(fake.customer(customer.Id)!.Active).toBe(false);
+    expect((await linkOf(company.id))!.syncStatus).toBe('synced');
+  });
+
+  it('backs off on 429 (Retry-After) and retries', async () => {
+    const { company, customer } = await archivedLinked();
+    fake.throttleOnce(1);
+    const started = Date.now();
+    expect((await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')))).batchItemFailures).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(fake.requests.some((r) => r.status === 429)).toBe(true);
+    expect(fake.customer(customer.Id)!.Active).toBe(false);
+    expect((await linkOf(company.id))!.syncStatus).toBe('synced');
+  });
+
+  it('leaves the message to SQS when the 429 outlasts the Lambda’s time, and stays pending', async () => {
+    const { company, customer } = await archivedLinked();
+    fake.throttleOnce(30);
+    // One record, failed: Powertools reports a full-batch failure by throwing.
+    await expect(runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')), contextWith(5000))).rejects.toThrow();
+    expect((await linkOf(company.id))!.syncStatus).toBe('pending');
+    expect(fake.customer(customer.Id)!.Active).toBe(true);
+  });
+
+  it('records failed with QuickBooks’ reason when an open balance refuses the deactivation', async () => {
+    const { company, customer } = await archivedLinked(125.5);
+    expect((await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')))).batchItemFailures).toEqual([]);
+    expect(fake.customer(customer.Id)!.Active).toBe(true);
+    const state = (await linkOf(company.id))!;
+    expect(state).toMatchObject({ syncStatus: 'failed', active: true });
+    expect(state.lastError).toContain('open balance');
+  });
+
+  it('is harmless when the same message is delivered again', async () => {
+    const { company, customer } = await archivedLinked();
+    const event = sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive'));
+    await runWorker(event);
+    const again = structuredClone(event);
+    again.Records[0]!.attributes.ApproximateReceiveCount = '2';
+    expect((await runWorker(again)).batchItemFailures).toEqual([]);
+    expect(updatesOf(customer.Id)).toHaveLength(1);
+    expect(await linkOf(company.id)).toEqual({ customerId: customer.Id, active: false, syncStatus: 'synced', lastError: null });
+  });
+
+  it('deactivates after a permanent delete without writing or throwing', async () => {
+    const { company, customer } = await archivedLinked();
+    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.company(company.id) }));
+    expect((await runWorker(sqsEvent(message(company.id, customer.Id, 'deactivate', 'delete')))).batchItemFailures).toEqual([]);
+    expect(fake.customer(customer.Id)!.Active).toBe(false);
+    expect((await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(company.id), ConsistentRead: true }))).Item).toBeUndefined();
+  });
+
+  it('skips a message for a customer the company is no longer linked to', async () => {
+    const { company, customer } = await archivedLinked();
+    const other = fake.seedCustomer({ DisplayName: `Other ${company.name}` });
+    expect((await runWorker(sqsEvent(message(company.id, other.Id, 'deactivate', 'archive')))).batchItemFailures).toEqual([]);
+    expect(fake.customer(other.Id)!.Active).toBe(true);
+    expect(fake.customer(customer.Id)!.Active).toBe(true);
+    expect((await linkOf(company.id))!.syncStatus).toBe('pending');
+  });
+});
+
+// The package's own client is what the code drives: its endpoints point at the fake.
+it('drives intuit-oauth at the fake', () => {
+  expect(OAuthClient.tokenEndpoint).toBe(`${fake.url}/oauth2/v1/tokens/bearer`);
+  expect(OAuthClient.environment.sandbox).toBe(`${fake.url}/`);
+});
