@@ -18,6 +18,11 @@ const schema = z.object({
   allowedOrigins: z.array(z.url()).default([]),
   /** The QuickBooks Online app's client id (Intuit developer portal); its secret lives in Secrets Manager. */
   quickbooksClientId: z.string().min(1).optional(),
+  /** The multi-tenant Entra app registration (client credentials) and the MSP's own (partner) tenant. */
+  m365ClientId: z.uuid().optional(),
+  m365PartnerTenantId: z.uuid().optional(),
+  /** The admin-consent redirect registered on the app; default `<API endpoint>/v1/public/m365/callback`. */
+  m365RedirectUri: z.url().optional(),
   /** Which Intuit environment the app's keys belong to. */
   quickbooksEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
   /** The OAuth callback registered with Intuit; default `<API endpoint>/v1/public/quickbooks/callback` (set it behind a custom domain). */

@@ -1,14 +1,15 @@
 /**
  * The one way this app defines a Lambda function: Node.js 22 on arm64, ESM bundled by esbuild
- * (minified, with source maps), explicit timeout and memory, its own log group with retention,
+ * (minified, with source maps), explicit timeout and memory, logs in its area's log group,
  * X-Ray tracing. API routes and queue workers both come through here.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +20,10 @@ export interface AppFunctionProps {
   timeoutSeconds: number;
   memoryMb: number;
   environment: Record<string, string>;
-  logRetention: RetentionDays;
+  /** Shared by the functions of one area (their JSON lines carry `function_name`). */
+  logGroup: ILogGroup;
+  /** Shared by functions whose grants are identical, never wider (see infra/stack.ts). */
+  role: IRole;
   /** Files to copy beside the bundle (read at run time from LAMBDA_TASK_ROOT). */
   copyFiles?: string[];
 }
@@ -29,7 +33,6 @@ export class AppFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const copy = props.copyFiles ?? [];
     const commandHooks: ICommandHooks | undefined = copy.length
       ? {
@@ -47,7 +50,8 @@ export class AppFunction extends Construct {
       architecture: Architecture.ARM_64,
       timeout: Duration.seconds(props.timeoutSeconds),
       memorySize: props.memoryMb,
-      logGroup,
+      logGroup: props.logGroup,
+      role: props.role,
       tracing: Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'clientele', ...props.environment },
       bundling: {

@@ -24,7 +24,7 @@ import {
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -53,6 +53,8 @@ interface Needs {
   mail: boolean;
   /** Talks to QuickBooks Online: its app settings, client secret and the token-encryption key. */
   quickbooks: boolean;
+  /** Talks to Microsoft 365: the app's settings and client secret. */
+  m365: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
@@ -82,6 +84,7 @@ const routeNeeds = (entry: string): Needs => {
     signing: served.some((r) => r.signing),
     mail: false,
     quickbooks: served.some((r) => r.quickbooks),
+    m365: served.some((r) => r.m365),
     timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
     memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
   };
@@ -95,9 +98,24 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   signing: false,
   mail: w.mail ?? false,
   quickbooks: w.quickbooks ?? false,
+  m365: w.m365 ?? false,
   timeoutSeconds: w.timeoutSeconds,
   memoryMb: w.memoryMb,
 });
+
+const describeNeeds = (n: Needs, worker?: string): string =>
+  [
+    `table ${n.table}`,
+    ...[...n.queues].map((q) => `send to ${q}`),
+    n.signing && 'signing key',
+    n.mail && 'SES',
+    n.portalUsers && 'portal users',
+    n.quickbooks && 'QuickBooks',
+    n.m365 && 'Microsoft 365',
+    worker && `consume ${worker}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 
 /** `functions/companies/create-company.ts` → `CompaniesCreateCompany`. */
 const constructId = (entry: string) =>
@@ -149,6 +167,11 @@ export class ClienteleStack extends Stack {
     // and the key that encrypts the stored OAuth tokens.
     const quickBooksClientSecret = new Secret(this, 'QuickBooksClientSecret', {
       description: "QuickBooks Online app client secret (Intuit developer portal): replace the generated placeholder with the app's secret",
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Microsoft 365: the multi-tenant Entra app's client secret (the operator puts it in after the first deploy).
+    const m365ClientSecret = new Secret(this, 'M365ClientSecret', {
+      description: "Microsoft 365 (Entra) app client secret: replace the generated placeholder with the app registration's secret",
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const tokenEncryptionKey = new Secret(this, 'TokenEncryptionKey', {
@@ -258,40 +281,48 @@ export class ClienteleStack extends Stack {
       [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: quickBooksClientSecret.secretArn,
       [ENV.ENCRYPTION_SECRET_ARN]: tokenEncryptionKey.secretArn,
     });
-    const makeFunction = (id: string, entry: string, needs: Needs): NodejsFunction => {
-      const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
-      if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
-      if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
-      if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
-      if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
-      for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
-      const { fn } = new AppFunction(this, id, {
-        entry,
-        timeoutSeconds: needs.timeoutSeconds,
-        memoryMb: needs.memoryMb,
-        environment,
-        logRetention,
-        copyFiles: entry === 'functions/openapi/get-docs.ts' ? DOCS_ASSETS.map((a) => `node_modules/swagger-ui-dist/${a}`) : undefined,
+    const m365Env = (): Record<string, string> => ({
+      ...(config.m365ClientId ? { [ENV.M365_CLIENT_ID]: config.m365ClientId } : {}),
+      ...(config.m365PartnerTenantId ? { [ENV.M365_PARTNER_TENANT_ID]: config.m365PartnerTenantId } : {}),
+      [ENV.M365_REDIRECT_URI]: config.m365RedirectUri ?? `${api.apiEndpoint}/v1/public/m365/callback`,
+      [ENV.M365_CLIENT_SECRET_ARN]: m365ClientSecret.secretArn,
+    });
+    // CloudFormation allows 500 resources per stack: functions with identical grants share one
+    // role (never a wider one), and the functions of one area share a log group.
+    const logGroups = new Map<string, LogGroup>();
+    const logGroupFor = (entry: string) => {
+      const area = entry.split('/')[1]!;
+      let group = logGroups.get(area);
+      if (!group) {
+        group = new LogGroup(this, `Logs${constructId(`functions/${area}.ts`)}`, { logGroupName: `/clientele/${this.stackName}/${area}`, retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+        logGroups.set(area, group);
+      }
+      return group;
+    };
+    const roles = new Map<string, Role>();
+    const roleFor = (needs: Needs, worker?: string): Role => {
+      const key = JSON.stringify({ ...needs, queues: [...needs.queues].sort(), timeoutSeconds: 0, memoryMb: 0, worker });
+      let role = roles.get(key);
+      if (role) return role;
+      role = new Role(this, `FunctionRole${roles.size + 1}`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+        description: `Clientele functions that need: ${describeNeeds(needs, worker)}`,
       });
-      if (needs.table === 'read') table.grantReadData(fn);
-      if (needs.table === 'write') table.grantReadWriteData(fn);
-      if (needs.signing) signingKey.grantRead(fn);
+      if (needs.table === 'read') table.grantReadData(role);
+      if (needs.table === 'write') table.grantReadWriteData(role);
+      if (needs.signing) signingKey.grantRead(role);
+      if (needs.m365) m365ClientSecret.grantRead(role);
       if (needs.quickbooks) {
-        quickBooksClientSecret.grantRead(fn);
-        tokenEncryptionKey.grantRead(fn);
+        quickBooksClientSecret.grantRead(role);
+        tokenEncryptionKey.grantRead(role);
       }
+      for (const q of needs.queues) queueByName.get(q)!.grantSendMessages(role);
       if (needs.portalUsers) {
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: PORTAL_USER_ACTIONS.map((a) => `cognito-idp:${a}`),
-            resources: [portalPool.userPoolArn],
-          }),
-        );
+        role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: PORTAL_USER_ACTIONS.map((a) => `cognito-idp:${a}`), resources: [portalPool.userPoolArn] }));
       }
-      for (const q of needs.queues) queueByName.get(q)!.grantSendMessages(fn);
       if (needs.mail) {
-        fn.addToRolePolicy(
+        role.addToPrincipalPolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
             actions: ['ses:SendEmail', 'ses:SendRawEmail'],
@@ -302,6 +333,26 @@ export class ClienteleStack extends Stack {
           }),
         );
       }
+      roles.set(key, role);
+      return role;
+    };
+    const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): NodejsFunction => {
+      const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
+      if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
+      if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
+      if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
+      if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
+      if (needs.m365) Object.assign(environment, m365Env());
+      for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
+      const { fn } = new AppFunction(this, id, {
+        entry,
+        timeoutSeconds: needs.timeoutSeconds,
+        memoryMb: needs.memoryMb,
+        environment,
+        logGroup: logGroupFor(entry),
+        role: roleFor(needs, worker),
+        copyFiles: entry === 'functions/openapi/get-docs.ts' ? DOCS_ASSETS.map((a) => `node_modules/swagger-ui-dist/${a}`) : undefined,
+      });
       return fn;
     };
 
@@ -314,6 +365,7 @@ export class ClienteleStack extends Stack {
       signing: false,
       mail: false,
       quickbooks: false,
+      m365: false,
       ...routeFunctionDefaults,
     });
     const api = new HttpApi(this, 'Api', {
@@ -376,12 +428,12 @@ export class ClienteleStack extends Stack {
     for (const q of queues) {
       if (!('worker' in q)) continue;
       const worker: WorkerDef = q.worker;
-      const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker));
+      const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker), q.name);
       fn.addEventSource(new SqsEventSource(queueByName.get(q.name)!, { batchSize: worker.batchSize, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }));
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     for (const s of schedules) {
@@ -424,7 +476,7 @@ export class ClienteleStack extends Stack {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks client secret is issued by Intuit and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens.',
+        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks and Microsoft 365 client secrets are issued by Intuit and Microsoft and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens.',
     });
   }
 }

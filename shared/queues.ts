@@ -19,6 +19,8 @@ export interface WorkerDef {
   mail?: boolean;
   /** Talks to QuickBooks Online. */
   quickbooks?: boolean;
+  /** Talks to Microsoft 365. */
+  m365?: boolean;
 }
 
 export interface QueueDef {
@@ -37,7 +39,12 @@ export const queues = [
     purpose: 'Outgoing email (portal invitations, password resets) sent through SES',
     worker: { handler: 'functions/mail/send-mail.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', mail: true },
   },
-  { name: 'm365-sync', maxReceiveCount: 5, purpose: 'Microsoft 365 / Entra ID sync jobs (issue 6)' },
+  {
+    name: 'm365-sync',
+    maxReceiveCount: 5,
+    purpose: 'Microsoft 365 / Entra ID sync jobs, and the scheduled sync of every linked active company',
+    worker: { handler: 'functions/m365/sync-tenant.ts', timeoutSeconds: 900, memoryMb: 1024, batchSize: 1, table: 'write', queues: ['m365-sync'], m365: true },
+  },
   {
     name: 'quickbooks-sync',
     maxReceiveCount: 5,

@@ -30,6 +30,8 @@ export interface RouteDef {
   portalUsers?: boolean;
   /** Talks to QuickBooks Online: gets its client credentials and the token-encryption key. */
   quickbooks?: boolean;
+  /** Talks to Microsoft 365 (Entra, Graph): gets the app's client id and secret. */
+  m365?: boolean;
   /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
   signing?: boolean;
   /** Largest accepted request body, in bytes (default 1 MB). */
@@ -95,6 +97,14 @@ export const routes = [
   { method: 'POST', path: '/v1/imports', handler: 'functions/imports/create-import.ts', pool: 'staff', groups: IMPORTERS, table: 'write', queues: ['imports'], maxBodyBytes: 5 * 1024 * 1024, timeoutSeconds: 29, memoryMb: 1024, summary: 'Upload a CSV of contacts or companies; it is imported in the background' },
   { method: 'GET', path: '/v1/imports/{id}', handler: 'functions/imports/get-import.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'An import job: progress, counts and row errors' },
   { method: 'GET', path: '/v1/imports/{id}/errors.csv', handler: 'functions/imports/get-import-errors.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The rows that failed, as uploaded, with an error column' },
+
+  // Microsoft 365
+  { method: 'GET', path: '/v1/integrations/m365/consent-url', handler: 'functions/m365/get-consent-url.ts', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, m365: true, summary: "The Microsoft admin-consent URL for a company's tenant" },
+  { method: 'GET', path: '/v1/public/m365/callback', handler: 'functions/m365/consent-callback.ts', pool: 'public', table: 'write', signing: true, queues: ['m365-sync'], summary: "Microsoft's redirect after admin consent: links the tenant and queues the first sync" },
+  { method: 'GET', path: '/v1/integrations/m365/tenants', handler: 'functions/m365/list-tenants.ts', pool: 'staff', groups: INTEGRATORS, table: 'read', m365: true, summary: "The partner's customer tenants, and which company each is linked to" },
+  { method: 'POST', path: '/v1/integrations/m365/tenants/import', handler: 'functions/m365/import-tenants.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', m365: true, queues: ['m365-sync'], timeoutSeconds: 29, summary: 'Create and link a company for each chosen customer tenant, and queue its sync' },
+  { method: 'POST', path: '/v1/companies/{id}/m365/sync', handler: 'functions/m365/request-sync.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', queues: ['m365-sync'], summary: "Queue a Microsoft 365 sync of the company's tenant" },
+  { method: 'GET', path: '/v1/sync-jobs/{id}', handler: 'functions/m365/get-sync-job.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A Microsoft 365 sync job and its counts' },
 
   // Addresses
   { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },

@@ -17,6 +17,8 @@ import { resetPortalUsersClient } from '../../shared/portal/portal-users';
 import { queues } from '../../shared/queues';
 import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
 import { startFakeQuickBooks } from './fakes/quickbooks';
+import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from './fakes/microsoft';
+import { resetGraphClients } from '../../shared/m365/m365.client';
 import { startDynamoDb } from './engines/dynamodb';
 import { startSes } from './engines/ses';
 import { startSqs } from './engines/sqs';
@@ -37,6 +39,8 @@ export interface StackInfo {
   users: SeededUser[];
   /** The fake QuickBooks Online (OAuth and v3 API) the functions talk to. */
   quickbooks: { url: string };
+  /** The fake Microsoft (Entra login, admin consent, Graph) with a demo partner and its customer tenants. */
+  m365: { url: string; partnerTenantId: string };
 }
 
 export interface LocalStackOptions {
@@ -76,6 +80,24 @@ const encryptionKey = (dir: string): string => {
 /** The local QuickBooks app the fake knows (not a secret: it only opens the fake). */
 const LOCAL_QUICKBOOKS_APP = { clientId: 'clientele-local', clientSecret: 'clientele-local-secret' };
 
+/** The local Microsoft 365 app the fake knows (not a secret: it only opens the fake). */
+const LOCAL_M365_APP = { clientId: '6f1c2c4e-0d5b-4b1e-9a6e-0c11e47e1e01', clientSecret: 'clientele-local-m365-secret', partnerTenantId: '00000000-0000-4000-8000-00000000c1e7' };
+
+/** A demo partner with three customer tenants, so consent, tenant import and sync can be tried locally. */
+export const startDemoMicrosoft = async (): Promise<FakeMicrosoft> => {
+  const fake = await startFakeMicrosoft(LOCAL_M365_APP);
+  fake.addTenant({ id: LOCAL_M365_APP.partnerTenantId, displayName: 'Clientele Demo MSP', defaultDomainName: 'demomsp.onmicrosoft.com' });
+  for (const [displayName, domain, users, devices] of [
+    ['Contoso Ltd', 'contoso.onmicrosoft.com', 25, 12],
+    ['Fabrikam Inc', 'fabrikam.onmicrosoft.com', 12, 6],
+    ['Adventure Works', 'adventureworks.onmicrosoft.com', 40, 20],
+  ] as const) {
+    const id = fake.addTenant({ displayName, defaultDomainName: domain });
+    fillTenant(fake, id, domain, users, devices);
+  }
+  return fake;
+};
+
 /** The environment a deployed function gets, pointed at the local engines. */
 const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, key: string, apiUrl: string, dir: string) => {
   Object.assign(process.env, {
@@ -100,17 +122,24 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     [ENV.QUICKBOOKS_REDIRECT_URI]: `${apiUrl}/v1/public/quickbooks/callback`,
     [ENV.QUICKBOOKS_FAKE_URL]: info.quickbooks.url,
     [ENV.ENCRYPTION_KEY]: encryptionKey(dir),
+    [ENV.M365_CLIENT_ID]: LOCAL_M365_APP.clientId,
+    [ENV.M365_CLIENT_SECRET]: LOCAL_M365_APP.clientSecret,
+    [ENV.M365_PARTNER_TENANT_ID]: info.m365.partnerTenantId,
+    [ENV.M365_REDIRECT_URI]: `${apiUrl}/v1/public/m365/callback`,
+    [ENV.M365_FAKE_URL]: info.m365.url,
     ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), queueUrls[q.name]])),
   });
   delete process.env[ENV.SIGNING_SECRET_ARN];
   delete process.env[ENV.QUICKBOOKS_CLIENT_SECRET_ARN];
   delete process.env[ENV.ENCRYPTION_SECRET_ARN];
+  delete process.env[ENV.M365_CLIENT_SECRET_ARN];
   resetEnvCache();
   resetDbClient();
   resetQueueClient();
   resetMailClient();
   resetPortalUsersClient();
   resetSigningKey();
+  resetGraphClients();
 };
 
 export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalStack> => {
@@ -137,10 +166,11 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       track(startSqs({ port: opts.ports.sqs })),
       // In memory: after a restart, connect QuickBooks again (its tokens are gone with it).
       track(startFakeQuickBooks({ port: opts.ports.quickbooks ?? 0, ...LOCAL_QUICKBOOKS_APP })),
+      track(startDemoMicrosoft()),
     ] as const;
     const failed = (await Promise.allSettled(engines)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [dynamodb, cognito, ses, sqs, quickbooks] = await Promise.all(engines);
+    const [dynamodb, cognito, ses, sqs, quickbooks, microsoft] = await Promise.all(engines);
     const tableName = opts.tableName ?? 'clientele';
     await createTable(dynamodb.endpoint, tableName);
 
@@ -154,6 +184,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       ses: { endpoint: ses.endpoint, outboxUrl: `${ses.endpoint}/` },
       users: cognito.users,
       quickbooks: { url: quickbooks.url },
+      m365: { url: microsoft.url, partnerTenantId: LOCAL_M365_APP.partnerTenantId },
     };
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 

@@ -74,4 +74,7 @@ export const keys = {
   quickBooksConnection: () => ({ pk: 'INTEGRATION#QUICKBOOKS', sk: 'CONNECTION' }),
   /** Which company a QuickBooks customer is linked to: one company per customer. */
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
+  /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
+  ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
+  ticketPartition: (ticketId: string) => `TICKET#${ticketId}`,
 } as const;

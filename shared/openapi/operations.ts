@@ -5,14 +5,17 @@
 import { addressApi } from '../addresses/address.api';
 import { auditApi } from '../audit/audit.api';
 import { companyApi } from '../companies/company.api';
+import { m365Api } from '../m365/m365.api';
 import { importApi } from '../imports/import.api';
 import { companyLifecycleApi } from '../companies/company-lifecycle.api';
 import { complianceApi } from '../compliance/compliance.api';
 import { contactApi } from '../contacts/contact.api';
 import { portalApi } from '../portal/portal.api';
+import { portalTicketsApi } from '../portal/portal-tickets.api';
+import { commentApi } from '../comments/comment.api';
 import { quickBooksApi } from '../quickbooks/quickbooks.api';
 import { recordApi } from '../records/record.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...quickBooksApi, ...recordApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...auditApi, ...openapiApi };

@@ -1,0 +1,214 @@
+/** Microsoft 365 items: tenant guards, a company's sync state, sync jobs, object links, consumed consent states. */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { ConflictError, StaleReadError } from '../http/errors';
+import { batchGet } from '../imports/import.repository';
+import { syncJobSchema, type SyncJob } from './m365.schema';
+
+export interface SyncState {
+  usersDeltaLink: string | null;
+  devicesDeltaLink: string | null;
+  activeJobId: string | null;
+}
+
+/** Where a running job is: the phase, the page to read next (null: start the phase), whether this round of the phase is a full read. */
+export interface SyncCursor {
+  phase: 'users' | 'devices' | 'finish';
+  nextLink: string | null;
+  full: boolean;
+  page: number;
+}
+
+export interface StoredSyncJob extends SyncJob {
+  cursor: SyncCursor;
+  tenantId: string;
+}
+
+const JOB_FIELDS = Object.keys(syncJobSchema.shape) as (keyof SyncJob)[];
+export const toSyncJob = (j: StoredSyncJob): SyncJob => Object.fromEntries(JOB_FIELDS.map((f) => [f, j[f] ?? null])) as SyncJob;
+
+export const tenantCompanies = async (tenantIds: string[]): Promise<Map<string, string>> =>
+  new Map((await batchGet(tenantIds.map((t) => keys.m365Tenant(t)))).map((g) => [String(g.pk).slice('M365TENANT#'.length), g.companyId as string]));
+
+/** The tenant guard: a tenant links to one company only. */
+export const tenantGuard = (tenantId: string, companyId: string): TxItem => ({
+  item: {
+    Put: {
+      TableName: tableName(),
+      Item: { ...keys.m365Tenant(tenantId), type: 'M365Tenant', companyId },
+      ConditionExpression: 'attribute_not_exists(pk) OR companyId = :company',
+      ExpressionAttributeValues: { ':company': companyId },
+    },
+  },
+  onConditionFailed: () => new ConflictError('M365_TENANT_LINKED', 'This Microsoft 365 tenant is already linked to another company.'),
+});
+
+/** Sets the company's m365 integration, if it is active and not linked to another tenant. */
+export const setCompanyTenant = (companyId: string, tenantId: string): TxItem => ({
+  item: {
+    Update: {
+      TableName: tableName(),
+      Key: keys.company(companyId),
+      UpdateExpression: 'SET integrations.m365 = :m365',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :active AND (integrations.m365 = :null OR integrations.m365.tenantId = :tenant)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':m365': { tenantId, lastSyncAt: null, lastSyncStatus: null }, ':active': 'active', ':null': null, ':tenant': tenantId },
+    },
+  },
+  onConditionFailed: (old) =>
+    !old || old.status !== 'active'
+      ? new ConflictError('COMPANY_ARCHIVED', 'The company is archived (or gone); restore it first.')
+      : new ConflictError('M365_ALREADY_LINKED', 'The company is linked to another Microsoft 365 tenant.'),
+});
+
+/** A consent `state` is good once: its nonce is recorded in the linking transaction. */
+export const consumeNonce = (nonce: string, expiresAt: number): TxItem => ({
+  item: { Put: { TableName: tableName(), Item: { ...keys.oauthNonce(nonce), type: 'OAuthState', expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  onConditionFailed: () => new ConflictError('INVALID_STATE', 'This consent link was used already.'),
+});
+
+export const getSyncState = async (companyId: string): Promise<SyncState> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.m365State(companyId), ConsistentRead: true }));
+  return { usersDeltaLink: (out.Item?.usersDeltaLink as string) ?? null, devicesDeltaLink: (out.Item?.devicesDeltaLink as string) ?? null, activeJobId: (out.Item?.activeJobId as string) ?? null };
+};
+
+export const setDeltaLink = (companyId: string, phase: 'users' | 'devices', link: string | null) =>
+  db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.m365State(companyId),
+      UpdateExpression: 'SET #link = :link, #type = :type',
+      ExpressionAttributeNames: { '#link': `${phase}DeltaLink`, '#type': 'type' },
+      ExpressionAttributeValues: { ':link': link, ':type': 'M365State' },
+    }),
+  );
+
+export const newSyncJob = (id: string, companyId: string, tenantId: string): StoredSyncJob => ({
+  id,
+  companyId,
+  tenantId,
+  status: 'queued',
+  users: { seen: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0 },
+  devices: { seen: 0, created: 0, updated: 0, unchanged: 0 },
+  errors: [],
+  startedAt: null,
+  completedAt: null,
+  cursor: { phase: 'users', nextLink: null, full: false, page: 0 },
+});
+
+/** The job and the company's "one sync at a time" marker, together. */
+export const putSyncJob = (job: StoredSyncJob): TxItem[] => [
+  { item: { Put: { TableName: tableName(), Item: { ...keys.syncJob(job.id), type: 'SyncJob', ...job }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+  {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keys.m365State(job.companyId),
+        UpdateExpression: 'SET activeJobId = :job, #type = :type',
+        ConditionExpression: 'attribute_not_exists(activeJobId) OR activeJobId = :none',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':job': job.id, ':none': null, ':type': 'M365State' },
+      },
+    },
+    onConditionFailed: () => new StaleReadError(),
+  },
+];
+
+export const getSyncJob = async (id: string): Promise<StoredSyncJob | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.syncJob(id), ConsistentRead: true }));
+  if (!out.Item) return undefined;
+  const { pk: _p, sk: _s, type: _t, ...job } = out.Item;
+  return job as StoredSyncJob;
+};
+
+type Counts = Partial<Record<'seen' | 'created' | 'updated' | 'unchanged' | 'deactivated', number>>;
+
+/**
+ * Records a page's outcome and moves the cursor, only if the cursor is still where this run
+ * read it (a redelivered duplicate run that lost the race stops instead of counting twice).
+ */
+export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: SyncCursor, phase: 'users' | 'devices', counts: Counts, errors: { externalId: string | null; message: string }[]): Promise<boolean> => {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':from': from, ':to': to, ':running': 'running', ':errors': errors.slice(0, 20) };
+  const adds = Object.entries(counts)
+    .filter(([, n]) => n)
+    .map(([k, n], i) => {
+      names['#phase'] = phase;
+      names[`#c${i}`] = k;
+      values[`:c${i}`] = n;
+      return `#phase.#c${i} :c${i}`;
+    });
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.syncJob(job.id),
+        UpdateExpression: `SET #cursor = :to, #status = :running, #errors = list_append(#errors, :errors)${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+        ConditionExpression: '#cursor = :from',
+        ExpressionAttributeNames: { ...names, '#cursor': 'cursor', '#errors': 'errors' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+};
+
+export const markSyncStarted = (jobId: string, now: string) =>
+  db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.syncJob(jobId),
+      UpdateExpression: 'SET startedAt = if_not_exists(startedAt, :now), #status = :running',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':running': 'running' },
+    }),
+  );
+
+const ignoreConditionFailure = (err: unknown) => {
+  if (!(err instanceof ConditionalCheckFailedException)) throw err;
+};
+
+/** Ends a job: its status, the company's last-sync fields (if the company is still there) and the "one sync at a time" marker. */
+export const finishSyncJob = async (job: StoredSyncJob, status: 'completed' | 'failed', now: string, error?: string) => {
+  await db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.syncJob(job.id),
+      UpdateExpression: 'SET #status = :status, completedAt = :now, #errors = list_append(#errors, :errors)',
+      ExpressionAttributeNames: { '#status': 'status', '#errors': 'errors' },
+      ExpressionAttributeValues: { ':status': status, ':now': now, ':errors': error ? [{ externalId: null, message: error }] : [] },
+    }),
+  );
+  await db()
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.company(job.companyId),
+        UpdateExpression: 'SET integrations.m365.lastSyncAt = :now, integrations.m365.lastSyncStatus = :status',
+        ConditionExpression: 'attribute_exists(pk) AND integrations.m365.tenantId = :tenant',
+        ExpressionAttributeValues: { ':now': now, ':status': status === 'completed' ? 'succeeded' : 'failed', ':tenant': job.tenantId },
+      }),
+    )
+    .catch(ignoreConditionFailure);
+  await db()
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.m365State(job.companyId),
+        UpdateExpression: 'SET activeJobId = :none',
+        ConditionExpression: 'activeJobId = :job',
+        ExpressionAttributeValues: { ':none': null, ':job': job.id },
+      }),
+    )
+    .catch(ignoreConditionFailure);
+};
+
+/** Records the user ids of one page of a full sync. */
+export const recordSeen = (jobId: string, page: number, ids: string[]) =>
+  db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.syncSeen(jobId, page), type: 'SyncSeen', ids, expiresAt: Math.floor(Date.now() / 1000) + 7 * 86400 } }));

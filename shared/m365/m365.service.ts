@@ -1,0 +1,181 @@
+/**
+ * Microsoft 365 links and sync requests: admin consent for one company (signed, expiring,
+ * single-use `state`), bulk creation of companies from the partner's customer tenants
+ * (idempotent; a name already taken is that tenant's error), and sync jobs (one at a time per
+ * company; the scheduler queues every linked active company).
+ */
+import { randomBytes } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { appendAudit, diff } from '../audit/audit.repository';
+import { companyArchived, getCompany, putNewCompany } from '../companies/company.repository';
+import { EDITABLE_FIELDS, type Company } from '../companies/company.schema';
+import { newCompany } from '../companies/company.service';
+import { sign, verify } from '../crypto/signing';
+import { db, tableName } from '../db/client';
+import { keys } from '../db/keys';
+import { transact } from '../db/transact';
+import type { Caller } from '../http/caller';
+import { ApiError, BadRequestError, ConflictError, NotFoundError, StaleReadError } from '../http/errors';
+import { sendToQueue } from '../queue/send';
+import { adminConsentUrl, graphFor } from './m365.client';
+import { consumeNonce, getSyncState, newSyncJob, putSyncJob, setCompanyTenant, tenantCompanies, tenantGuard } from './m365.repository';
+import { ENV, requireEnv } from '../env';
+
+const STATE_PURPOSE = 'm365-consent';
+const STATE_TTL_SECONDS = 30 * 60;
+
+export const consentUrl = async (companyId: string): Promise<string> => {
+  const company = await getCompany(companyId);
+  if (!company) throw new NotFoundError('company');
+  if (company.status !== 'active') throw companyArchived();
+  const state = await sign(STATE_PURPOSE, { c: companyId, n: randomBytes(12).toString('base64url'), e: Math.floor(Date.now() / 1000) + STATE_TTL_SECONDS });
+  return adminConsentUrl(state);
+};
+
+const invalidState = (detail: string) => new BadRequestError('INVALID_STATE', detail, [{ path: 'query.state', message: 'Invalid state' }]);
+
+/**
+ * Microsoft's redirect: a forged, expired or replayed state, or a refusal, links nothing. The
+ * tenant guard, the company's integration, the consumed nonce, the audit entry and the first
+ * sync job are one transaction.
+ */
+export const completeConsent = async (query: { tenant?: string; admin_consent?: string; state?: string; error?: string; error_description?: string }) => {
+  const state = query.state ? ((await verify(STATE_PURPOSE, query.state)) as { c?: string; n?: string; e?: number } | undefined) : undefined;
+  if (!state?.c || !state.n || !state.e) throw invalidState('The consent link is not one Clientele issued.');
+  if (state.e < Date.now() / 1000) throw invalidState('The consent link has expired; ask for a new one.');
+  if (query.error) throw new BadRequestError('M365_CONSENT_DENIED', `Microsoft 365 consent was not granted: ${query.error_description ?? query.error}`);
+  if (query.admin_consent?.toLowerCase() !== 'true' || !query.tenant || !/^[0-9a-f-]{36}$/i.test(query.tenant)) throw new BadRequestError('M365_CONSENT_DENIED', 'Microsoft did not confirm admin consent for a tenant.');
+  const company = await getCompany(state.c, true);
+  if (!company) throw new NotFoundError('company');
+  const job = await linkTenant(company, query.tenant, { sub: 'm365-consent', email: null }, consumeNonce(state.n, state.e));
+  return { companyId: company.id, tenantId: query.tenant, jobId: job };
+};
+
+/** Links a tenant to a company and queues its first sync; returns the job id. */
+const linkTenant = async (company: Company, tenantId: string, actor: Pick<Caller, 'sub' | 'email'>, ...first: Parameters<typeof transact>[0]): Promise<string> => {
+  const now = new Date().toISOString();
+  // Consent again for a linked company while its sync runs: link (no-op) and report that job.
+  const { activeJobId } = await getSyncState(company.id);
+  const job = activeJobId ? undefined : newSyncJob(ulid(), company.id, tenantId);
+  await transact([
+    // Listed first: a replayed state is reported as such, whatever else would fail.
+    ...first,
+    tenantGuard(tenantId, company.id),
+    setCompanyTenant(company.id, tenantId),
+    ...(job ? putSyncJob(job) : []),
+    appendAudit({ companyId: company.id, actor, action: 'company.integration_linked', changes: { 'integrations.m365.tenantId': { from: company.integrations.m365?.tenantId ?? null, to: tenantId } }, at: now }),
+  ]);
+  if (job) await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
+  return job?.id ?? activeJobId!;
+};
+
+interface Contract {
+  customerId: string;
+  displayName: string;
+  defaultDomainName: string;
+}
+
+/** The partner's customer tenants (Graph `/contracts`, every page). */
+const contracts = async (): Promise<Contract[]> => {
+  const graph = graphFor(requireEnv(ENV.M365_PARTNER_TENANT_ID));
+  const all: Contract[] = [];
+  for (let url: string | undefined = '/contracts?$top=999'; url; ) {
+    const page = (await graph.api(url).get()) as { value: Contract[]; '@odata.nextLink'?: string };
+    all.push(...page.value);
+    url = page['@odata.nextLink'];
+  }
+  return all;
+};
+
+export const listTenants = async () => {
+  const all = await contracts();
+  const linked = await tenantCompanies(all.map((c) => c.customerId));
+  return { items: all.map((c) => ({ tenantId: c.customerId, displayName: c.displayName, defaultDomainName: c.defaultDomainName, companyId: linked.get(c.customerId) ?? null })) };
+};
+
+/** One company per chosen tenant, named from it; running it twice creates nothing twice. */
+export const importTenants = async (caller: Caller, tenantIds: string[]) => {
+  const all = new Map((await contracts()).map((c) => [c.customerId, c]));
+  const linked = await tenantCompanies(tenantIds);
+  const items = [];
+  for (const tenantId of [...new Set(tenantIds)]) {
+    const contract = all.get(tenantId);
+    if (!contract) {
+      items.push({ tenantId, companyId: null, jobId: null, error: 'Not one of the partner’s customer tenants' });
+      continue;
+    }
+    const existing = linked.get(tenantId);
+    if (existing) {
+      const state = await getSyncState(existing);
+      items.push({ tenantId, companyId: existing, jobId: state.activeJobId, error: null });
+      continue;
+    }
+    const now = new Date().toISOString();
+    const company = newCompany({ name: contract.displayName.trim().slice(0, 200), primaryDomain: contract.defaultDomainName.toLowerCase() }, now);
+    company.integrations.m365 = { tenantId, lastSyncAt: null, lastSyncStatus: null };
+    const job = newSyncJob(ulid(), company.id, tenantId);
+    try {
+      await transact([
+        ...putNewCompany(company),
+        tenantGuard(tenantId, company.id),
+        ...putSyncJob(job),
+        appendAudit({ companyId: company.id, actor: caller, action: 'company.created', reason: `Microsoft 365 tenant ${tenantId}`, changes: diff({}, company, EDITABLE_FIELDS), at: now }),
+      ]);
+      await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
+      items.push({ tenantId, companyId: company.id, jobId: job.id, error: null });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      items.push({ tenantId, companyId: null, jobId: null, error: `${err.code}: ${err.message}` });
+    }
+  }
+  return { items };
+};
+
+/** Queues a sync; a sync already queued or running for the company is returned instead. */
+export const requestSync = async (companyId: string): Promise<string> => {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const company = await getCompany(companyId, true);
+    if (!company) throw new NotFoundError('company');
+    if (company.status !== 'active') throw companyArchived();
+    const tenantId = company.integrations.m365?.tenantId;
+    if (!tenantId) throw new ConflictError('M365_NOT_LINKED', 'The company is not linked to a Microsoft 365 tenant; connect it first.');
+    const state = await getSyncState(companyId);
+    if (state.activeJobId) return state.activeJobId;
+    const job = newSyncJob(ulid(), companyId, tenantId);
+    try {
+      await transact(putSyncJob(job));
+    } catch (err) {
+      if (err instanceof StaleReadError) continue; // another request queued one just now
+      throw err;
+    }
+    await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
+    return job.id;
+  }
+  throw new ConflictError('CONCURRENT_CHANGE', 'Another sync request is in progress; try again.');
+};
+
+/** The scheduled sync: every active company with a linked tenant (archived ones are never synced). */
+export const syncAllLinked = async (): Promise<number> => {
+  let queued = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'attribute_exists(integrations.m365.tenantId)',
+        ExpressionAttributeValues: { ':pk': keys.companyListPartition('active') },
+        ProjectionExpression: 'id',
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const c of out.Items ?? []) {
+      await requestSync(c.id as string);
+      queued++;
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return queued;
+};

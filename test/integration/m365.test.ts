@@ -1,0 +1,299 @@
+/**
+ * Microsoft 365 on real DynamoDB Local and real queues, against the fake Entra and Graph
+ * (infra/local/fakes/microsoft.ts) driven through the real MSAL and Graph client libraries:
+ * consent, tenant import, full and delta syncs, throttling, an expired delta token,
+ * redelivery, hand-over, and a 10,000-user / 5,000-device tenant.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from '../../infra/local/fakes/microsoft';
+import { handler as syncWorker } from '../../functions/m365/sync-tenant';
+import { ENV, resetEnvCache } from '../../shared/env';
+import { resetGraphClients } from '../../shared/m365/m365.client';
+import { resetSigningKey } from '../../shared/crypto/signing';
+import { countDbRequests } from '../helpers/db-requests';
+import { call, lambdaContext } from '../helpers/http-event';
+import { startDynamo } from '../support/dynamo';
+import { startQueues } from '../support/queues';
+
+const APP = { clientId: '11111111-2222-4333-8444-555555555555', clientSecret: 'test-secret', partnerTenantId: randomUUID() };
+let stopDb: () => Promise<void>;
+let queues: Awaited<ReturnType<typeof startQueues>>;
+let fake: FakeMicrosoft;
+let requests: ReturnType<typeof countDbRequests>;
+
+beforeAll(async () => {
+  ({ stop: stopDb } = await startDynamo());
+  queues = await startQueues();
+  fake = await startFakeMicrosoft(APP);
+  fake.addTenant({ id: APP.partnerTenantId, displayName: 'Partner', defaultDomainName: 'partner.onmicrosoft.com' });
+  Object.assign(process.env, {
+    [ENV.M365_CLIENT_ID]: APP.clientId,
+    [ENV.M365_CLIENT_SECRET]: APP.clientSecret,
+    [ENV.M365_PARTNER_TENANT_ID]: APP.partnerTenantId,
+    [ENV.M365_REDIRECT_URI]: 'http://127.0.0.1/v1/public/m365/callback',
+    [ENV.M365_FAKE_URL]: fake.url,
+  });
+  resetEnvCache();
+  resetSigningKey();
+  resetGraphClients();
+  requests = countDbRequests();
+});
+afterAll(async () => {
+  await fake?.stop();
+  await queues?.stop();
+  await stopDb?.();
+});
+beforeEach(() => requests.reset());
+
+const run = Math.random().toString(36).slice(2, 7);
+let n = 0;
+const ctx = (remaining = 900_000): Context => ({ ...lambdaContext, getRemainingTimeInMillis: () => remaining }) as Context;
+const company = async (name = `M365 Co ${run} ${++n}`) => (await call({ route: 'POST /v1/companies', body: { name } })).body as { id: string; name: string };
+const tenant = (users = 5, devices = 3) => {
+  const domain = `t${run}${++n}.onmicrosoft.com`;
+  const id = fake.addTenant({ displayName: `Tenant ${run} ${n}`, defaultDomainName: domain });
+  fillTenant(fake, id, domain, users, devices);
+  return { id, domain };
+};
+const link = async (companyId: string, tenantId: string) => {
+  const url = new URL((await call({ route: 'GET /v1/integrations/m365/consent-url', query: { companyId } })).body.url);
+  const state = url.searchParams.get('state')!;
+  const res = await call({ route: 'GET /v1/public/m365/callback', query: { tenant: tenantId, admin_consent: 'True', state } });
+  return { res, state };
+};
+/** Runs the worker on everything the m365-sync queue holds, until it is empty. */
+const drain = async (context = ctx()) => {
+  for (let i = 0; i < 50; i++) {
+    const event = await queues.take('m365-sync');
+    if (!event.Records.length) return;
+    await syncWorker(event as never, context);
+  }
+};
+const job = async (id: string) => (await call({ route: 'GET /v1/sync-jobs/{id}', params: { id } })).body;
+const contactsOf = async (companyId: string) => {
+  const all: { email: string; status: string; source: string; externalId: string | null; title: string | null }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: companyId }, query: { limit: '100', ...(cursor ? { cursor } : {}) } });
+    all.push(...page.body.items);
+    cursor = page.body.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+};
+const sync = async (companyId: string) => {
+  const res = await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: companyId } });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await drain();
+  return job(res.body.jobId);
+};
+
+describe('consent', () => {
+  it('links the tenant named by Microsoft to the company named by the signed state, once, and queues the first sync', async () => {
+    const co = await company();
+    const t = tenant();
+    const consent = await call({ route: 'GET /v1/integrations/m365/consent-url', query: { companyId: co.id } });
+    const url = new URL(consent.body.url);
+    expect(url.pathname).toBe('/organizations/v2.0/adminconsent');
+    expect(url.searchParams.get('client_id')).toBe(APP.clientId);
+    // Follow the fake's consent page as the customer's admin would.
+    const redirect = await fetch(`${url}&pick=${t.id}`, { redirect: 'manual' });
+    const back = new URL(redirect.headers.get('location')!);
+    expect(back.searchParams.get('admin_consent')).toBe('True');
+    const linked = await call({ route: 'GET /v1/public/m365/callback', query: Object.fromEntries(back.searchParams) });
+    expect(linked).toMatchObject({ status: 200, body: { companyId: co.id, tenantId: t.id, jobId: expect.any(String) } });
+    const replay = await call({ route: 'GET /v1/public/m365/callback', query: Object.fromEntries(back.searchParams) });
+    expect(replay.body.code).toBe('INVALID_STATE');
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.integrations.m365).toMatchObject({ tenantId: t.id });
+    const audit = await call({ route: 'GET /v1/companies/{id}/audit', params: { id: co.id } });
+    expect(audit.body.items[0].action).toBe('company.integration_linked');
+    await drain();
+    expect(await job(linked.body.jobId)).toMatchObject({ status: 'completed', users: { created: 5 }, devices: { created: 3 } });
+  });
+
+  it('links nothing for a forged or expired state, a refusal, or a tenant linked elsewhere', async () => {
+    const co = await company();
+    const t = tenant();
+    expect((await call({ route: 'GET /v1/public/m365/callback', query: { tenant: t.id, admin_consent: 'True', state: 'forged.state' } })).body.code).toBe('INVALID_STATE');
+    const { state } = { state: new URL((await call({ route: 'GET /v1/integrations/m365/consent-url', query: { companyId: co.id } })).body.url).searchParams.get('state')! };
+    expect((await call({ route: 'GET /v1/public/m365/callback', query: { error: 'access_denied', error_description: 'declined', state } })).body.code).toBe('M365_CONSENT_DENIED');
+    const [payload, mac] = state.split('.');
+    const tampered = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), e: 1 })).toString('base64url')}.${mac}`;
+    expect((await call({ route: 'GET /v1/public/m365/callback', query: { tenant: t.id, admin_consent: 'True', state: tampered } })).body.code).toBe('INVALID_STATE');
+    expect((await link(co.id, t.id)).res.status).toBe(200);
+    const other = await company();
+    const taken = await link(other.id, t.id);
+    expect(taken.res).toMatchObject({ status: 409, body: { code: 'M365_TENANT_LINKED' } });
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: other.id } })).body.integrations.m365).toBeNull();
+    await drain();
+  });
+});
+
+describe('sync', () => {
+  it('creates contacts and assets, then a re-sync with no changes writes nothing', async () => {
+    const co = await company();
+    const t = tenant(30, 10);
+    await link(co.id, t.id);
+    await drain();
+    const contacts = await contactsOf(co.id);
+    expect(contacts).toHaveLength(30);
+    expect(contacts.every((c) => c.source === 'm365' && c.externalId)).toBe(true);
+    const assets = (await call({ route: 'GET /v1/assets', query: { companyId: co.id, limit: '100' } })).body.items;
+    expect(assets).toHaveLength(10);
+    expect(assets.some((a: { kind: string }) => a.kind === 'mobile')).toBe(true);
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body).toMatchObject({ counts: { contacts: 30, assets: 10 }, integrations: { m365: { lastSyncStatus: 'succeeded' } } });
+
+    requests.reset();
+    const res = await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: co.id } });
+    const writesBefore = requests.calls.filter((c) => /Write|Put|Update|Delete/.test(c)).length;
+    await drain();
+    const again = await job(res.body.jobId);
+    expect(again).toMatchObject({ status: 'completed', users: { seen: 0, created: 0, updated: 0 }, devices: { seen: 0, created: 0, updated: 0 } });
+    // Only the job's own bookkeeping is written: no record.
+    const recordWrites = requests.calls.filter((c) => c === 'TransactWriteItems').length;
+    expect(recordWrites - writesBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('writes only what changed: edits, a disabled and a removed user, a new user', async () => {
+    const co = await company();
+    const t = tenant(20, 4);
+    await link(co.id, t.id);
+    await drain();
+    const users = fake.requests; // keep the fake's log
+    expect(users.length).toBeGreaterThan(0);
+    const contacts = await contactsOf(co.id);
+    const [a, b, c, d] = contacts;
+    fake.patch(t.id, 'users', a!.externalId!, { jobTitle: 'CFO' });
+    fake.patch(t.id, 'users', b!.externalId!, { accountEnabled: false });
+    fake.remove(t.id, 'users', c!.externalId!);
+    fake.upsertUser(t.id, { id: randomUUID(), displayName: 'New Person', givenName: 'New', surname: 'Person', mail: `new.person@${t.domain}`, userPrincipalName: `new.person@${t.domain}`, jobTitle: null, mobilePhone: null, businessPhones: [], accountEnabled: true });
+    // A staff edit of another field is not overwritten by a sync that did not change it.
+    await call({ route: 'PATCH /v1/contacts/{id}', params: { id: (d as unknown as { id: string }).id }, body: { phone: '+1 999' } });
+    const result = await sync(co.id);
+    expect(result).toMatchObject({ users: { seen: 4, created: 1, updated: 2, deactivated: 2, unchanged: 0 } });
+    const after = await contactsOf(co.id);
+    expect(after.find((x) => x.externalId === a!.externalId)).toMatchObject({ title: 'CFO', status: 'active' });
+    expect(after.find((x) => x.externalId === b!.externalId)!.status).toBe('inactive');
+    expect(after.find((x) => x.externalId === c!.externalId)!.status).toBe('inactive');
+    expect(after).toHaveLength(21);
+    expect((after.find((x) => x.externalId === d!.externalId) as unknown as { phone: string }).phone).toBe('+1 999');
+  });
+
+  it('links a contact created by hand in the same company, and reports one in another company', async () => {
+    const co = await company();
+    const elsewhere = await company();
+    const t = tenant(3, 0);
+    const upns = [0, 1].map((i) => {
+      const givenName = ['Alex', 'Sam'][i]!;
+      return `${givenName}.smith${i}@${t.domain}`.toLowerCase();
+    });
+    const mine = (await call({ route: 'POST /v1/contacts', body: { firstName: 'Alex', lastName: 'Hand', email: upns[0], companyId: co.id } })).body;
+    await call({ route: 'POST /v1/contacts', body: { firstName: 'Sam', lastName: 'Other', email: upns[1], companyId: elsewhere.id } });
+    await link(co.id, t.id);
+    await drain();
+    const contacts = await contactsOf(co.id);
+    expect(contacts).toHaveLength(2);
+    expect(contacts.find((c) => c.email === upns[0])).toMatchObject({ externalId: expect.any(String) });
+    expect((contacts.find((c) => c.email === upns[0]) as unknown as { id: string }).id).toBe(mine.id);
+    const jobs = await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } });
+    expect(jobs.body.counts.contacts).toBe(2);
+    expect((await contactsOf(elsewhere.id))[0]!.externalId).toBeNull();
+  });
+
+  it('waits out 429 Retry-After and finishes', async () => {
+    const co = await company();
+    const t = tenant(4, 2);
+    fake.throttle(t.id, 2, 1);
+    const started = Date.now();
+    await link(co.id, t.id);
+    await drain();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(await contactsOf(co.id)).toHaveLength(4);
+  });
+
+  it('reads everything again after 410 Gone, and deactivates users removed meanwhile', async () => {
+    const co = await company();
+    const t = tenant(6, 2);
+    await link(co.id, t.id);
+    await drain();
+    const gone = (await contactsOf(co.id))[0]!;
+    fake.remove(t.id, 'users', gone.externalId!);
+    fake.expireDeltaTokens(t.id);
+    const result = await sync(co.id);
+    expect(result.status).toBe('completed');
+    expect(result.users).toMatchObject({ deactivated: 1, created: 0 });
+    expect(result.errors[0].message).toMatch(/expired/);
+    expect((await contactsOf(co.id)).find((c) => c.externalId === gone.externalId)!.status).toBe('inactive');
+  });
+
+  it('is idempotent under redelivery, and one sync at a time per company', async () => {
+    const co = await company();
+    const t = tenant(8, 3);
+    const { res } = await link(co.id, t.id);
+    const again = await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: co.id } });
+    expect(again.body.jobId).toBe(res.body.jobId);
+    const event = await queues.take('m365-sync');
+    await syncWorker(event as never, ctx());
+    await syncWorker(event as never, ctx());
+    expect(await contactsOf(co.id)).toHaveLength(8);
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.counts).toMatchObject({ contacts: 8, assets: 3 });
+  });
+
+  it('never syncs an archived company, and the scheduler skips it', async () => {
+    const co = await company();
+    const t = tenant(2, 0);
+    await link(co.id, t.id);
+    await drain();
+    await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } });
+    expect((await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: co.id } })).body.code).toBe('COMPANY_ARCHIVED');
+    const unlinked = await company();
+    expect((await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: unlinked.id } })).body.code).toBe('M365_NOT_LINKED');
+    await syncWorker({ Records: [{ messageId: 'scheduled', body: JSON.stringify({ type: 'sync-all-linked' }), attributes: { ApproximateReceiveCount: '1' } }] } as never, ctx());
+    const queued = await queues.take('m365-sync');
+    const jobs = await Promise.all(queued.Records.map(async (r) => (await job(JSON.parse(r.body).jobId)).companyId as string));
+    expect(jobs).not.toContain(co.id);
+    for (const r of queued.Records) await syncWorker({ Records: [r] } as never, ctx());
+  });
+});
+
+describe('partner tenants', () => {
+  it('lists customer tenants and creates one company per chosen tenant, idempotently; a taken name is that tenant’s error', async () => {
+    const a = tenant(2, 1);
+    const b = tenant(1, 0);
+    const list = await call({ route: 'GET /v1/integrations/m365/tenants' });
+    const names = new Map(list.body.items.map((i: { tenantId: string; displayName: string }) => [i.tenantId, i.displayName]));
+    await company(names.get(b.id) as string);
+    const first = await call({ route: 'POST /v1/integrations/m365/tenants/import', body: { tenantIds: [a.id, b.id] } });
+    expect(first.status).toBe(202);
+    const [ia, ib] = first.body.items;
+    expect(ia).toMatchObject({ tenantId: a.id, companyId: expect.any(String), jobId: expect.any(String), error: null });
+    expect(ib).toMatchObject({ tenantId: b.id, companyId: null, error: expect.stringMatching(/COMPANY_NAME_TAKEN/) });
+    const second = await call({ route: 'POST /v1/integrations/m365/tenants/import', body: { tenantIds: [a.id] } });
+    expect(second.body.items[0].companyId).toBe(ia.companyId);
+    const relisted = await call({ route: 'GET /v1/integrations/m365/tenants' });
+    expect(relisted.body.items.find((i: { tenantId: string }) => i.tenantId === a.id).companyId).toBe(ia.companyId);
+    await drain();
+    expect(await contactsOf(ia.companyId)).toHaveLength(2);
+  });
+});
+
+describe('scale', () => {
+  it('syncs a 10,000-user / 5,000-device tenant completely, across hand-overs', async () => {
+    const co = await company();
+    const t = tenant(10_000, 5_000);
+    const { res } = await link(co.id, t.id);
+    // Each run gets time for about one page before it must hand over.
+    let left = 0;
+    const shortRuns = () => ({ ...lambdaContext, getRemainingTimeInMillis: () => (left -= 30_000) + 120_000 }) as Context;
+    for (let i = 0; i < 100; i++) {
+      const event = await queues.take('m365-sync');
+      if (!event.Records.length) break;
+      left = 0;
+      await syncWorker(event as never, shortRuns());
+    }
+    const done = await job(res.body.jobId);
+    expect(done).toMatchObject({ status: 'completed', users: { seen: 10_000, created: 10_000 }, devices: { seen: 5_000, created: 5_000 } });
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.counts).toMatchObject({ contacts: 10_000, assets: 5_000 });
+  }, 400_000);
+});
