@@ -1,6 +1,6 @@
 /** Deployment settings from CDK context (`cdk.json`, or `-c key=value`), checked once at synth. */
 import type { Construct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const urls = z.array(z.url()).min(1);
 

@@ -2,7 +2,7 @@
  * Environment variable names, shared by the infrastructure that sets them and the runtime that
  * reads them, and the one place that parses them (once, at cold start; a missing one fails loudly).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { queues, type QueueName } from './queues';
 
 export const ENV = {

@@ -1,5 +1,5 @@
 /** `imports` worker: streams the stored CSV and imports it in batches, resumable from its checkpoint. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id } from '../../shared/common/schemas';
 import { runImport } from '../../shared/imports/import.service';
 import { logger } from '../../shared/logger';

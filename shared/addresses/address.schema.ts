@@ -1,5 +1,5 @@
 /** Address: request bodies and the resource as API.md defines them. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, text } from '../common/schemas';
 
 /** ISO 3166-1 alpha-2 codes (all 249 officially assigned). */

@@ -1,5 +1,5 @@
 /** Audit entries: who did what to a company, when, and the old and new values. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime, pageOf } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 

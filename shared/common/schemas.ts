@@ -1,5 +1,5 @@
 /** Schema pieces every capability shares: ids, times, the problem document. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const id = z.string().regex(ULID, 'Must be a 26-character ULID');

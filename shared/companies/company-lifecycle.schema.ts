@@ -1,5 +1,5 @@
 /** Archive, restore, deletion preview and permanent delete: bodies and results. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id } from '../common/schemas';
 
 export const archiveBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).meta({ id: 'ArchiveCompany' });

@@ -19,7 +19,7 @@ import { requestQuickBooksSync } from '../quickbooks/quickbooks-sync.schema';
 import { sendToQueue } from '../queue/send';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { cleanupKinds, countRemaining, listRemaining, reportedKinds } from './company-cleanup';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { cleanupMessage } from './company-cleanup.schema';
 import type { DeletionPreview } from './company-lifecycle.schema';
 import { DeleteRefused, deleteCompanyItems, getCompany, internalCount, setCompanyLifecycle } from './company.repository';

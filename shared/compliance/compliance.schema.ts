@@ -1,5 +1,5 @@
 /** A company's compliance organization: the minimal promotion the permanent-delete gate needs. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime } from '../common/schemas';
 
 export const complianceOrganizationSchema = z

@@ -1,5 +1,5 @@
 /** Contact: request bodies, queries and the resource as API.md defines them. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime, pageOf, text } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 

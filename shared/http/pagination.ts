@@ -3,7 +3,7 @@
  * LastEvaluatedKey, signed and bound to the query it came from, so a tampered cursor or one
  * from another listing is a 400, never a scan from an arbitrary key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sign, verify } from '../crypto/signing';
 import { BadRequestError } from './errors';
 

@@ -4,7 +4,7 @@
  * zod schemas of the handler. Every refusal is a typed 4xx.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { findRoute, type RouteDef } from '../routes';
 import { callerFrom, mayCall, type Caller } from './caller';
 import {

@@ -1,5 +1,5 @@
 /** Imports: the job resource, the upload query, and the columns each type reads (with the aliases other systems export). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime } from '../common/schemas';
 
 export const IMPORT_TYPES = ['contacts', 'companies'] as const;

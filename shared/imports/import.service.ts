@@ -7,7 +7,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { claimBilling, putNewAddress } from '../addresses/address.repository';
 import { createAddressBody } from '../addresses/address.schema';
 import { newAddress } from '../addresses/address.service';

@@ -1,5 +1,5 @@
 /** Background jobs (permanent-delete cleanup now; imports later) and their progress. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime } from '../common/schemas';
 
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;

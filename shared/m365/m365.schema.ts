@@ -1,5 +1,5 @@
 /** Microsoft 365: routes' shapes, the sync job, the queue message, and the Graph objects read. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime } from '../common/schemas';
 
 export const consentQuery = z.object({ companyId: id });

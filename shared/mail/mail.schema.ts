@@ -1,5 +1,5 @@
 /** An outgoing email as it travels on the `mail` queue. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id } from '../common/schemas';
 
 export const mailMessageSchema = z.strictObject({

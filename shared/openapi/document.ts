@@ -4,7 +4,7 @@
  * from the route table entry.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemSchema } from '../common/schemas';
 import { routes, type RouteDef } from '../routes';
 import { operations } from './operations';

@@ -1,5 +1,5 @@
 /** The API description routes themselves. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RequestSpec } from '../http/request';
 
 export const openapiApi = {

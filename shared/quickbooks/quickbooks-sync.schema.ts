@@ -3,7 +3,7 @@
  * `deactivate`, restore `reactivate`, a permanent delete `deactivate` (best effort: the company
  * item is gone, so the outcome is only logged).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id } from '../common/schemas';
 import { sendToQueue } from '../queue/send';
 

@@ -1,5 +1,5 @@
 /** QuickBooks Online: request and response shapes of the integration routes, and the stored connection. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `GET /v1/integrations/quickbooks/connect` */
 export const connectResponse = z.object({ url: z.url() }).meta({ id: 'QuickBooksConnect' });

@@ -1,6 +1,6 @@
 /** The four handlers of a record kind; each `functions/records/<verb>-<kind>.ts` exports one of them. */
 import { apiHandler } from '../http/api-handler';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { RequestSpec } from '../http/request';
 import type { RecordKind } from './record.schema';
 import { createRecord, findRecord, recordLocation, searchRecords, updateRecord } from './record.service';

@@ -4,7 +4,7 @@
  * links to a contact. The generic repository and service read nothing else, so a new kind is
  * a new entry here (and four lines in the route table).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id, isoTime, pageOf, text } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 import type { CountDeltas } from '../db/counters';
