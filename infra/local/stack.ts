@@ -53,6 +53,8 @@ export interface LocalStackOptions {
   /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
   fixedCognitoIds: boolean;
   tableName?: string;
+  /** Drive the workers from their queues (default true; the benchmark runs them by hand). */
+  workers?: boolean;
   log?: (line: string) => void;
 }
 
@@ -189,7 +191,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
-    started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
+    if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
     writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
     return { info, stop: stopAll };
   } catch (err) {

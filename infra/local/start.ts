@@ -43,6 +43,8 @@ const main = async () => {
       `  ${pad('Cognito')}${info.cognito.endpoint}  staff ${info.cognito.staff.userPoolId} / ${info.cognito.staff.clientId}, portal ${info.cognito.portal.userPoolId} / ${info.cognito.portal.clientId}`,
       `  ${pad('DynamoDB')}${info.dynamodb.endpoint}  table ${info.dynamodb.tableName} (data in .local/dynamodb)`,
       `  ${pad('SQS')}${info.sqs.endpoint}`,
+      `  ${pad('QuickBooks')}${info.quickbooks.url}  (fake Intuit: connect via GET /v1/integrations/quickbooks/connect)`,
+      `  ${pad('Microsoft 365')}${info.m365.url}  (fake Entra and Graph: demo partner with 3 customer tenants)`,
       `  ${pad('Stack file')}.local/stack.json`,
       '',
       `  Staff logins (password ${info.users[0]?.password}):`,

@@ -3,7 +3,8 @@
  * (`CHUNK#0001`…, read back one at a time so the worker streams it), and one item per failed
  * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
  */
-import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchPut } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
@@ -27,35 +28,6 @@ export interface StoredImport extends Omit<ImportJob, 'errors'> {
 
 const FIELDS = Object.keys(importSchema.shape).filter((f) => f !== 'errors');
 const expiry = () => Math.floor(Date.now() / 1000) + IMPORT_TTL_SECONDS;
-
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-
-/** BatchWriteItem in pages of 25, retrying unprocessed items with backoff. */
-export const batchPut = async (items: Record<string, unknown>[]): Promise<void> => {
-  for (let i = 0; i < items.length; i += 25) {
-    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length; attempt++) {
-      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }));
-      requests = (out.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
-      if (requests.length) await backoff(attempt);
-    }
-  }
-};
-
-/** BatchGetItem (consistent), retrying unprocessed keys; returns the items found. */
-export const batchGet = async (keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> => {
-  const found: Record<string, unknown>[] = [];
-  for (let i = 0; i < keyList.length; i += 100) {
-    let pending: Record<string, unknown>[] = keyList.slice(i, i + 100);
-    for (let attempt = 0; pending.length; attempt++) {
-      const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
-      found.push(...(out.Responses?.[tableName()] ?? []));
-      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
-      if (pending.length) await backoff(attempt);
-    }
-  }
-  return found;
-};
 
 /** Stores the upload in chunks, then the job that points at them (chunks first: a job never names missing data). */
 export const storeUpload = async (id: string, type: ImportType, body: Buffer, now: string, createdBy: StoredImport['createdBy']): Promise<StoredImport> => {

@@ -24,7 +24,8 @@ import type { Caller } from '../http/caller';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { csvLine, mapHeader, NotCsvError, readCsv, type CsvRow } from './csv';
-import { advanceImport, allErrors, batchGet, getImportWithErrors, getStoredImport, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
+import { batchGet } from '../db/batch';
+import { advanceImport, allErrors, getImportWithErrors, getStoredImport, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
 import { requiredColumns, TEMPLATE_COLUMNS, type ImportType, type RowError } from './import.schema';
 
 export const template = (type: ImportType) => `${TEMPLATE_COLUMNS[type].join(',')}\r\n`;

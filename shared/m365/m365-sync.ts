@@ -18,7 +18,7 @@ import { email as emailSchema } from '../contacts/contact.schema';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
-import { batchGet } from '../imports/import.repository';
+import { batchGet } from '../db/batch';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { putNewRecord, updateRecordItem, type StoredRecord } from '../records/record.repository';

@@ -10,8 +10,9 @@ import { Client, type Context, HTTPMessageHandler, type Middleware, RetryHandler
 import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 
+import { GRAPH_SCOPE } from './m365.consent-url';
+
 const LOGIN = 'https://login.microsoftonline.com';
-export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 const apps = new Map<string, ConfidentialClientApplication>();
 
@@ -83,13 +84,6 @@ export const graphFor = (tenantId: string): Client => {
     redirect.setNext(http);
   } else retry.setNext(http);
   return Client.initWithMiddleware({ middleware: auth });
-};
-
-/** The admin-consent URL a customer's admin opens (Microsoft's, or the fake's locally). */
-export const adminConsentUrl = (state: string): string => {
-  const base = optionalEnv(ENV.M365_FAKE_URL) ?? LOGIN;
-  const params = new URLSearchParams({ client_id: requireEnv(ENV.M365_CLIENT_ID), scope: GRAPH_SCOPE, redirect_uri: requireEnv(ENV.M365_REDIRECT_URI), state });
-  return `${base}/organizations/v2.0/adminconsent?${params}`;
 };
 
 /** Tests and the local stack switch apps between runs. */

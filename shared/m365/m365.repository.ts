@@ -5,7 +5,7 @@ import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { ConflictError, StaleReadError } from '../http/errors';
-import { batchGet } from '../imports/import.repository';
+import { batchGet } from '../db/batch';
 import { syncJobSchema, type SyncJob } from './m365.schema';
 
 export interface SyncState {

@@ -7,20 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { appendAudit, diff } from '../audit/audit.repository';
-import { companyArchived, getCompany, putNewCompany } from '../companies/company.repository';
-import { EDITABLE_FIELDS, type Company } from '../companies/company.schema';
-import { newCompany } from '../companies/company.service';
+import { appendAudit } from '../audit/audit.repository';
+import { companyArchived, getCompany } from '../companies/company.repository';
+import type { Company } from '../companies/company.schema';
 import { sign, verify } from '../crypto/signing';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { ApiError, BadRequestError, ConflictError, NotFoundError, StaleReadError } from '../http/errors';
+import { BadRequestError, ConflictError, NotFoundError, StaleReadError } from '../http/errors';
 import { sendToQueue } from '../queue/send';
-import { adminConsentUrl, graphFor } from './m365.client';
-import { consumeNonce, getSyncState, newSyncJob, putSyncJob, setCompanyTenant, tenantCompanies, tenantGuard } from './m365.repository';
-import { ENV, requireEnv } from '../env';
+import { adminConsentUrl } from './m365.consent-url';
+import { consumeNonce, getSyncState, newSyncJob, putSyncJob, setCompanyTenant, tenantGuard } from './m365.repository';
 
 const STATE_PURPOSE = 'm365-consent';
 const STATE_TTL_SECONDS = 30 * 60;
@@ -68,68 +66,6 @@ const linkTenant = async (company: Company, tenantId: string, actor: Pick<Caller
   ]);
   if (job) await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
   return job?.id ?? activeJobId!;
-};
-
-interface Contract {
-  customerId: string;
-  displayName: string;
-  defaultDomainName: string;
-}
-
-/** The partner's customer tenants (Graph `/contracts`, every page). */
-const contracts = async (): Promise<Contract[]> => {
-  const graph = graphFor(requireEnv(ENV.M365_PARTNER_TENANT_ID));
-  const all: Contract[] = [];
-  for (let url: string | undefined = '/contracts?$top=999'; url; ) {
-    const page = (await graph.api(url).get()) as { value: Contract[]; '@odata.nextLink'?: string };
-    all.push(...page.value);
-    url = page['@odata.nextLink'];
-  }
-  return all;
-};
-
-export const listTenants = async () => {
-  const all = await contracts();
-  const linked = await tenantCompanies(all.map((c) => c.customerId));
-  return { items: all.map((c) => ({ tenantId: c.customerId, displayName: c.displayName, defaultDomainName: c.defaultDomainName, companyId: linked.get(c.customerId) ?? null })) };
-};
-
-/** One company per chosen tenant, named from it; running it twice creates nothing twice. */
-export const importTenants = async (caller: Caller, tenantIds: string[]) => {
-  const all = new Map((await contracts()).map((c) => [c.customerId, c]));
-  const linked = await tenantCompanies(tenantIds);
-  const items = [];
-  for (const tenantId of [...new Set(tenantIds)]) {
-    const contract = all.get(tenantId);
-    if (!contract) {
-      items.push({ tenantId, companyId: null, jobId: null, error: 'Not one of the partner’s customer tenants' });
-      continue;
-    }
-    const existing = linked.get(tenantId);
-    if (existing) {
-      const state = await getSyncState(existing);
-      items.push({ tenantId, companyId: existing, jobId: state.activeJobId, error: null });
-      continue;
-    }
-    const now = new Date().toISOString();
-    const company = newCompany({ name: contract.displayName.trim().slice(0, 200), primaryDomain: contract.defaultDomainName.toLowerCase() }, now);
-    company.integrations.m365 = { tenantId, lastSyncAt: null, lastSyncStatus: null };
-    const job = newSyncJob(ulid(), company.id, tenantId);
-    try {
-      await transact([
-        ...putNewCompany(company),
-        tenantGuard(tenantId, company.id),
-        ...putSyncJob(job),
-        appendAudit({ companyId: company.id, actor: caller, action: 'company.created', reason: `Microsoft 365 tenant ${tenantId}`, changes: diff({}, company, EDITABLE_FIELDS), at: now }),
-      ]);
-      await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
-      items.push({ tenantId, companyId: company.id, jobId: job.id, error: null });
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      items.push({ tenantId, companyId: null, jobId: null, error: `${err.code}: ${err.message}` });
-    }
-  }
-  return { items };
 };
 
 /** Queues a sync; a sync already queued or running for the company is returned instead. */

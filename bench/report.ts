@@ -1,0 +1,111 @@
+/** docs/benchmarks.md from bench/results.json: figures, targets, machine, date, how to reproduce, what changed. */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Results = Record<string, any>;
+
+const table = (head: string[], rows: (string | number | null)[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (c === null ? '—' : String(c))).join(' | ')} |`)].join('\n');
+
+export const renderReport = (r: Results): string => {
+  const routes = r.requestsPerRoute as { route: string; status: number | null; requests: number | null; ops?: Record<string, number>; capacity: number | null; scan: boolean; note: string | null }[];
+  const reads = routes.filter((x) => x.route.startsWith('GET ') && x.requests !== null);
+  const oneRequestReads = reads.filter((x) => x.requests === 1).length;
+  const cold = r.coldStart.functions as { entry: string; kb: number; importMs: number; ratio: number }[];
+  const biggest = [...cold].sort((a, b) => b.kb - a.kb);
+  const over = cold.filter((c) => c.kb > 250);
+  const lat = r.latency as { endpoint: string; concurrency: number; p50: number; p99: number; rawP50: number; rawKind: string; ratioP50: number }[];
+  return `# Benchmarks
+
+Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}, ${r.machine.platform}.
+Everything runs in one process against the local engines (DynamoDB Local, cognito-local, fauxqs,
+aws-ses-v2-local, the fake QuickBooks and Microsoft), so figures are relative to the raw DynamoDB
+round trip measured in the same run. It is a benchmark, not a test: it never fails.
+
+## 1. DynamoDB requests per API call
+
+Every route in the route table, called over HTTP through the local gateway with realistic data;
+requests counted by an SDK middleware on the shared client, consumed capacity as DynamoDB Local
+reports it. Scans in a request path: **${(r.scanDefects as string[]).length ? (r.scanDefects as string[]).join(', ') : 'none'}**.
+Read routes answering in one request: ${oneRequestReads} of ${reads.length}.
+
+${table(
+  ['route', 'status', 'requests', 'by operation', 'capacity units', 'note'],
+  routes.map((x) => [
+    `\`${x.route}\``,
+    x.status,
+    x.requests,
+    x.ops ? Object.entries(x.ops).map(([k, v]) => `${k}×${v}`).join(', ') || '—' : null,
+    x.capacity,
+    x.note ?? (x.route.startsWith('GET ') && x.requests !== null && x.requests > 1 ? '**more than one read**' : ''),
+  ]),
+)}
+
+## 2. Latency through the gateway vs the raw round trip
+
+300 calls per row after 20 warm-up calls; raw = the same process's own GetItem or Query against the
+same DynamoDB Local in the same run. Target: ≤ 2× the raw p50.
+
+${table(
+  ['endpoint', 'clients', 'p50 ms', 'p99 ms', 'raw', 'raw p50 ms', 'p50 ratio'],
+  lat.map((l) => [`\`${l.endpoint}\``, l.concurrency, l.p50, l.p99, l.rawKind, l.rawP50, `${l.ratioP50}×`]),
+)}
+
+Every API call also verifies a JWT, parses and validates the request and (for writes) runs a
+transaction where the raw call is a single GetItem or Query, so writes are expected above 2×.
+
+## 3. Import throughput
+
+${table(
+  ['rows', 'status', 'created', 'seconds', 'rows/s', 'raw BatchWriteItem rows/s', 'ratio (target ≥ 0.7)', 'DynamoDB requests', 'peak RSS MB'],
+  [[r.import.rows, r.import.status, r.import.created, r.import.seconds, r.import.rowsPerSecond, r.import.rawBatchWriteRowsPerSecond, r.import.ratio, r.import.dynamoRequests, r.import.peakRssMb]],
+)}
+
+End to end: the upload through the API, then the worker streaming the stored file and writing
+batches of rows in transactions (each row's contact with its email guard, the company counters,
+the job's counters and checkpoint). The raw figure writes the same two items per row with
+BatchWriteItem, 25 per call, 4 calls in flight. Transactions cost two write units per item and
+carry the uniqueness conditions the raw writes do not; peak RSS is the whole benchmark process.
+
+## 4. Microsoft 365 sync (10,000 users, 5,000 devices)
+
+${table(
+  ['run', 'seconds', 'Graph requests', 'DynamoDB requests', 'DynamoDB writes', 'users created / updated / unchanged', 'devices created / updated'],
+  [
+    ['full', r.m365.full.seconds, r.m365.full.graphRequests, r.m365.full.dynamoRequests, r.m365.full.dynamoWrites, `${r.m365.full.users.created} / ${r.m365.full.users.updated} / ${r.m365.full.users.unchanged}`, `${r.m365.full.devices.created} / ${r.m365.full.devices.updated}`],
+    ['no change (target 0 writes)', r.m365.noChange.seconds, r.m365.noChange.graphRequests, r.m365.noChange.dynamoRequests, r.m365.noChange.dynamoWrites, `${r.m365.noChange.users.created} / ${r.m365.noChange.users.updated} / ${r.m365.noChange.users.unchanged}`, `${r.m365.noChange.devices.created} / ${r.m365.noChange.devices.updated}`],
+    [`1% changed (${r.m365.onePercent.changedUsers} users)`, r.m365.onePercent.seconds, r.m365.onePercent.graphRequests, r.m365.onePercent.dynamoRequests, r.m365.onePercent.dynamoWrites, `${r.m365.onePercent.users.created} / ${r.m365.onePercent.users.updated} / ${r.m365.onePercent.users.unchanged}`, `${r.m365.onePercent.devices.created} / ${r.m365.onePercent.devices.updated}`],
+  ],
+)}
+
+"DynamoDB writes" counts write requests (a transaction of up to ~90 items is one). The job's own
+bookkeeping (its counters and cursor, the company's last-sync fields) is written on every run.
+
+## 5. Bundle size and cold start
+
+Each function bundled as the CDK stack bundles it (esbuild, ESM, minified, Node 22, AWS SDK
+external); import time is a fresh \`node\` loading the bundle (median of 5), as a ratio to a
+hello-world handler bundled the same way (${r.coldStart.hello.kb} KB, ${r.coldStart.hello.importMs} ms).
+Target ≤ 250 KB: ${over.length ? `**missed by ${over.length}**: ${over.map((o) => o.entry).join(', ')}` : `met by all ${cold.length}`}.
+
+${table(
+  ['function', 'KB', 'import ms', '× hello world'],
+  biggest.map((c) => [`\`${c.entry}\``, c.kb, c.importMs, c.ratio]),
+)}
+
+## What was changed because of these figures
+
+- **Bundle size**: every function was ~500 KB minified, twice the target. The cause was
+  \`import { z } from 'zod'\`, which makes esbuild keep zod's whole namespace object, every error
+  locale included (~300 KB). Importing it as \`import * as z from 'zod'\` lets esbuild drop them:
+  \`functions/companies/get-company.ts\` went from 500 KB to 150 KB, and every function with it.
+- **Stack size**: 73 functions with a role, a policy and a log group each made 544 resources,
+  over CloudFormation's 500. Functions with identical grants now share a role (never a wider
+  one) and each area shares a log group: 390 resources.
+
+## How to reproduce
+
+\`\`\`sh
+npm ci
+npm run bench      # ~5 minutes; writes bench/results.json and this file
+\`\`\`
+`;
+};

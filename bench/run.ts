@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: measures, in one run and against the physical limit of the same machine
+ * (the raw DynamoDB round trip), what the handbook asks: DynamoDB requests per API call for
+ * every route, latency through the local gateway next to raw GetItem/Query, import and
+ * Microsoft 365 sync throughput, bundle size and cold start. It starts its own engines, prints
+ * a table, and writes bench/results.json and docs/benchmarks.md. It never fails on a figure.
+ */
+import './quiet';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { ulid } from 'ulid';
+import { fillTenant, startFakeMicrosoft } from '../infra/local/fakes/microsoft';
+import { loadHandler, localContext } from '../infra/local/handlers';
+import { startLocalStack, type StackInfo } from '../infra/local/stack';
+import { db, tableName } from '../shared/db/client';
+import { keys } from '../shared/db/keys';
+import { ENV, queueUrlEnv, resetEnvCache } from '../shared/env';
+import { runImport } from '../shared/imports/import.service';
+import { resetGraphClients } from '../shared/m365/m365.client';
+import { resetSecrets } from '../shared/crypto/secrets';
+import { runSync } from '../shared/m365/m365-sync';
+import { queues, type QueueName } from '../shared/queues';
+import { routeKeyOf, routes } from '../shared/routes';
+import { coldStart } from './cold-start';
+import { ms, percentile, sampleRss, tallyDb } from './measure';
+
+const out: Record<string, unknown> = {};
+const log = (s: string) => console.log(s);
+
+// ── the stack and a client ──────────────────────────────────────────────────────────────
+const dir = mkdtempSync(join(tmpdir(), 'clientele-bench-'));
+const stack = await startLocalStack({ dir, ports: { api: 0, cognito: 0, dynamodb: 0, ses: 0, sqs: 0 }, persist: false, fixedCognitoIds: false, workers: false });
+const info: StackInfo = stack.info;
+const counter = tallyDb();
+const sqs = new SQSClient({ endpoint: info.sqs.endpoint, region: info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
+
+const login = async (email: string, password: string, pool: 'staff' | 'portal') => {
+  const cognito = new CognitoIdentityProviderClient({ endpoint: info.cognito.endpoint, region: info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const r = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: info.cognito[pool].clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }));
+  return r.AuthenticationResult!.IdToken!;
+};
+const staffUser = (g: string) => info.users.find((u) => u.groups[0] === g)!;
+const tokens = { admin: await login(staffUser('Admin').email, staffUser('Admin').password, 'staff'), superadmin: await login(staffUser('SuperAdmin').email, staffUser('SuperAdmin').password, 'staff'), portal: '' };
+
+const http = async (method: string, path: string, opts: { token?: string; body?: unknown; contentType?: string } = {}) => {
+  const res = await fetch(`${info.apiUrl}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': opts.contentType ?? 'application/json' } : {}) },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : text };
+};
+
+/** Runs a queue's worker on what the queue holds, as Lambda would (workers are driven by hand here). */
+const drain = async (queue: QueueName) => {
+  const q = queues.find((x) => x.name === queue)!;
+  if (!('worker' in q)) return;
+  const handler = await loadHandler(q.worker.handler);
+  const QueueUrl = process.env[queueUrlEnv(queue)]!;
+  for (;;) {
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!got.Messages?.length) return;
+    const event = { Records: got.Messages.map((m) => ({ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, eventSource: 'aws:sqs' })) };
+    await handler(event, localContext('bench', q.worker.timeoutSeconds, ulid()));
+    for (const m of got.Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  }
+};
+
+// ── realistic data ──────────────────────────────────────────────────────────────────────
+log('Seeding data…');
+const companyIds: string[] = [];
+for (let i = 0; i < 200; i++) companyIds.push((await http('POST', '/v1/companies', { token: tokens.admin, body: { name: `Bench Customer ${String(i).padStart(3, '0')}`, primaryDomain: `customer${i}.example`, tags: ['bench'] } })).body.id);
+const home = companyIds[0]!;
+const contactIds: string[] = [];
+for (let i = 0; i < 40; i++) contactIds.push((await http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: `Pat${i}`, lastName: `Lee${i}`, email: `pat${i}@customer0.example`, companyId: home } })).body.id);
+const ticketIds: string[] = [];
+for (let i = 0; i < 60; i++) ticketIds.push((await http('POST', '/v1/tickets', { token: tokens.admin, body: { companyId: home, contactId: contactIds[i % 10], subject: `Issue ${i}`, priority: 'medium' } })).body.id);
+const assetId = (await http('POST', '/v1/assets', { token: tokens.admin, body: { companyId: home, name: 'LAPTOP-1', kind: 'computer' } })).body.id;
+const invoiceId = (await http('POST', '/v1/invoices', { token: tokens.admin, body: { companyId: home, number: 'INV-1', total: '100.00', balance: '0.00', status: 'paid' } })).body.id;
+const addressId = (await http('POST', `/v1/companies/${home}/addresses`, { token: tokens.admin, body: { line1: '1 High St', city: 'Leeds', country: 'GB', isBilling: true } })).body.id;
+// A portal contact, set up as a client would: invite, the emailed link, set-up, login.
+const portalEmail = 'portal.user@customer0.example';
+const portalContact = (await http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: 'Portal', lastName: 'User', email: portalEmail, companyId: home, sendInvite: true } })).body.id;
+await drain('mail');
+const outbox = (await (await fetch(`${info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text: string } }[] };
+const setupToken = /token=([\w-]+)/.exec(outbox.emails.find((m) => m.destination.to.includes(portalEmail))!.body.text)![1]!;
+await http('POST', '/v1/public/portal/setup', { body: { token: setupToken, password: 'Bench-Pa55word!' } });
+tokens.portal = await login(portalEmail, 'Bench-Pa55word!', 'portal');
+
+// ── 1. DynamoDB requests per API call ───────────────────────────────────────────────────
+log('Counting DynamoDB requests per route…');
+type Scenario = { method: string; path: string | (() => Promise<string> | string); token?: string; body?: unknown | (() => Promise<unknown>); contentType?: string; note?: string };
+let n = 0;
+const fresh = async () => (await http('POST', '/v1/companies', { token: tokens.admin, body: { name: `Scratch ${++n} ${ulid()}` } })).body.id as string;
+const freshContact = async () => (await http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: 'Tmp', lastName: `Tmp${++n}`, email: `tmp${n}.${ulid().toLowerCase()}@customer0.example`, companyId: home } })).body.id as string;
+const archivedCompany = async () => {
+  const id = await fresh();
+  await http('POST', `/v1/companies/${id}/archive`, { token: tokens.admin, body: {} });
+  return id;
+};
+let deletable = '';
+let importId = '';
+const scenarios: Record<string, Scenario> = {
+  'POST /v1/companies': { method: 'POST', path: '/v1/companies', token: tokens.admin, body: () => Promise.resolve({ name: `New ${ulid()}` }) },
+  'GET /v1/companies': { method: 'GET', path: '/v1/companies?q=bench%20customer%2001', token: tokens.admin },
+  'GET /v1/companies/{id}': { method: 'GET', path: `/v1/companies/${home}`, token: tokens.admin },
+  'PATCH /v1/companies/{id}': { method: 'PATCH', path: `/v1/companies/${home}`, token: tokens.admin, body: () => Promise.resolve({ notes: `note ${ulid()}` }) },
+  'GET /v1/companies/{id}/audit': { method: 'GET', path: `/v1/companies/${home}/audit`, token: tokens.admin },
+  'GET /v1/audit': { method: 'GET', path: `/v1/audit?companyId=${home}`, token: tokens.admin },
+  'PUT /v1/companies/{id}/primary-contact': { method: 'PUT', path: `/v1/companies/${home}/primary-contact`, token: tokens.admin, body: () => Promise.resolve({ contactId: contactIds[(++n % 30) + 5] }) },
+  'POST /v1/companies/{id}/archive': { method: 'POST', path: async () => `/v1/companies/${await fresh()}/archive`, token: tokens.admin, body: { reason: 'bench' } },
+  'POST /v1/companies/{id}/restore': { method: 'POST', path: async () => `/v1/companies/${await archivedCompany()}/restore`, token: tokens.admin },
+  'GET /v1/companies/{id}/deletion-preview': { method: 'GET', path: `/v1/companies/${home}/deletion-preview`, token: tokens.admin, note: 'one COUNT query per kind of related record' },
+  'DELETE /v1/companies/{id}': {
+    method: 'DELETE',
+    path: async () => {
+      deletable = await archivedCompany();
+      return `/v1/companies/${deletable}`;
+    },
+    token: tokens.superadmin,
+    body: async () => ({ confirmName: (await http('GET', `/v1/companies/${deletable}`, { token: tokens.admin })).body.name }),
+    note: 'preview reads, then one transaction',
+  },
+  'GET /v1/jobs/{id}': { method: 'GET', path: async () => `/v1/jobs/${(await http('DELETE', `/v1/companies/${(deletable = await archivedCompany())}`, { token: tokens.superadmin, body: { confirmName: (await http('GET', `/v1/companies/${deletable}`, { token: tokens.admin })).body.name } })).body.unassignJob.id}`, token: tokens.admin },
+  'GET /v1/companies/{id}/compliance-organization': { method: 'GET', path: async () => { const id = await fresh(); await http('POST', `/v1/companies/${id}/compliance-organization`, { token: tokens.admin }); return `/v1/companies/${id}/compliance-organization`; }, token: tokens.admin },
+  'POST /v1/companies/{id}/compliance-organization': { method: 'POST', path: async () => `/v1/companies/${await fresh()}/compliance-organization`, token: tokens.admin },
+  'POST /v1/companies/{id}/compliance-organization/archive': { method: 'POST', path: async () => { const id = await fresh(); await http('POST', `/v1/companies/${id}/compliance-organization`, { token: tokens.admin }); return `/v1/companies/${id}/compliance-organization/archive`; }, token: tokens.admin },
+  'GET /v1/integrations/quickbooks/connect': { method: 'GET', path: '/v1/integrations/quickbooks/connect', token: tokens.admin },
+  'GET /v1/public/quickbooks/callback': {
+    method: 'GET',
+    path: async () => {
+      const url = (await http('GET', '/v1/integrations/quickbooks/connect', { token: tokens.admin })).body.url as string;
+      const u = new URL(url);
+      const res = await fetch(`${u.origin}${u.pathname}/approve${u.search}`, { redirect: 'manual' });
+      const back = new URL(res.headers.get('location')!);
+      return `${back.pathname}${back.search}`;
+    },
+  },
+  'POST /v1/companies/{id}/quickbooks/link': { method: 'POST', path: async () => `/v1/companies/${await fresh()}/quickbooks/link`, token: tokens.admin, body: {} },
+  'GET /v1/imports/templates/{template}': { method: 'GET', path: '/v1/imports/templates/contacts.csv', token: tokens.admin },
+  'POST /v1/imports': { method: 'POST', path: '/v1/imports?type=contacts', token: tokens.admin, body: 'firstName,lastName,email\nA,B,ab@example.com\n', contentType: 'text/csv', note: 'chunks (BatchWriteItem) + job (PutItem)' },
+  'GET /v1/imports/{id}': { method: 'GET', path: async () => `/v1/imports/${(importId = (await http('POST', '/v1/imports?type=contacts', { token: tokens.admin, body: 'firstName,lastName,email\nA,B,ab2@example.com\n', contentType: 'text/csv' })).body.id)}`, token: tokens.admin },
+  'GET /v1/imports/{id}/errors.csv': { method: 'GET', path: () => `/v1/imports/${importId}/errors.csv`, token: tokens.admin, note: 'job + error pages' },
+  'GET /v1/integrations/m365/consent-url': { method: 'GET', path: `/v1/integrations/m365/consent-url?companyId=${home}`, token: tokens.admin },
+  'GET /v1/public/m365/callback': {
+    method: 'GET',
+    path: async () => {
+      const company = await fresh();
+      const url = new URL((await http('GET', `/v1/integrations/m365/consent-url?companyId=${company}`, { token: tokens.admin })).body.url);
+      const tenants = (await http('GET', '/v1/integrations/m365/tenants', { token: tokens.admin })).body.items.filter((t: { companyId: string | null }) => !t.companyId);
+      return `/v1/public/m365/callback?${new URLSearchParams({ tenant: tenants[0].tenantId, admin_consent: 'True', state: url.searchParams.get('state')! })}`;
+    },
+  },
+  'GET /v1/integrations/m365/tenants': { method: 'GET', path: '/v1/integrations/m365/tenants', token: tokens.admin, note: 'batch read of the tenant guards' },
+  'POST /v1/integrations/m365/tenants/import': {
+    method: 'POST',
+    path: '/v1/integrations/m365/tenants/import',
+    token: tokens.admin,
+    body: async () => ({ tenantIds: [(await http('GET', '/v1/integrations/m365/tenants', { token: tokens.admin })).body.items.find((t: { companyId: string | null }) => !t.companyId).tenantId] }),
+  },
+  'POST /v1/companies/{id}/m365/sync': { method: 'POST', path: async () => { const t = (await http('GET', '/v1/integrations/m365/tenants', { token: tokens.admin })).body.items.find((x: { companyId: string | null }) => x.companyId); await drain('m365-sync'); return `/v1/companies/${t.companyId}/m365/sync`; }, token: tokens.admin },
+  'GET /v1/sync-jobs/{id}': { method: 'GET', path: async () => { const t = (await http('GET', '/v1/integrations/m365/tenants', { token: tokens.admin })).body.items.find((x: { companyId: string | null }) => x.companyId); return `/v1/sync-jobs/${(await http('POST', `/v1/companies/${t.companyId}/m365/sync`, { token: tokens.admin })).body.jobId}`; }, token: tokens.admin },
+  'GET /v1/companies/{id}/addresses': { method: 'GET', path: `/v1/companies/${home}/addresses`, token: tokens.admin },
+  'POST /v1/companies/{id}/addresses': { method: 'POST', path: `/v1/companies/${home}/addresses`, token: tokens.admin, body: { line1: '2 Low St', city: 'York', country: 'GB', isSite: true } },
+  'PATCH /v1/companies/{id}/addresses/{addressId}': { method: 'PATCH', path: `/v1/companies/${home}/addresses/${addressId}`, token: tokens.admin, body: () => Promise.resolve({ label: `HQ ${ulid()}` }) },
+  'DELETE /v1/companies/{id}/addresses/{addressId}': { method: 'DELETE', path: async () => `/v1/companies/${home}/addresses/${(await http('POST', `/v1/companies/${home}/addresses`, { token: tokens.admin, body: { line1: 'x', city: 'y', country: 'GB' } })).body.id}`, token: tokens.admin },
+  'POST /v1/contacts': { method: 'POST', path: '/v1/contacts', token: tokens.admin, body: () => Promise.resolve({ firstName: 'New', lastName: 'Contact', email: `new.${ulid().toLowerCase()}@customer0.example`, companyId: home }) },
+  'GET /v1/contacts': { method: 'GET', path: `/v1/contacts?companyId=${home}`, token: tokens.admin },
+  'GET /v1/companies/{id}/contacts': { method: 'GET', path: `/v1/companies/${home}/contacts`, token: tokens.admin },
+  'GET /v1/contacts/{id}': { method: 'GET', path: `/v1/contacts/${contactIds[1]}`, token: tokens.admin },
+  'PATCH /v1/contacts/{id}': { method: 'PATCH', path: `/v1/contacts/${contactIds[2]}`, token: tokens.admin, body: () => Promise.resolve({ title: `Title ${ulid()}` }) },
+  'DELETE /v1/contacts/{id}': { method: 'DELETE', path: async () => `/v1/contacts/${await freshContact()}`, token: tokens.admin, note: 'unlink records (none), then one transaction' },
+  'POST /v1/contacts/{id}/invite': { method: 'POST', path: async () => `/v1/contacts/${await freshContact()}/invite`, token: tokens.admin, note: 'reads, Cognito user, one transaction, queue' },
+  'POST /v1/contacts/{id}/password-reset': { method: 'POST', path: `/v1/contacts/${portalContact}/password-reset`, token: tokens.admin },
+  'POST /v1/contacts/{id}/deactivate': { method: 'POST', path: async () => `/v1/contacts/${await freshContact()}/deactivate`, token: tokens.admin },
+  'POST /v1/contacts/{id}/activate': { method: 'POST', path: async () => { const id = await freshContact(); await http('POST', `/v1/contacts/${id}/deactivate`, { token: tokens.admin }); return `/v1/contacts/${id}/activate`; }, token: tokens.admin },
+  'GET /v1/tickets/{id}/comments': { method: 'GET', path: `/v1/tickets/${ticketIds[0]}/comments`, token: tokens.admin },
+  'POST /v1/tickets/{id}/comments': { method: 'POST', path: `/v1/tickets/${ticketIds[0]}/comments`, token: tokens.admin, body: { body: 'Looking into it', visibility: 'public' } },
+  'POST /v1/public/portal/setup': {
+    method: 'POST',
+    path: '/v1/public/portal/setup',
+    body: async () => {
+      await http('POST', `/v1/contacts/${portalContact}/password-reset`, { token: tokens.admin });
+      await drain('mail');
+      const mails = ((await (await fetch(`${info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text: string } }[] }).emails.filter((m) => m.destination.to.includes(portalEmail));
+      return { token: /token=([\w-]+)/.exec(mails[mails.length - 1]!.body.text)![1], password: 'Bench-Pa55word!' };
+    },
+  },
+  'POST /v1/public/portal/password-reset': { method: 'POST', path: '/v1/public/portal/password-reset', body: { email: portalEmail } },
+  'GET /v1/portal/me': { method: 'GET', path: '/v1/portal/me', token: '@portal' },
+  'GET /v1/portal/tickets': { method: 'GET', path: '/v1/portal/tickets', token: '@portal' },
+  'POST /v1/portal/tickets': { method: 'POST', path: '/v1/portal/tickets', token: '@portal', body: { subject: 'Printer', description: 'It jams', priority: 'low' } },
+  'GET /v1/portal/tickets/{id}': { method: 'GET', path: `/v1/portal/tickets/${ticketIds[1]}`, token: '@portal' },
+  'POST /v1/portal/tickets/{id}/comments': { method: 'POST', path: `/v1/portal/tickets/${ticketIds[1]}/comments`, token: '@portal', body: { body: 'Any news?' } },
+  'GET /v1/portal/invoices': { method: 'GET', path: '/v1/portal/invoices', token: '@portal' },
+  'GET /v1/openapi.json': { method: 'GET', path: '/v1/openapi.json' },
+  'GET /docs': { method: 'GET', path: '/docs' },
+  'GET /docs/{asset}': { method: 'GET', path: '/docs/swagger-ui.css' },
+};
+for (const [plural, id, body] of [
+  ['tickets', ticketIds[2], { companyId: home, subject: 'New', priority: 'high' }],
+  ['assets', assetId, { companyId: home, name: 'PHONE-1', kind: 'mobile' }],
+  ['invoices', invoiceId, { companyId: home, number: 'INV-2', total: '10.00' }],
+] as const) {
+  scenarios[`POST /v1/${plural}`] = { method: 'POST', path: `/v1/${plural}`, token: tokens.admin, body };
+  scenarios[`GET /v1/${plural}`] = { method: 'GET', path: `/v1/${plural}?companyId=${home}`, token: tokens.admin };
+  scenarios[`GET /v1/${plural}/{id}`] = { method: 'GET', path: `/v1/${plural}/${id}`, token: tokens.admin };
+  scenarios[`PATCH /v1/${plural}/{id}`] = { method: 'PATCH', path: `/v1/${plural}/${id}`, token: tokens.admin, body: () => Promise.resolve(plural === 'tickets' ? { priority: 'low' } : plural === 'assets' ? { os: `Windows ${ulid()}` } : { dueDate: '2027-01-31' }) };
+}
+await drain('mail');
+
+const perRoute = [];
+for (const r of routes) {
+  const key = routeKeyOf(r);
+  const s = scenarios[key];
+  if (!s) {
+    perRoute.push({ route: key, status: null, requests: null, capacity: null, note: 'not exercised', scan: false });
+    continue;
+  }
+  const path = typeof s.path === 'function' ? await s.path() : s.path;
+  const body = typeof s.body === 'function' ? await (s.body as () => Promise<unknown>)() : s.body;
+  const token = s.token === '@portal' ? tokens.portal : s.token;
+  counter.reset();
+  const res = await http(s.method, path, { token, body, contentType: s.contentType });
+  const calls = [...counter.tally.calls];
+  const byOp: Record<string, number> = {};
+  for (const c of calls) byOp[c] = (byOp[c] ?? 0) + 1;
+  perRoute.push({ route: key, status: res.status, requests: calls.length, ops: byOp, capacity: ms(counter.tally.capacity), scan: calls.includes('Scan'), note: s.note ?? null });
+}
+out.requestsPerRoute = perRoute;
+const scans = perRoute.filter((r) => r.scan).map((r) => r.route);
+out.scanDefects = scans;
+
+// ── 2. latency against the raw round trip ────────────────────────────────────────────────
+log('Measuring latency…');
+const latencyTargets = [
+  { name: 'GET /v1/companies/{id}', run: () => http('GET', `/v1/companies/${home}`, { token: tokens.admin }) },
+  { name: 'GET /v1/companies?q=', run: () => http('GET', '/v1/companies?q=bench%20customer%2010', { token: tokens.admin }) },
+  { name: 'POST /v1/contacts', run: () => http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: 'Lat', lastName: 'Ency', email: `lat.${ulid().toLowerCase()}@customer0.example`, companyId: home } }) },
+  { name: 'GET /v1/portal/tickets', run: () => http('GET', '/v1/portal/tickets', { token: tokens.portal }) },
+];
+const time = async (fn: () => Promise<unknown>) => {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+};
+const measure = async (fn: () => Promise<unknown>, concurrency: number, total: number) => {
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) await fn(); // warm up
+  let left = total;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (left-- > 0) samples.push(await time(fn));
+  }));
+  return { p50: ms(percentile(samples, 50)), p99: ms(percentile(samples, 99)) };
+};
+const rawGet = () => db().send(new GetCommand({ TableName: tableName(), Key: keys.company(home) }));
+const rawQuery = () => db().send(new QueryCommand({ TableName: tableName(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :q)', ExpressionAttributeValues: { ':p': keys.companyListPartition('active'), ':q': 'bench customer 10' }, Limit: 50 }));
+const latency = [];
+for (const c of [1, 16]) {
+  const raw = { getItem: await measure(rawGet, c, 300), query: await measure(rawQuery, c, 300) };
+  for (const t of latencyTargets) {
+    const m = await measure(t.run, c, 300);
+    const base = t.name.startsWith('GET /v1/companies?') || t.name === 'GET /v1/portal/tickets' ? raw.query : raw.getItem;
+    latency.push({ endpoint: t.name, concurrency: c, ...m, rawP50: base.p50, rawKind: base === raw.query ? 'Query' : 'GetItem', ratioP50: ms(m.p50 / base.p50) });
+  }
+}
+out.latency = latency;
+
+// ── 3. import throughput ─────────────────────────────────────────────────────────────────
+log('Importing 50,000 contacts…');
+const ROWS = 50_000;
+const csv = ['First Name,Last Name,Email,Company', ...Array.from({ length: ROWS }, (_, i) => `First${i},Last${i},bulk.${i}@import.example,${i % 10 === 0 ? 'Bench Customer 001' : ''}`)].join('\n');
+const rss = sampleRss();
+const t0 = performance.now();
+const accepted = await http('POST', '/v1/imports?type=contacts', { token: tokens.admin, body: csv, contentType: 'text/csv' });
+await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env[queueUrlEnv('imports')]!, MaxNumberOfMessages: 10 })).then(async (g) => {
+  for (const m of g.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: process.env[queueUrlEnv('imports')]!, ReceiptHandle: m.ReceiptHandle! }));
+});
+counter.reset();
+await runImport(accepted.body.id, () => 900_000);
+const importSeconds = (performance.now() - t0) / 1000;
+const peakRssMb = rss.stop();
+const job = (await http('GET', `/v1/imports/${accepted.body.id}`, { token: tokens.admin })).body;
+// The raw rate: the same items (contact + email guard per row) with BatchWriteItem, 25 per call, 4 in flight.
+const rawItems = Array.from({ length: ROWS }, (_, i) => [
+  { pk: `BENCHRAW#${i}`, sk: 'CONTACT', firstName: `First${i}`, lastName: `Last${i}`, email: `raw.${i}@import.example`, gsi1pk: 'BENCHRAW', gsi1sk: `last${i}` },
+  { pk: `BENCHRAWEMAIL#raw.${i}@import.example`, sk: 'CONTACTEMAIL', contactId: `${i}` },
+]).flat();
+const t1 = performance.now();
+const chunks: Record<string, unknown>[][] = [];
+for (let i = 0; i < rawItems.length; i += 25) chunks.push(rawItems.slice(i, i + 25));
+let next = 0;
+await Promise.all(Array.from({ length: 4 }, async () => {
+  while (next < chunks.length) {
+    let pending = chunks[next++]!.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length) pending = ((await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }))).UnprocessedItems?.[tableName()] ?? []) as typeof pending;
+  }
+}));
+const rawSeconds = (performance.now() - t1) / 1000;
+out.import = {
+  rows: ROWS,
+  status: job.status,
+  created: job.created,
+  seconds: ms(importSeconds),
+  rowsPerSecond: Math.round(ROWS / importSeconds),
+  dynamoRequests: counter.tally.calls.length,
+  rawBatchWriteRowsPerSecond: Math.round(ROWS / rawSeconds),
+  ratio: ms(ROWS / importSeconds / (ROWS / rawSeconds)),
+  peakRssMb,
+};
+
+// ── 4. Microsoft 365 sync ────────────────────────────────────────────────────────────────
+log('Syncing a 10,000-user / 5,000-device tenant…');
+const app = { clientId: '5a5a5a5a-1111-4222-8333-444444444444', clientSecret: 'bench-secret', partnerTenantId: '7b7b7b7b-1111-4222-8333-444444444444' };
+const fake = await startFakeMicrosoft(app);
+fake.addTenant({ id: app.partnerTenantId, displayName: 'Bench MSP', defaultDomainName: 'benchmsp.onmicrosoft.com' });
+const tenantId = fake.addTenant({ displayName: 'Big Tenant', defaultDomainName: 'big.onmicrosoft.com' });
+fillTenant(fake, tenantId, 'big.onmicrosoft.com', 10_000, 5_000);
+Object.assign(process.env, { [ENV.M365_CLIENT_ID]: app.clientId, [ENV.M365_CLIENT_SECRET]: app.clientSecret, [ENV.M365_PARTNER_TENANT_ID]: app.partnerTenantId, [ENV.M365_FAKE_URL]: fake.url });
+resetEnvCache();
+resetSecrets();
+resetGraphClients();
+const bigCompany = await fresh();
+const consent = new URL((await http('GET', `/v1/integrations/m365/consent-url?companyId=${bigCompany}`, { token: tokens.admin })).body.url);
+const linked = await http('GET', `/v1/public/m365/callback?${new URLSearchParams({ tenant: tenantId, admin_consent: 'True', state: consent.searchParams.get('state')! })}`);
+const syncRun = async (jobId: string) => {
+  await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env[queueUrlEnv('m365-sync')]!, MaxNumberOfMessages: 10 })).then(async (g) => {
+    for (const m of g.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: process.env[queueUrlEnv('m365-sync')]!, ReceiptHandle: m.ReceiptHandle! }));
+  });
+  const graphBefore = fake.requests.length;
+  counter.reset();
+  const start = performance.now();
+  await runSync(jobId, () => 900_000);
+  const seconds = (performance.now() - start) / 1000;
+  const writes = counter.tally.calls.filter((c) => /TransactWrite|PutItem|UpdateItem|DeleteItem|BatchWrite/.test(c)).length;
+  const j = (await http('GET', `/v1/sync-jobs/${jobId}`, { token: tokens.admin })).body;
+  return { seconds: ms(seconds), graphRequests: fake.requests.length - graphBefore, dynamoRequests: counter.tally.calls.length, dynamoWrites: writes, users: j.users, devices: j.devices };
+};
+const full = await syncRun(linked.body.jobId);
+const noChange = await syncRun((await http('POST', `/v1/companies/${bigCompany}/m365/sync`, { token: tokens.admin })).body.jobId);
+const contactsPage = (await http('GET', `/v1/companies/${bigCompany}/contacts?limit=100`, { token: tokens.admin })).body.items as { externalId: string }[];
+for (const c of contactsPage) fake.patch(tenantId, 'users', c.externalId, { jobTitle: 'Changed' });
+const onePercent = await syncRun((await http('POST', `/v1/companies/${bigCompany}/m365/sync`, { token: tokens.admin })).body.jobId);
+await fake.stop();
+out.m365 = { users: 10_000, devices: 5_000, full, noChange, onePercent: { ...onePercent, changedUsers: contactsPage.length } };
+
+// ── 5. cold start ────────────────────────────────────────────────────────────────────────
+log('Bundling every function…');
+out.coldStart = await coldStart();
+
+await stack.stop();
+rmSync(dir, { recursive: true, force: true });
+
+// ── report ───────────────────────────────────────────────────────────────────────────────
+out.machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: `${process.platform} ${process.arch}` };
+out.date = new Date().toISOString();
+writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
+const { renderReport } = await import('./report');
+writeFileSync('docs/benchmarks.md', renderReport(out));
+console.log(renderReport(out).split('\n## How')[0]);
+process.exit(0);

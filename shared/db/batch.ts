@@ -1,0 +1,33 @@
+/** BatchWriteItem and BatchGetItem in DynamoDB's page sizes, retrying what DynamoDB left unprocessed, with backoff. */
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from './client';
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+
+/** BatchWriteItem in pages of 25, retrying unprocessed items with backoff. */
+export const batchPut = async (items: Record<string, unknown>[]): Promise<void> => {
+  for (let i = 0; i < items.length; i += 25) {
+    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length; attempt++) {
+      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }));
+      requests = (out.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
+      if (requests.length) await backoff(attempt);
+    }
+  }
+};
+
+/** BatchGetItem (consistent), retrying unprocessed keys; returns the items found. */
+export const batchGet = async (keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> => {
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < keyList.length; i += 100) {
+    let pending: Record<string, unknown>[] = keyList.slice(i, i + 100);
+    for (let attempt = 0; pending.length; attempt++) {
+      const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
+      found.push(...(out.Responses?.[tableName()] ?? []));
+      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+      if (pending.length) await backoff(attempt);
+    }
+  }
+  return found;
+};
+
