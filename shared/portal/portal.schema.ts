@@ -1,5 +1,5 @@
 /** Client portal: set-up / reset bodies and the `me` resource. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { id } from '../common/schemas';
 import { email } from '../contacts/contact.schema';
 import { contactSchema } from '../contacts/contact.schema';

@@ -1,0 +1,62 @@
+/**
+ * Client portal routes for tickets, comments and invoices. Everything is scoped to the signed-in
+ * contact's company: another company's ticket is `404`, and `companyId` / `contactId` come from
+ * the token's contact, never from the request (bodies are strict: unknown fields are `400`).
+ */
+import * as z from 'zod';
+import { commentSchema, portalCommentBody } from '../comments/comment.schema';
+import { idParams } from '../common/schemas';
+import type { RequestSpec } from '../http/request';
+import { pageQuery } from '../http/pagination';
+import { invoiceRoutes, ticketRoutes } from '../records/record.api';
+import { recordKinds } from '../records/record.schema';
+
+const ticketCreate = recordKinds.ticket.create.shape;
+
+/** What a contact may set on a new ticket; the company, the contact and `status: open` are the server's. */
+export const portalTicketBody = z
+  .strictObject({ subject: ticketCreate.subject!, description: ticketCreate.description!, priority: ticketCreate.priority! })
+  .meta({ id: 'CreatePortalTicket' });
+export interface PortalTicketInput {
+  subject: string;
+  description?: string | null;
+  priority: string;
+}
+
+export const portalTicketSchema = recordKinds.ticket.schema
+  .extend({ comments: z.array(commentSchema).meta({ description: 'Public comments only, oldest first' }) })
+  .meta({ id: 'PortalTicket' });
+
+export const portalTicketListQuery = z.object({ ...recordKinds.ticket.filters.shape, ...pageQuery });
+export const portalInvoiceListQuery = z.object({ ...recordKinds.invoice.filters.shape, ...pageQuery });
+
+const PORTAL_REFUSALS = { 403: ['CONTACT_INACTIVE', 'PORTAL_PAUSED'] } as const;
+
+export const portalTicketsApi = {
+  'GET /v1/portal/tickets': {
+    query: portalTicketListQuery,
+    responses: { 200: { description: "The company's tickets, newest first", schema: ticketRoutes.list.responses[200].schema } },
+    errors: { 400: ['INVALID_CURSOR'], ...PORTAL_REFUSALS },
+  },
+  'POST /v1/portal/tickets': {
+    body: portalTicketBody,
+    responses: { 201: { description: 'The new ticket (`open`), of the contact\'s company, raised by the contact; `Location` names it', schema: recordKinds.ticket.schema } },
+    errors: { ...PORTAL_REFUSALS, 422: ['IDEMPOTENCY_KEY_REUSED'] },
+  },
+  'GET /v1/portal/tickets/{id}': {
+    params: idParams,
+    responses: { 200: { description: 'A ticket of the company with its public comments', schema: portalTicketSchema } },
+    errors: { ...PORTAL_REFUSALS, 404: ['NOT_FOUND'] },
+  },
+  'POST /v1/portal/tickets/{id}/comments': {
+    params: idParams,
+    body: portalCommentBody,
+    responses: { 201: { description: 'The comment (always `public`), written by the signed-in contact', schema: commentSchema } },
+    errors: { ...PORTAL_REFUSALS, 404: ['NOT_FOUND'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+  },
+  'GET /v1/portal/invoices': {
+    query: portalInvoiceListQuery,
+    responses: { 200: { description: "The company's invoices with their balances, newest first", schema: invoiceRoutes.list.responses[200].schema } },
+    errors: { 400: ['INVALID_CURSOR'], ...PORTAL_REFUSALS },
+  },
+} as const satisfies Record<string, RequestSpec>;

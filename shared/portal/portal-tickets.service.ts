@@ -1,0 +1,63 @@
+/**
+ * The client portal's tickets, comments and invoices. Every call first passes `portalContext`
+ * (contact active, company not archived, read on every request); the company and the contact
+ * are always the token's, and anything of another company reads as `404`.
+ */
+import { addComment, contactAuthor } from '../comments/comment.service';
+import { getTicketWithComments } from '../comments/comment.repository';
+import type { Comment } from '../comments/comment.schema';
+import type { Caller } from '../http/caller';
+import { NotFoundError } from '../http/errors';
+import type { IdempotencyContext } from '../http/idempotency';
+import type { Page } from '../http/pagination';
+import { listRecords } from '../records/record.repository';
+import { recordKinds } from '../records/record.schema';
+import { createRecord, toResource } from '../records/record.service';
+import type { PortalTicketInput } from './portal-tickets.api';
+import { portalContext } from './portal.service';
+
+interface ListQuery {
+  status?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const companyPage = async (kind: typeof recordKinds.ticket | typeof recordKinds.invoice, companyId: string, q: ListQuery): Promise<Page<unknown>> => {
+  const page = await listRecords(kind, { companyId }, q.status, q.limit, q.cursor);
+  return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
+};
+
+export const portalTicketLocation = (id: string) => `/v1/portal/tickets/${id}`;
+
+export const listPortalTickets = async (caller: Caller | undefined, q: ListQuery) => {
+  const { company } = await portalContext(caller);
+  return companyPage(recordKinds.ticket, company.id, q);
+};
+
+/** A ticket of the contact's company, raised by the contact; counters move in the same transaction (generic record service). */
+export const createPortalTicket = async (caller: Caller | undefined, input: PortalTicketInput, idempotency?: IdempotencyContext) => {
+  const { contact, company } = await portalContext(caller);
+  return createRecord(
+    recordKinds.ticket,
+    { companyId: company.id, contactId: contact.id, subject: input.subject, description: input.description ?? null, priority: input.priority, status: 'open' },
+    idempotency,
+  );
+};
+
+export const getPortalTicket = async (caller: Caller | undefined, ticketId: string): Promise<Record<string, unknown> & { comments: Comment[] }> => {
+  const { company } = await portalContext(caller);
+  const found = await getTicketWithComments(ticketId, true);
+  if (!found || found.ticket.companyId !== company.id) throw new NotFoundError('ticket');
+  const ticket: Record<string, unknown> = toResource(recordKinds.ticket, found.ticket);
+  return { ...ticket, comments: found.comments };
+};
+
+export const addPortalComment = async (caller: Caller | undefined, ticketId: string, body: string, idempotency?: IdempotencyContext): Promise<Comment> => {
+  const { contact, company } = await portalContext(caller);
+  return addComment(ticketId, { body, visibility: 'public', author: contactAuthor(contact) }, { companyId: company.id, idempotency });
+};
+
+export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) => {
+  const { company } = await portalContext(caller);
+  return companyPage(recordKinds.invoice, company.id, q);
+};
