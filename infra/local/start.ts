@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './handlers';
 import { LocalStackError } from './engines/util';
+import { DEMO_DESCRIPTION, seedDemo } from './seed';
 import { startLocalStack } from './stack';
 
 const args = new Set(process.argv.slice(2));
@@ -31,6 +32,11 @@ const main = async () => {
     log: (line) => (verbose || /failed|threw/.test(line) ? console.log(line) : undefined),
   });
   const { info } = stack;
+  // A demo customer with a portal contact, set up through the API like a real client (idempotent).
+  const demo = await seedDemo(info).then(
+    () => DEMO_DESCRIPTION,
+    (err: Error) => `Portal demo not seeded: ${err.message}`,
+  );
   const pad = (s: string) => s.padEnd(16);
   console.log(
     [
@@ -49,6 +55,8 @@ const main = async () => {
       '',
       `  Staff logins (password ${info.users[0]?.password}):`,
       ...info.users.map((u) => `    ${u.email.padEnd(34)}${u.groups.join(', ')}`),
+      '',
+      `  ${demo}`,
       '',
     ].join('\n'),
   );

@@ -22,8 +22,8 @@ interface ListQuery {
   cursor?: string;
 }
 
-const companyPage = async (kind: typeof recordKinds.ticket | typeof recordKinds.invoice, companyId: string, q: ListQuery): Promise<Page<unknown>> => {
-  const page = await listRecords(kind, { companyId }, q.status, q.limit, q.cursor);
+const companyPage = async (kind: typeof recordKinds.ticket | typeof recordKinds.invoice, companyId: string, q: ListQuery, hide: string[] = []): Promise<Page<unknown>> => {
+  const page = await listRecords(kind, { companyId }, q.status, q.limit, q.cursor, hide);
   return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
 };
 
@@ -59,5 +59,6 @@ export const addPortalComment = async (caller: Caller | undefined, ticketId: str
 
 export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) => {
   const { company } = await portalContext(caller);
-  return companyPage(recordKinds.invoice, company.id, q);
+  // Drafts are the MSP's work in progress, not the client's business yet.
+  return companyPage(recordKinds.invoice, company.id, q, ['draft']);
 };

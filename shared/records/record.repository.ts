@@ -23,18 +23,30 @@ export const listRecords = async (
   status: string | undefined,
   limit: number,
   cursor?: string,
+  /** Statuses never listed (the portal does not show draft invoices). */
+  hide: readonly string[] = [],
 ): Promise<Page<StoredRecord>> => {
   const byCompany = 'companyId' in by;
   const partition = byCompany ? keys.recordsByCompany(kind.prefix, by.companyId) : keys.recordsByContact(kind.prefix, by.contactId);
-  const listing = `${kind.plural}:${partition}:${status ?? ''}`;
+  const listing = `${kind.plural}:${partition}:${status ?? ''}:${hide.join(',')}`;
   const index = byCompany ? 'gsi1' : 'gsi2';
+  const filters: string[] = [];
+  const values: Record<string, unknown> = { ':pk': partition };
+  if (status) {
+    filters.push('#status = :status');
+    values[':status'] = status;
+  }
+  if (hide.length) {
+    filters.push(`NOT #status IN (${hide.map((_, i) => `:hide${i}`).join(', ')})`);
+    hide.forEach((h, i) => (values[`:hide${i}`] = h));
+  }
   const out = await db().send(
     new QueryCommand({
       TableName: tableName(),
       IndexName: index,
       KeyConditionExpression: `${index}pk = :pk`,
-      ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ExpressionAttributeValues: { ':pk': partition, ...(status ? { ':status': status } : {}) },
+      ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
       ExclusiveStartKey: await decodeCursor(listing, cursor),
