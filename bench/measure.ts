@@ -5,6 +5,8 @@ export interface DbTally {
   calls: string[];
   capacity: number;
   writes: number;
+  /** Items written inside TransactWriteItems: the records a run wrote. */
+  txItems: number;
 }
 
 const WITH_CAPACITY = /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchGetItem|BatchWriteItem|TransactWriteItems|TransactGetItems)Command$/;
@@ -12,7 +14,7 @@ const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItem
 
 /** Counts every request the shared DynamoDB client sends, and the capacity DynamoDB says each consumed. */
 export const tallyDb = () => {
-  const tally: DbTally = { calls: [], capacity: 0, writes: 0 };
+  const tally: DbTally = { calls: [], capacity: 0, writes: 0, txItems: 0 };
   db().middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName);
@@ -21,6 +23,7 @@ export const tallyDb = () => {
       const op = name.replace(/Command$/, '');
       tally.calls.push(op);
       if (WRITES.test(op)) tally.writes++;
+      if (op === 'TransactWriteItems') tally.txItems += (input.TransactItems as unknown[] | undefined)?.length ?? 0;
       const out = await next(args);
       const cc = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
       for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) tally.capacity += c.CapacityUnits ?? 0;
@@ -34,6 +37,7 @@ export const tallyDb = () => {
       tally.calls = [];
       tally.capacity = 0;
       tally.writes = 0;
+      tally.txItems = 0;
     },
   };
 };

@@ -14,7 +14,7 @@ import { listRecords } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { createRecord, toResource } from '../records/record.service';
 import type { PortalTicketInput } from './portal-tickets.api';
-import { portalContext } from './portal.service';
+import { portalContext, withPortalContext } from './portal.service';
 
 interface ListQuery {
   status?: string;
@@ -29,10 +29,8 @@ const companyPage = async (kind: typeof recordKinds.ticket | typeof recordKinds.
 
 export const portalTicketLocation = (id: string) => `/v1/portal/tickets/${id}`;
 
-export const listPortalTickets = async (caller: Caller | undefined, q: ListQuery) => {
-  const { company } = await portalContext(caller);
-  return companyPage(recordKinds.ticket, company.id, q);
-};
+export const listPortalTickets = async (caller: Caller | undefined, q: ListQuery) =>
+  (await withPortalContext(caller, (companyId) => companyPage(recordKinds.ticket, companyId, q))).value;
 
 /** A ticket of the contact's company, raised by the contact; counters move in the same transaction (generic record service). */
 export const createPortalTicket = async (caller: Caller | undefined, input: PortalTicketInput, idempotency?: IdempotencyContext) => {
@@ -45,8 +43,7 @@ export const createPortalTicket = async (caller: Caller | undefined, input: Port
 };
 
 export const getPortalTicket = async (caller: Caller | undefined, ticketId: string): Promise<Record<string, unknown> & { comments: Comment[] }> => {
-  const { company } = await portalContext(caller);
-  const found = await getTicketWithComments(ticketId, true);
+  const { company, value: found } = await withPortalContext(caller, () => getTicketWithComments(ticketId, true));
   if (!found || found.ticket.companyId !== company.id) throw new NotFoundError('ticket');
   const ticket: Record<string, unknown> = toResource(recordKinds.ticket, found.ticket);
   return { ...ticket, comments: found.comments };
@@ -57,8 +54,6 @@ export const addPortalComment = async (caller: Caller | undefined, ticketId: str
   return addComment(ticketId, { body, visibility: 'public', author: contactAuthor(contact) }, { companyId: company.id, idempotency });
 };
 
-export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) => {
-  const { company } = await portalContext(caller);
-  // Drafts are the MSP's work in progress, not the client's business yet.
-  return companyPage(recordKinds.invoice, company.id, q, ['draft']);
-};
+// Drafts are the MSP's work in progress, not the client's business yet.
+export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) =>
+  (await withPortalContext(caller, (companyId) => companyPage(recordKinds.invoice, companyId, q, ['draft']))).value;

@@ -154,6 +154,26 @@ export const portalContext = async (caller: Caller | undefined) => {
   return portalAccess(contactId, caller.claims.companyId);
 };
 
+/**
+ * A portal read that runs beside the guard instead of after it: `read` starts at once with the
+ * company the token names; if the guard finds the contact now belongs elsewhere, it runs again
+ * with the current company. Nothing is returned unless the guard passed.
+ */
+export const withPortalContext = async <T>(caller: Caller | undefined, read: (companyId: string) => Promise<T>) => {
+  const claimed = caller?.claims.companyId;
+  const early = claimed ? read(claimed).then((value) => ({ value }), (error: unknown) => ({ error })) : undefined;
+  const context = await portalContext(caller).catch(async (err: unknown) => {
+    await early; // let the speculative read settle before answering
+    throw err;
+  });
+  if (early && context.company.id === claimed) {
+    const settled = await early;
+    if ('error' in settled) throw settled.error;
+    return { ...context, value: settled.value };
+  }
+  return { ...context, value: await read(context.company.id) };
+};
+
 export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({ contact: toContact(contact), company: { id: company.id, name: company.name } });
 
 /** The login check of both Cognito triggers; the thrown message is what the login refusal says. */
