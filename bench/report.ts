@@ -45,29 +45,35 @@ ${table(
 
 ## 2. Latency through the gateway vs the raw round trip
 
-300 calls per row after 20 warm-up calls; raw = the same process's own GetItem or Query against the
-same DynamoDB Local in the same run. Target: ≤ 2× the raw p50.
+300 calls per row after 20 warm-up calls; raw = the same process's own request against the same
+DynamoDB Local in the same run: GetItem or Query for reads, and for \`POST /v1/contacts\` the same
+TransactWriteItems it makes (contact, email guard, company counter); the last column compares
+every row with a raw GetItem. Target: ≤ 2× the raw p50.
 
 ${table(
-  ['endpoint', 'clients', 'p50 ms', 'p99 ms', 'raw', 'raw p50 ms', 'p50 ratio'],
-  lat.map((l) => [`\`${l.endpoint}\``, l.concurrency, l.p50, l.p99, l.rawKind, l.rawP50, `${l.ratioP50}×`]),
+  ['endpoint', 'clients', 'p50 ms', 'p99 ms', 'raw', 'raw p50 ms', 'p50 ratio', 'vs raw GetItem'],
+  lat.map((l: any) => [`\`${l.endpoint}\``, l.concurrency, l.p50, l.p99, l.rawKind, l.rawP50, `${l.ratioP50}×`, `${l.vsGetItemP50}×`]),
 )}
 
-Every API call also verifies a JWT, parses and validates the request and (for writes) runs a
-transaction where the raw call is a single GetItem or Query, so writes are expected above 2×.
+Every API call also verifies the JWT, parses and validates the request against its zod schemas
+and serialises the answer, in the same single Node process that runs the gateway, on ${r.machine.cpus} cores
+shared with the Java DynamoDB Local: at 16 clients that CPU, not DynamoDB, is the bottleneck.
 
 ## 3. Import throughput
 
 ${table(
-  ['rows', 'status', 'created', 'seconds', 'rows/s', 'raw BatchWriteItem rows/s', 'ratio (target ≥ 0.7)', 'DynamoDB requests', 'peak RSS MB'],
-  [[r.import.rows, r.import.status, r.import.created, r.import.seconds, r.import.rowsPerSecond, r.import.rawBatchWriteRowsPerSecond, r.import.ratio, r.import.dynamoRequests, r.import.peakRssMb]],
+  ['rows', 'status', 'created', 'seconds', 'rows/s', 'raw BatchWriteItem rows/s', 'ratio (target ≥ 0.7)', 'raw transaction rows/s', 'ratio to transactions', 'DynamoDB requests', 'peak RSS MB'],
+  [[r.import.rows, r.import.status, r.import.created, r.import.seconds, r.import.rowsPerSecond, r.import.rawBatchWriteRowsPerSecond, r.import.ratio, r.import.rawTransactionRowsPerSecond, r.import.ratioToTransactions, r.import.dynamoRequests, r.import.peakRssMb]],
 )}
 
 End to end: the upload through the API, then the worker streaming the stored file and writing
 batches of rows in transactions (each row's contact with its email guard, the company counters,
 the job's counters and checkpoint). The raw figure writes the same two items per row with
-BatchWriteItem, 25 per call, 4 calls in flight. Transactions cost two write units per item and
-carry the uniqueness conditions the raw writes do not; peak RSS is the whole benchmark process.
+BatchWriteItem, 25 per call, 4 calls in flight; "raw transaction" writes them as conditional
+transactions of 88 items, 4 in flight. Emails are unique in the database, so each row's contact
+and its guard must commit together under a condition, which BatchWriteItem cannot do: the import
+is bounded by this engine's transaction rate, not by its own work (compare the last two ratios).
+Peak RSS is the whole benchmark process (engines' clients, gateway, worker), not only the import.
 
 ## 4. Microsoft 365 sync (10,000 users, 5,000 devices)
 
@@ -105,9 +111,31 @@ ${table(
   \`import { z } from 'zod'\`, which makes esbuild keep zod's whole namespace object, every error
   locale included (~300 KB). Importing it as \`import * as z from 'zod'\` lets esbuild drop them:
   \`functions/companies/get-company.ts\` went from 500 KB to 150 KB, and every function with it.
+- **Portal reads**: the per-request guard (contact active, company not archived) ran before
+  the read, two round trips in a row: \`GET /v1/portal/tickets\` was 2.44× the raw Query at p50
+  with one client. The read now starts beside the guard with the company the token names (and
+  runs again in the rare case the contact moved): 2.0×.
+- **Import**: batches now commit four at a time, each with a "rows a..b done" marker instead of
+  one moving checkpoint, so order no longer matters on resume. On this engine it did not move
+  the figure (491 → ~490 rows/s): DynamoDB Local serialises transactions, and the import already
+  runs at ~0.8 of the raw transactional rate of the same items.
 - **Stack size**: 73 functions with a role, a policy and a log group each made 544 resources,
   over CloudFormation's 500. Functions with identical grants now share a role (never a wider
   one) and each area shares a log group: 390 resources.
+
+## Targets not met, and why
+
+- **Import vs raw BatchWriteItem (≥ 0.7)**: not met. Uniqueness needs transactions (see §3), and
+  DynamoDB Local commits transactions several times slower per item than batch writes; batches
+  already commit four at a time. The import reaches most of the raw *transactional* rate.
+  Replacing transactions by batch writes would give up database-enforced email uniqueness and
+  exact company counters, which the import must keep.
+- **Bundles ≤ 250 KB**: not met by the QuickBooks functions (\`intuit-oauth\` brings axios,
+  winston and jsonwebtoken) and the Microsoft 365 functions that call Graph (MSAL and the Graph
+  client). Both libraries are required by the design card; the functions that only link tenants
+  or queue syncs no longer load them.
+- **Latency ≤ 2× at 16 clients**: missed by a little for single reads; the gateway, the handlers,
+  JWT verification and DynamoDB Local share two cores here.
 
 ## How to reproduce
 

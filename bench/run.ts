@@ -9,7 +9,7 @@ import './quiet';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ulid } from 'ulid';
@@ -260,15 +260,30 @@ const measure = async (fn: () => Promise<unknown>, concurrency: number, total: n
   }));
   return { p50: ms(percentile(samples, 50)), p99: ms(percentile(samples, 99)) };
 };
+// The raw round trip of a create: the same transaction POST /v1/contacts writes (contact, email guard, company counter).
+const rawCreate = () => {
+  const id = ulid();
+  const email = `raw.${id.toLowerCase()}@customer0.example`;
+  return db().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: tableName(), Item: { ...keys.contact(id), type: 'Contact', id, email }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: tableName(), Item: { ...keys.contactEmail(email), contactId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Update: { TableName: tableName(), Key: keys.company(companyIds[5]!), UpdateExpression: 'ADD #c.#n :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#c': 'counts', '#n': 'contacts' }, ExpressionAttributeValues: { ':one': 1 } } },
+      ],
+    }),
+  );
+};
 const rawGet = () => db().send(new GetCommand({ TableName: tableName(), Key: keys.company(home) }));
 const rawQuery = () => db().send(new QueryCommand({ TableName: tableName(), IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :q)', ExpressionAttributeValues: { ':p': keys.companyListPartition('active'), ':q': 'bench customer 10' }, Limit: 50 }));
 const latency = [];
 for (const c of [1, 16]) {
-  const raw = { getItem: await measure(rawGet, c, 300), query: await measure(rawQuery, c, 300) };
+  const raw = { GetItem: await measure(rawGet, c, 300), Query: await measure(rawQuery, c, 300), TransactWriteItems: await measure(rawCreate, c, 300) };
   for (const t of latencyTargets) {
     const m = await measure(t.run, c, 300);
-    const base = t.name.startsWith('GET /v1/companies?') || t.name === 'GET /v1/portal/tickets' ? raw.query : raw.getItem;
-    latency.push({ endpoint: t.name, concurrency: c, ...m, rawP50: base.p50, rawKind: base === raw.query ? 'Query' : 'GetItem', ratioP50: ms(m.p50 / base.p50) });
+    const kind = t.name.startsWith('POST') ? 'TransactWriteItems' : t.name.startsWith('GET /v1/companies?') || t.name === 'GET /v1/portal/tickets' ? 'Query' : 'GetItem';
+    const base = raw[kind];
+    latency.push({ endpoint: t.name, concurrency: c, ...m, rawP50: base.p50, rawKind: kind, ratioP50: ms(m.p50 / base.p50), vsGetItemP50: ms(m.p50 / raw.GetItem.p50) });
   }
 }
 out.latency = latency;
@@ -304,6 +319,22 @@ await Promise.all(Array.from({ length: 4 }, async () => {
   }
 }));
 const rawSeconds = (performance.now() - t1) / 1000;
+// And the same rows as conditional transactions (44 rows, 88 items each, 4 in flight): what uniqueness costs on this engine.
+const txRows = Array.from({ length: ROWS }, (_, i) => [
+  { pk: `BENCHTX#${i}`, sk: 'CONTACT', firstName: `First${i}`, lastName: `Last${i}`, email: `tx.${i}@import.example`, gsi1pk: 'BENCHTX', gsi1sk: `last${i}` },
+  { pk: `BENCHTXEMAIL#tx.${i}@import.example`, sk: 'CONTACTEMAIL', contactId: `${i}` },
+]);
+const t2 = performance.now();
+let nextTx = 0;
+await Promise.all(Array.from({ length: 4 }, async () => {
+  while (nextTx < ROWS) {
+    const start = nextTx;
+    nextTx += 44;
+    const items = txRows.slice(start, start + 44).flat().map((Item) => ({ Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' } }));
+    await db().send(new TransactWriteCommand({ TransactItems: items }));
+  }
+}));
+const rawTxSeconds = (performance.now() - t2) / 1000;
 out.import = {
   rows: ROWS,
   status: job.status,
@@ -313,6 +344,8 @@ out.import = {
   dynamoRequests: counter.tally.calls.length,
   rawBatchWriteRowsPerSecond: Math.round(ROWS / rawSeconds),
   ratio: ms(ROWS / importSeconds / (ROWS / rawSeconds)),
+  rawTransactionRowsPerSecond: Math.round(ROWS / rawTxSeconds),
+  ratioToTransactions: ms(ROWS / importSeconds / (ROWS / rawTxSeconds)),
   peakRssMb,
 };
 

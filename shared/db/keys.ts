@@ -53,6 +53,8 @@ export const keys = {
   importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),
   importError: (id: string, row: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERROR#${String(row).padStart(8, '0')}` }),
   importPartition: (id: string) => `IMPORT#${id}`,
+  /** A committed range of rows of an import (from its first row). */
+  importDone: (id: string, firstRow: number) => ({ pk: `IMPORT#${id}`, sk: `DONE#${String(firstRow).padStart(8, '0')}` }),
   /** Microsoft 365: a tenant links to one company (guard); the company's sync state (delta links, running job). */
   m365Tenant: (tenantId: string) => ({ pk: `M365TENANT#${tenantId}`, sk: 'M365TENANT' }),
   m365State: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'M365STATE' }),

@@ -17,8 +17,6 @@ export const IMPORT_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface StoredImport extends Omit<ImportJob, 'errors'> {
   chunks: number;
-  /** The last spreadsheet row whose outcome is committed; a resumed run continues after it. */
-  checkpoint: number;
   /** Original header, for errors.csv. */
   header: string[] | null;
   /** Who uploaded it: the actor of the audit entries of imported companies. */
@@ -48,7 +46,6 @@ export const storeUpload = async (id: string, type: ImportType, body: Buffer, no
     createdAt: now,
     completedAt: null,
     chunks: chunks.length,
-    checkpoint: 1,
     header: null,
     failure: null,
     createdBy,
@@ -67,7 +64,7 @@ export async function* readUpload(id: string, chunks: number): AsyncGenerator<Bu
 }
 
 const toStored = (item: Record<string, unknown>): StoredImport =>
-  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'checkpoint', 'header', 'failure', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
+  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'header', 'failure', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
 
 export const getStoredImport = async (id: string): Promise<StoredImport | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.importJob(id), ConsistentRead: true }));
@@ -89,7 +86,7 @@ export const getImportWithErrors = async (id: string): Promise<ImportJob | undef
   const job = toStored(jobItem);
   const errors: RowError[] = errorItems.map((e) => ({ row: e.row as number, field: (e.field as string) ?? null, message: e.message as string }));
   if (job.failure) errors.unshift({ row: 0, field: null, message: job.failure });
-  const { chunks: _c, checkpoint: _k, header: _h, failure: _f, createdBy: _b, ...resource } = job;
+  const { chunks: _c, header: _h, failure: _f, createdBy: _b, ...resource } = job;
   return { ...resource, errors };
 };
 
@@ -114,19 +111,49 @@ export const rowErrorItem = (id: string, e: RowError & { fields: string[] }): Tx
   item: { Put: { TableName: tableName(), Item: { ...keys.importError(id, e.row), type: 'ImportError', ...e, expiresAt: expiry() } } },
 });
 
-/** The batch's outcome counters and the new checkpoint, in the batch's transaction; only moves forward. */
-export const advanceImport = (id: string, from: number, to: number, counts: { processed: number; created: number; duplicates: number; failed: number }): TxItem => ({
+/** A batch's outcome counters, in the batch's transaction (ADD: batches may commit in any order). */
+export const importCounters = (id: string, counts: { processed: number; created: number; duplicates: number; failed: number }): TxItem => ({
   item: {
     Update: {
       TableName: tableName(),
       Key: keys.importJob(id),
-      UpdateExpression: 'SET checkpoint = :to, #status = :running ADD processedRows :p, created :c, skippedDuplicates :d, failed :f',
-      ConditionExpression: 'checkpoint = :from',
+      UpdateExpression: 'SET #status = :running ADD processedRows :p, created :c, skippedDuplicates :d, failed :f',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':to': to, ':from': from, ':running': 'running', ':p': counts.processed, ':c': counts.created, ':d': counts.duplicates, ':f': counts.failed },
+      ExpressionAttributeValues: { ':running': 'running', ':p': counts.processed, ':c': counts.created, ':d': counts.duplicates, ':f': counts.failed },
     },
   },
 });
+
+/** "Rows first..last are done", in the batch's transaction; its condition makes a replayed batch a no-op. */
+export const doneMarker = (id: string, first: number, last: number): TxItem => ({
+  item: {
+    Put: {
+      TableName: tableName(),
+      Item: { ...keys.importDone(id, first), type: 'ImportDone', lastRow: last, expiresAt: expiry() },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  },
+});
+
+/** Every committed range of rows: a resumed run skips them. */
+export const doneRanges = async (id: string): Promise<{ first: number; last: number }[]> => {
+  const ranges: { first: number; last: number }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :done)',
+        ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':done': 'DONE#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const d of out.Items ?? []) ranges.push({ first: Number(String(d.sk).slice(5)), last: d.lastRow as number });
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return ranges;
+};
 
 export const updateImport = (id: string, set: Partial<StoredImport>) => {
   const entries = Object.entries(set);

@@ -1,9 +1,9 @@
 /**
  * CSV imports. The upload is stored and a job queued; the worker streams the file, validates
- * each row with the same schemas as the API, and writes a batch of rows, their errors and the
- * job's counters and checkpoint in one transaction. A redelivered, killed or timed-out run
- * continues after the checkpoint, so no row is written twice or lost; duplicates are skipped
- * and counted; a bad row never stops the rest.
+ * each row with the same schemas as the API, and writes a batch of rows, their errors, the
+ * job's counters and a "rows a..b done" marker in one transaction, a few batches in flight at
+ * once. A redelivered, killed or timed-out run skips the ranges already marked, so no row is
+ * written twice or lost; duplicates are skipped and counted; a bad row never stops the rest.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
@@ -25,7 +25,7 @@ import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { csvLine, mapHeader, NotCsvError, readCsv, type CsvRow } from './csv';
 import { batchGet } from '../db/batch';
-import { advanceImport, allErrors, getImportWithErrors, getStoredImport, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
+import { allErrors, doneMarker, doneRanges, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
 import { requiredColumns, TEMPLATE_COLUMNS, type ImportType, type RowError } from './import.schema';
 
 export const template = (type: ImportType) => `${TEMPLATE_COLUMNS[type].join(',')}\r\n`;
@@ -188,24 +188,37 @@ const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): TxItem[] =>
 
 const isConditionFailure = (err: unknown) => err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
 
+const markerFailed = (err: unknown, items: TxItem[]) => {
+  const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+  return reasons[items.length - 1]?.Code === 'ConditionalCheckFailed';
+};
+
 /**
- * Commits a batch with the checkpoint. If a row's condition fails (an email or name taken,
- * a company archived, since the batch was checked), the rows are committed one by one, and
- * the one that fails is counted as a duplicate or an error.
+ * Commits a batch with its counters and done marker (last, so a replayed batch is recognised).
+ * If a row's condition fails (an email or name taken, a company archived, since the batch was
+ * checked), the rows are committed one by one, and the one that fails is counted as a
+ * duplicate or an error.
  */
 const commit = async (ctx: Context, batch: Batch): Promise<void> => {
-  const from = ctx.job.checkpoint;
-  const to = batch.rows[batch.rows.length - 1]!.row;
+  const items = [...itemsOf(ctx, batch.rows, batch.outcomes), importCounters(ctx.job.id, countsOf(batch.outcomes)), doneMarker(ctx.job.id, batch.rows[0]!.row, batch.rows[batch.rows.length - 1]!.row)];
   try {
-    await transact([...itemsOf(ctx, batch.rows, batch.outcomes), advanceImport(ctx.job.id, from, to, countsOf(batch.outcomes))]);
-    ctx.job.checkpoint = to;
+    await transact(items);
     return;
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
+    if (markerFailed(err, items)) return; // committed by an earlier delivery
   }
   for (const [i, row] of batch.rows.entries()) {
     let outcome = batch.outcomes[i]!;
-    const step = async (o: Outcome) => transact([...itemsOf(ctx, [row], [o]), advanceImport(ctx.job.id, ctx.job.checkpoint, row.row, countsOf([o]))]);
+    const step = async (o: Outcome) => {
+      const rowItems = [...itemsOf(ctx, [row], [o]), importCounters(ctx.job.id, countsOf([o])), doneMarker(ctx.job.id, row.row, row.row)];
+      try {
+        await transact(rowItems);
+      } catch (err) {
+        if (isConditionFailure(err) && markerFailed(err, rowItems)) return;
+        throw err;
+      }
+    };
     try {
       await step(outcome);
     } catch (err) {
@@ -216,9 +229,11 @@ const commit = async (ctx: Context, batch: Batch): Promise<void> => {
       outcome = guardFailed ? { kind: 'duplicate' } : { kind: 'error', error: { row: row.row, field: 'company', message: 'company: archived or removed during the import' } };
       await step(outcome);
     }
-    ctx.job.checkpoint = row.row;
   }
 };
+
+/** Batches committing at once: transactions are the import's round trips, so a few overlap. */
+const IN_FLIGHT = 4;
 
 const BATCH_ROWS = 40;
 
@@ -231,6 +246,8 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
     return 'failed' as const;
   };
   const createdBy = job.createdBy ?? { sub: 'import', email: null };
+  // Commits in flight never reject (a failure is kept aside), so they can always be awaited.
+  const inFlight: Promise<void>[] = [];
   try {
     const rows = readCsv(readUpload(importId, job.chunks));
     const first = await rows.next();
@@ -247,6 +264,19 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
       await updateImport(importId, { totalRows: total, header, status: 'running' });
     }
     const ctx: Context = { job, mapping, actor: createdBy, companies: new Map() };
+    const done = await doneRanges(importId);
+    const isDone = (row: number) => done.some((d) => row >= d.first && row <= d.last);
+    let failure: unknown;
+    const submit = async (batch: Batch) => {
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      if (failure) throw failure;
+      // A failed commit is remembered, not thrown here, so none is left unobserved.
+      inFlight.push(commit(ctx, batch).catch((err: unknown) => void (failure ??= err)));
+    };
+    const settle = async () => {
+      await Promise.all(inFlight.splice(0));
+      if (failure) throw failure;
+    };
     let pending: CsvRow[] = [];
     const flush = async () => {
       if (!pending.length) return;
@@ -259,7 +289,7 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
       for (const [i, o] of outcomes.entries()) {
         const cost = (o.kind === 'write' ? o.items.length : o.kind === 'error' ? 1 : 0) + (o.kind === 'write' && o.companyId && !companiesInPart.has(o.companyId) ? 1 : 0);
         if (budget + cost > BATCH_ITEM_BUDGET && rowsPart.length) {
-          await commit(ctx, { rows: rowsPart, outcomes: outcomesPart });
+          await submit({ rows: rowsPart, outcomes: outcomesPart });
           rowsPart = [];
           outcomesPart = [];
           budget = 1;
@@ -270,24 +300,27 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
         budget += cost;
         if (o.kind === 'write' && o.companyId) companiesInPart.add(o.companyId);
       }
-      if (rowsPart.length) await commit(ctx, { rows: rowsPart, outcomes: outcomesPart });
+      if (rowsPart.length) await submit({ rows: rowsPart, outcomes: outcomesPart });
       pending = [];
     };
     for await (const r of rows) {
-      if (!('row' in r) || r.row <= job.checkpoint) continue; // committed by an earlier run
+      if (!('row' in r) || isDone(r.row)) continue; // committed by an earlier run
       pending.push(r);
       if (pending.length >= BATCH_ROWS) {
         await flush();
         if (remainingMs() < TIME_RESERVE_MS) {
+          await settle();
           await sendToQueue('imports', { importId });
           return 'continue';
         }
       }
     }
     await flush();
+    await settle();
     await updateImport(importId, { status: 'completed', completedAt: new Date().toISOString() });
     return 'completed';
   } catch (err) {
+    await Promise.all(inFlight.splice(0));
     if (err instanceof NotCsvError) return fail(err.message);
     if ((err as { code?: string }).code?.startsWith('CSV_')) return fail(`The file is not valid CSV: ${(err as Error).message}`);
     logger.error('Import failed, will be retried', { importId, error: err as Error });
