@@ -15,6 +15,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/cli
 import { ulid } from 'ulid';
 import { fillTenant, startFakeMicrosoft } from '../infra/local/fakes/microsoft';
 import { loadHandler, localContext } from '../infra/local/handlers';
+import { nextOutboxToken, outboxTokens } from '../infra/local/engines/ses';
 import { startLocalStack, type StackInfo } from '../infra/local/stack';
 import { db, tableName } from '../shared/db/client';
 import { keys } from '../shared/db/keys';
@@ -88,8 +89,7 @@ const addressId = (await http('POST', `/v1/companies/${home}/addresses`, { token
 const portalEmail = 'portal.user@customer0.example';
 const portalContact = (await http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: 'Portal', lastName: 'User', email: portalEmail, companyId: home, sendInvite: true } })).body.id;
 await drain('mail');
-const outbox = (await (await fetch(`${info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text: string } }[] };
-const setupToken = /token=([\w-]+)/.exec(outbox.emails.find((m) => m.destination.to.includes(portalEmail))!.body.text)![1]!;
+const setupToken = await nextOutboxToken(info.ses.endpoint, portalEmail);
 await http('POST', '/v1/public/portal/setup', { body: { token: setupToken, password: 'Bench-Pa55word!' } });
 tokens.portal = await login(portalEmail, 'Bench-Pa55word!', 'portal');
 
@@ -188,8 +188,8 @@ const scenarios: Record<string, Scenario> = {
     body: async () => {
       await http('POST', `/v1/contacts/${portalContact}/password-reset`, { token: tokens.admin });
       await drain('mail');
-      const mails = ((await (await fetch(`${info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text: string } }[] }).emails.filter((m) => m.destination.to.includes(portalEmail));
-      return { token: /token=([\w-]+)/.exec(mails[mails.length - 1]!.body.text)![1], password: 'Bench-Pa55word!' };
+      const sent = await outboxTokens(info.ses.endpoint, portalEmail);
+      return { token: sent[sent.length - 1], password: 'Bench-Pa55word!' };
     },
   },
   'POST /v1/public/portal/password-reset': { method: 'POST', path: '/v1/public/portal/password-reset', body: { email: portalEmail } },

@@ -15,6 +15,7 @@ import type { Jwks } from 'aws-jwt-verify/jwk';
 import { matchPath } from '../../shared/http/paths';
 import { fallbackRoute, routeFunctionDefaults, routeKeyOf, routes, type Pool, type RouteDef } from '../../shared/routes';
 import { functionNameOf, loadHandler, localContext } from './handlers';
+import { closeServer } from './engines/util';
 
 /** API Gateway HTTP APIs refuse payloads above 10 MB. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -196,10 +197,6 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => closeServer(server),
   };
 };

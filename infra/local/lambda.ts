@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cognitoTriggers } from '../../shared/triggers';
 import { functionNameOf, loadHandler, localContext } from './handlers';
+import { closeServer } from './engines/util';
 
 /** The triggers cognito-local can run (it has no PreAuthentication). */
 const LOCAL_TRIGGERS = new Set(['PreTokenGeneration']);
@@ -50,10 +51,6 @@ export const startLambdaEndpoint = async (log?: (line: string) => void): Promise
   return {
     endpoint: `http://127.0.0.1:${port}`,
     triggerFunctions: Object.fromEntries(cognitoTriggers.filter((t) => LOCAL_TRIGGERS.has(t.trigger)).map((t) => [t.trigger, functionNameOf(t.handler)])),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => closeServer(server),
   };
 };

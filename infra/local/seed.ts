@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { StackInfo } from './stack';
+import { outboxTokens } from './engines/ses';
 
 export const DEMO_COMPANY_NAME = 'Demo Customer Ltd';
 export const DEMO_CONTACT = { firstName: 'Dana', lastName: 'Demo', email: 'demo.contact@demo-customer.example' } as const;
@@ -67,15 +68,6 @@ const findIn = async (api: ReturnType<typeof client>, path: string, match: (item
   return undefined;
 };
 
-/** Set-up tokens in the SES outbox's emails to `to`. */
-const outboxTokens = async (info: StackInfo, to: string): Promise<string[]> => {
-  const mails = ((await (await fetch(`${info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text?: string } }[] }).emails;
-  return mails
-    .filter((m) => m.destination.to.includes(to))
-    .map((m) => /[?&]token=([\w-]+)/.exec(m.body.text ?? '')?.[1])
-    .filter((t): t is string => !!t);
-};
-
 const companyOf = async (api: ReturnType<typeof client>): Promise<string> => {
   const q = `q=${encodeURIComponent(DEMO_COMPANY_NAME)}`;
   const active = await findIn(api, `/v1/companies?${q}`, (c) => c.name === DEMO_COMPANY_NAME);
@@ -106,12 +98,12 @@ const contactOf = async (api: ReturnType<typeof client>, companyId: string): Pro
 const portalLogin = async (info: StackInfo, api: ReturnType<typeof client>, contactId: string): Promise<string> => {
   const existing = await localLogin(info, 'portal', DEMO_CONTACT.email, DEMO_PORTAL_PASSWORD);
   if (existing) return existing;
-  const seen = await outboxTokens(info, DEMO_CONTACT.email);
+  const seen = await outboxTokens(info.ses.endpoint, DEMO_CONTACT.email);
   expectStatus('invite the demo contact', await api('POST', `/v1/contacts/${contactId}/invite`), 202);
   const end = Date.now() + 20_000;
   let token: string | undefined;
   while (!token) {
-    token = (await outboxTokens(info, DEMO_CONTACT.email)).filter((t) => !seen.includes(t)).pop();
+    token = (await outboxTokens(info.ses.endpoint, DEMO_CONTACT.email)).filter((t) => !seen.includes(t)).pop();
     if (token) break;
     if (Date.now() > end) throw new SeedError('Demo seed: the invitation email did not arrive in the SES outbox');
     await new Promise((r) => setTimeout(r, 200));

@@ -1,5 +1,5 @@
 /** BatchWriteItem and BatchGetItem in DynamoDB's page sizes, retrying what DynamoDB left unprocessed, with backoff. */
-import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from './client';
 
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
@@ -31,3 +31,13 @@ export const batchGet = async (keyList: Record<string, string>[]): Promise<Recor
   return found;
 };
 
+
+/** Every item a Query matches, page after page (for workers and reports, never a request path's one read). */
+export async function* queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    yield* out.Items ?? [];
+    start = out.LastEvaluatedKey;
+  } while (start);
+}

@@ -4,7 +4,7 @@
  * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchPut } from '../db/batch';
+import { batchPut, queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
@@ -92,19 +92,8 @@ export const getImportWithErrors = async (id: string): Promise<ImportJob | undef
 
 /** Every error item, page by page, for errors.csv. */
 export async function* allErrors(id: string): AsyncGenerator<{ row: number; message: string; fields: string[] }> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const e of out.Items ?? []) yield { row: e.row as number, message: e.message as string, fields: e.fields as string[] };
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR#' } });
+  for await (const e of items) yield { row: e.row as number, message: e.message as string, fields: e.fields as string[] };
 }
 
 export const rowErrorItem = (id: string, e: RowError & { fields: string[] }): TxItem => ({
@@ -138,20 +127,8 @@ export const doneMarker = (id: string, first: number, last: number): TxItem => (
 /** Every committed range of rows: a resumed run skips them. */
 export const doneRanges = async (id: string): Promise<{ first: number; last: number }[]> => {
   const ranges: { first: number; last: number }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :done)',
-        ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':done': 'DONE#' },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const d of out.Items ?? []) ranges.push({ first: Number(String(d.sk).slice(5)), last: d.lastRow as number });
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :done)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':done': 'DONE#' }, ConsistentRead: true });
+  for await (const d of items) ranges.push({ first: Number(String(d.sk).slice(5)), last: d.lastRow as number });
   return ranges;
 };
 

@@ -10,15 +10,14 @@
  */
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { companyReference, getCompany } from '../companies/company.repository';
 import { putNewContact, updateContactItem, type ContactRecord } from '../contacts/contact.repository';
 import { email as emailSchema } from '../contacts/contact.schema';
-import { db, tableName } from '../db/client';
+import { tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
-import { batchGet } from '../db/batch';
+import { batchGet, queryAll } from '../db/batch';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { putNewRecord, updateRecordItem, type StoredRecord } from '../records/record.repository';
@@ -239,33 +238,24 @@ const applyDevices = async (job: StoredSyncJob, devices: GraphDevice[], counts: 
 /** After a full read of the users: contacts linked to users the tenant no longer has become inactive. */
 const deactivateUnseen = async (job: StoredSyncJob, counts: Counts) => {
   const seen = new Set<string>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seen)', ExpressionAttributeValues: { ':pk': keys.syncJob(job.id).pk, ':seen': 'SEEN#' }, ExclusiveStartKey: start }));
-    for (const item of out.Items ?? []) for (const id of item.ids as string[]) seen.add(id);
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for await (const item of queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seen)', ExpressionAttributeValues: { ':pk': keys.syncJob(job.id).pk, ':seen': 'SEEN#' } })) {
+    for (const id of item.ids as string[]) seen.add(id);
+  }
   const now = new Date().toISOString();
-  start = undefined;
-  do {
-    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        FilterExpression: 'attribute_exists(externalId) AND externalId <> :null AND #status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': keys.contactListPartition(job.companyId), ':null': null, ':active': 'active' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const c of (out.Items ?? []) as unknown as ContactRecord[]) {
-      if (!c.externalId || seen.has(c.externalId)) continue;
-      await transact(updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: now }, ['status'])).catch(() => undefined);
-      counts.deactivated++;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const linked = queryAll({
+    TableName: tableName(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    FilterExpression: 'attribute_exists(externalId) AND externalId <> :null AND #status = :active',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': keys.contactListPartition(job.companyId), ':null': null, ':active': 'active' },
+  });
+  for await (const item of linked) {
+    const c = item as unknown as ContactRecord;
+    if (!c.externalId || seen.has(c.externalId)) continue;
+    await transact(updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: now }, ['status'])).catch(() => undefined);
+    counts.deactivated++;
+  }
 };
 
 // ── the run ───────────────────────────────────────────────────────────────────────────────

@@ -5,13 +5,13 @@
  * company; the scheduler queues every linked active company).
  */
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { appendAudit } from '../audit/audit.repository';
 import { companyArchived, getCompany } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
 import { sign, verify } from '../crypto/signing';
-import { db, tableName } from '../db/client';
+import { queryAll } from '../db/batch';
+import { tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
@@ -94,24 +94,17 @@ export const requestSync = async (companyId: string): Promise<string> => {
 /** The scheduled sync: every active company with a linked tenant (archived ones are never synced). */
 export const syncAllLinked = async (): Promise<number> => {
   let queued = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        FilterExpression: 'attribute_exists(integrations.m365.tenantId)',
-        ExpressionAttributeValues: { ':pk': keys.companyListPartition('active') },
-        ProjectionExpression: 'id',
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const c of out.Items ?? []) {
-      await requestSync(c.id as string);
-      queued++;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const linked = queryAll({
+    TableName: tableName(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    FilterExpression: 'attribute_exists(integrations.m365.tenantId)',
+    ExpressionAttributeValues: { ':pk': keys.companyListPartition('active') },
+    ProjectionExpression: 'id',
+  });
+  for await (const c of linked) {
+    await requestSync(c.id as string);
+    queued++;
+  }
   return queued;
 };

@@ -4,12 +4,11 @@
  * to the portal pool; every portal route is tried with the other company's contact (404), with a
  * paused company and an inactive contact (403), and the counters are checked after each action.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD, seedDemo } from '../../infra/local/seed';
-import { db, tableName } from '../../shared/db/client';
-import { keys } from '../../shared/db/keys';
 import { login, startStack, type TestStack } from '../support/stack';
+import { setCompanyStatus } from '../helpers/data';
+import { nextOutboxToken } from '../../infra/local/engines/ses';
 
 let stack: TestStack;
 let admin: string;
@@ -39,17 +38,7 @@ const api = async (method: string, path: string, opts: { token?: string; body?: 
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 };
 
-const linkFor = async (to: string): Promise<string> => {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const mails = ((await (await fetch(`${stack.info.ses.endpoint}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text: string } }[] }).emails;
-    const tokens = mails.filter((m) => m.destination.to.includes(to)).map((m) => /[?&]token=([\w-]+)/.exec(m.body.text)?.[1]);
-    const token = tokens.filter(Boolean).pop();
-    if (token) return token;
-    if (Date.now() > end) throw new Error(`No email to ${to}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+const linkFor = (to: string) => nextOutboxToken(stack.info.ses.endpoint, to);
 
 const PASSWORD = 'Portal-Pa55word!';
 const run = Date.now().toString(36);
@@ -71,16 +60,6 @@ const portalUser = async (company: string, firstName: string, lastName: string):
   return { companyId, contactId, email, token };
 };
 
-const setCompanyStatus = (id: string, status: 'active' | 'archived') =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.company(id),
-      UpdateExpression: 'SET #s = :s, gsi1pk = :pk',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListPartition(status) },
-    }),
-  );
 
 const companyCounts = async (id: string) => (await api('GET', `/v1/companies/${id}`, { token: tech })).body.counts;
 const contactCounts = async (id: string) => (await api('GET', `/v1/contacts/${id}`, { token: tech })).body.counts;

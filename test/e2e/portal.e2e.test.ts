@@ -12,6 +12,8 @@ import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { hashToken } from '../../shared/portal/portal.repository';
 import { login, startStack, type TestStack } from '../support/stack';
+import { setCompanyStatus } from '../helpers/data';
+import { nextOutboxToken } from '../../infra/local/engines/ses';
 
 let stack: TestStack;
 let staff: string;
@@ -34,38 +36,11 @@ const api = async (method: string, path: string, opts: { token?: string; body?: 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 };
 
-interface StoredMail {
-  subject: string;
-  destination: { to: string[] };
-  body: { text: string };
-}
-/** The newest email to `to` whose link is not one of `seen`, from the SES outbox. */
-const linkFor = async (to: string, seen: string[] = []): Promise<string> => {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const mails = ((await (await fetch(`${stack.info.ses.endpoint}/store`)).json()) as { emails: StoredMail[] }).emails;
-    const tokens = mails
-      .filter((m) => m.destination.to.includes(to))
-      .map((m) => /[?&]token=([\w-]+)/.exec(m.body.text)?.[1])
-      .filter((t): t is string => !!t && !seen.includes(t));
-    if (tokens.length) return tokens[tokens.length - 1]!;
-    if (Date.now() > end) throw new Error(`No email to ${to}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+/** The newest link token emailed to `to` that is not one of `seen`. */
+const linkFor = (to: string, seen: string[] = []) => nextOutboxToken(stack.info.ses.endpoint, to, seen);
 
 const PASSWORD = 'Portal-Pa55word!';
 const run = Date.now().toString(36);
-const setCompanyStatus = (id: string, status: 'active' | 'archived') =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.company(id),
-      UpdateExpression: 'SET #s = :s, gsi1pk = :pk',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListPartition(status) },
-    }),
-  );
 
 describe('portal access, end to end', () => {
   let companyId: string;

@@ -2,7 +2,7 @@
  * Company addresses on a real DynamoDB Local: one Query per list, one billing address even
  * under concurrent requests, archived companies read-only, and strict validation.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as listAddresses } from '../../functions/addresses/list-addresses';
@@ -15,6 +15,7 @@ import type { StaffGroup } from '../../shared/routes';
 import { startDynamo } from '../support/dynamo';
 import { countDbRequests } from '../helpers/db-requests';
 import { httpEvent, invoke } from '../helpers/http-event';
+import { archiveDirectly } from '../helpers/data';
 
 let stop: () => Promise<void>;
 let requests: ReturnType<typeof countDbRequests>;
@@ -41,16 +42,6 @@ const patch = (id: string, addressId: string, body: unknown) =>
 const remove = (id: string, addressId: string) =>
   invoke(deleteAddress, httpEvent({ route: 'DELETE /v1/companies/{id}/addresses/{addressId}', params: { id, addressId } }));
 
-const archiveDirectly = (id: string) =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.company(id),
-      UpdateExpression: 'SET #s = :a, gsi1pk = :pk',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':a': 'archived', ':pk': keys.companyListPartition('archived') },
-    }),
-  );
 const billingPointer = async (companyId: string) =>
   (await db().send(new GetCommand({ TableName: tableName(), Key: keys.billingAddress(companyId), ConsistentRead: true }))).Item?.addressId;
 

@@ -2,7 +2,6 @@
  * Companies on a real DynamoDB Local: uniqueness in the database, optimistic concurrency,
  * idempotency, paging, audit in the same transaction, and one request per read.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as getCompany } from '../../functions/companies/get-company';
@@ -10,11 +9,10 @@ import { handler as listCompanies } from '../../functions/companies/list-compani
 import { handler as updateCompany } from '../../functions/companies/update-company';
 import { handler as listCompanyAudit } from '../../functions/audit/list-company-audit';
 import { handler as listAudit } from '../../functions/audit/list-audit';
-import { db, tableName } from '../../shared/db/client';
-import { keys } from '../../shared/db/keys';
 import { startDynamo } from '../support/dynamo';
 import { countDbRequests } from '../helpers/db-requests';
 import { httpEvent, invoke } from '../helpers/http-event';
+import { archiveDirectly } from '../helpers/data';
 
 let stop: () => Promise<void>;
 let requests: ReturnType<typeof countDbRequests>;
@@ -37,16 +35,6 @@ const patch = (id: string, body: unknown, headers: Record<string, string> = {}) 
 const list = (query: Record<string, string>) => invoke(listCompanies, httpEvent({ route: 'GET /v1/companies', query }));
 const audit = (id: string) => invoke(listCompanyAudit, httpEvent({ route: 'GET /v1/companies/{id}/audit', params: { id } }));
 
-const archiveDirectly = (id: string) =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.company(id),
-      UpdateExpression: 'SET #s = :a, gsi1pk = :pk',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':a': 'archived', ':pk': keys.companyListPartition('archived') },
-    }),
-  );
 
 describe('create', () => {
   it('creates a company with defaults, Location, ETag and an audit entry, in one transaction', async () => {

@@ -3,13 +3,11 @@
  * database, counters kept exact by the same transaction as every create, move, status change
  * and delete (also under 60 concurrent writes), and mass-assignment refused.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { db, tableName } from '../../shared/db/client';
-import { keys } from '../../shared/db/keys';
 import { countDbRequests } from '../helpers/db-requests';
 import { call } from '../helpers/http-event';
 import { startDynamo } from '../support/dynamo';
+import { archiveDirectly } from '../helpers/data';
 
 let stop: () => Promise<void>;
 let requests: ReturnType<typeof countDbRequests>;
@@ -29,16 +27,6 @@ const company = async (label = 'Co') => (await call({ route: 'POST /v1/companies
 const contact = async (body: Record<string, unknown>) => call({ route: 'POST /v1/contacts', body: { firstName: 'Jane', lastName: 'Doe', email: email('jane'), ...body }, groups: ['Technician'] });
 const getCompany = async (id: string) => (await call({ route: 'GET /v1/companies/{id}', params: { id } })).body;
 const getContact = async (id: string) => (await call({ route: 'GET /v1/contacts/{id}', params: { id } })).body;
-const archiveDirectly = (id: string) =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.company(id),
-      UpdateExpression: 'SET #s = :a, gsi1pk = :pk',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':a': 'archived', ':pk': keys.companyListPartition('archived') },
-    }),
-  );
 
 describe('contacts', () => {
   it('creates a contact in a company and counts it, in one transaction', async () => {

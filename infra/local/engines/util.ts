@@ -1,5 +1,6 @@
 /** What every local engine needs: a free port, a port check, waiting until it answers, a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /** One line that says what went wrong and what to do; `npm start` prints just this. */
@@ -74,3 +75,10 @@ export interface Engine {
   endpoint: string;
   stop: () => Promise<void>;
 }
+
+/** Stops an HTTP server now: open keep-alive connections are closed rather than waited for. */
+export const closeServer = (server: Server): Promise<void> =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });

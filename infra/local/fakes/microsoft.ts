@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../engines/util';
 
 export const GRAPH_BASE = 'https://graph.microsoft.com/v1.0';
 
@@ -257,11 +258,7 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
   return {
     ...api,
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    stop: () => closeServer(server),
   };
 };
 

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../engines/util';
 
 export interface FakeCustomer {
   Id: string;
@@ -439,10 +440,6 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       stale.clear();
       throttle = undefined;
     },
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    stop: () => closeServer(server),
   };
 };
