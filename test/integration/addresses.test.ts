@@ -3,7 +3,7 @@
  * under concurrent requests, archived companies read-only, and strict validation.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as listAddresses } from '../../functions/addresses/list-addresses';
 import { handler as createAddress } from '../../functions/addresses/create-address';
@@ -12,19 +12,11 @@ import { handler as deleteAddress } from '../../functions/addresses/delete-addre
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import type { StaffGroup } from '../../shared/routes';
-import { startDynamo } from '../support/dynamo';
-import { countDbRequests } from '../helpers/db-requests';
+import { useEngines } from '../support/engines';
 import { httpEvent, invoke } from '../helpers/http-event';
 import { archiveDirectly } from '../helpers/data';
 
-let stop: () => Promise<void>;
-let requests: ReturnType<typeof countDbRequests>;
-beforeAll(async () => {
-  ({ stop } = await startDynamo());
-  requests = countDbRequests();
-});
-afterAll(async () => stop?.());
-beforeEach(() => requests.reset());
+const engines = useEngines();
 
 const run = Math.random().toString(36).slice(2, 8);
 const unique = (label: string) => `${label} ${run} ${Math.random().toString(36).slice(2, 8)}`;
@@ -63,16 +55,16 @@ describe('create and list', () => {
       isSite: true,
       access: { name: 'Jane Agent', phone: '+44 20 7946 0000', email: 'jane@letting.example', notes: 'Ring twice' },
     };
-    requests.reset();
+    engines.requests.reset();
     const res = await create(companyId, body);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), ...body, label: 'Head office' });
     expect(res.headers.location).toBe(`/v1/companies/${companyId}/addresses/${res.body.id}`);
-    expect(requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
 
-    requests.reset();
+    engines.requests.reset();
     const listed = await list(companyId);
-    expect(requests.calls).toEqual(['Query']);
+    expect(engines.requests.calls).toEqual(['Query']);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({ items: [res.body], nextCursor: null });
     expect(await billingPointer(companyId)).toBe(res.body.id);
@@ -82,9 +74,9 @@ describe('create and list', () => {
     const companyId = await newCompany();
     const first = await create(companyId, minimal);
     expect(first.body).toMatchObject({ label: null, line2: null, region: null, postalCode: null, isBilling: false, isSite: false, access: null });
-    requests.reset();
+    engines.requests.reset();
     expect((await create(companyId, { ...minimal, line1: '2 High Street' })).status).toBe(201);
-    expect(requests.calls).toEqual(['TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
     const third = await create(companyId, { ...minimal, line1: '3 High Street', access: { name: 'Tenant' } });
     expect(third.body.access).toEqual({ name: 'Tenant', phone: null, email: null, notes: null });
     const items = (await list(companyId)).body.items;
@@ -124,11 +116,11 @@ describe('billing address', () => {
     const companyId = await newCompany();
     const a = (await create(companyId, { ...minimal, isBilling: true })).body;
     const b = (await create(companyId, { ...minimal, line1: 'B' })).body;
-    requests.reset();
+    engines.requests.reset();
     const res = await patch(companyId, b.id, { isBilling: true });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: b.id, isBilling: true });
-    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(1);
+    expect(engines.requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(1);
     const items = (await list(companyId)).body.items;
     expect(items.map((x: { id: string; isBilling: boolean }) => [x.id, x.isBilling])).toEqual([
       [a.id, false],

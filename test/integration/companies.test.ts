@@ -2,26 +2,18 @@
  * Companies on a real DynamoDB Local: uniqueness in the database, optimistic concurrency,
  * idempotency, paging, audit in the same transaction, and one request per read.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as getCompany } from '../../functions/companies/get-company';
 import { handler as listCompanies } from '../../functions/companies/list-companies';
 import { handler as updateCompany } from '../../functions/companies/update-company';
 import { handler as listCompanyAudit } from '../../functions/audit/list-company-audit';
 import { handler as listAudit } from '../../functions/audit/list-audit';
-import { startDynamo } from '../support/dynamo';
-import { countDbRequests } from '../helpers/db-requests';
 import { httpEvent, invoke } from '../helpers/http-event';
 import { archiveDirectly } from '../helpers/data';
+import { useEngines } from '../support/engines';
 
-let stop: () => Promise<void>;
-let requests: ReturnType<typeof countDbRequests>;
-beforeAll(async () => {
-  ({ stop } = await startDynamo());
-  requests = countDbRequests();
-});
-afterAll(async () => stop?.());
-beforeEach(() => requests.reset());
+const engines = useEngines();
 
 // Names are unique per test run so the tests need no order and no cleanup.
 const run = Math.random().toString(36).slice(2, 8);
@@ -41,7 +33,7 @@ describe('create', () => {
     const name = unique('Northwind');
     const res = await create({ name: `  ${name}  `, primaryDomain: 'Northwind.Example', tags: ['vip'] });
     expect(res.status).toBe(201);
-    expect(requests.calls).toEqual(['TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
     const company = res.body;
     expect(company).toMatchObject({
       name,
@@ -132,12 +124,12 @@ describe('idempotency', () => {
 describe('read', () => {
   it('gets a company in one request, with its ETag', async () => {
     const { body } = await create({ name: unique('Get') });
-    requests.reset();
+    engines.requests.reset();
     const res = await get(body.id);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(body);
     expect(res.headers.etag).toBe('"1"');
-    expect(requests.calls).toEqual(['GetItem']);
+    expect(engines.requests.calls).toEqual(['GetItem']);
   });
 
   it('answers 404 for an unknown id', async () => {
@@ -149,7 +141,7 @@ describe('read', () => {
   it('lists by name case-insensitively, with prefix search and cursors, one request per page', async () => {
     const prefix = `Zeta ${run}`;
     for (const n of ['beta', 'Alpha', 'gamma', 'alpha two', 'Delta']) await create({ name: `${prefix} ${n}` });
-    requests.reset();
+    engines.requests.reset();
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -161,7 +153,7 @@ describe('read', () => {
       pages++;
     } while (cursor);
     expect(seen).toEqual(['Alpha', 'alpha two', 'beta', 'Delta', 'gamma']);
-    expect(requests.calls).toEqual(Array(pages).fill('Query'));
+    expect(engines.requests.calls).toEqual(Array(pages).fill('Query'));
   });
 
   it('refuses a cursor from another listing', async () => {
@@ -187,12 +179,12 @@ describe('read', () => {
 describe('update', () => {
   it('changes fields, bumps the version and audits old and new values in one transaction', async () => {
     const { body } = await create({ name: unique('Patch'), phone: '+1 555 0100' });
-    requests.reset();
+    engines.requests.reset();
     const res = await patch(body.id, { phone: '+1 555 0199', industry: 'Legal', notes: null });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ phone: '+1 555 0199', industry: 'Legal', version: 2 });
     expect(res.headers.etag).toBe('"2"');
-    expect(requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
     const [latest] = (await audit(body.id)).body.items;
     expect(latest).toMatchObject({ action: 'company.updated', changes: { phone: { from: '+1 555 0100', to: '+1 555 0199' }, industry: { from: null, to: 'Legal' } } });
     expect(Object.keys(latest.changes)).toEqual(['phone', 'industry']);
@@ -264,9 +256,9 @@ describe('audit', () => {
     const { body } = await create({ name: unique('Audited') });
     await patch(body.id, { phone: '1' });
     await patch(body.id, { phone: '2' });
-    requests.reset();
+    engines.requests.reset();
     const viaCompany = await audit(body.id);
-    expect(requests.calls).toEqual(['Query']);
+    expect(engines.requests.calls).toEqual(['Query']);
     expect(viaCompany.body.items.map((e: { action: string }) => e.action)).toEqual(['company.updated', 'company.updated', 'company.created']);
     expect(viaCompany.body.items[0].changes.phone).toEqual({ from: '1', to: '2' });
     const viaAudit = await invoke(listAudit, httpEvent({ route: 'GET /v1/audit', query: { companyId: body.id } }));

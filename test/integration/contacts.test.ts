@@ -3,20 +3,12 @@
  * database, counters kept exact by the same transaction as every create, move, status change
  * and delete (also under 60 concurrent writes), and mass-assignment refused.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { countDbRequests } from '../helpers/db-requests';
+import { describe, expect, it } from 'vitest';
 import { call } from '../helpers/http-event';
-import { startDynamo } from '../support/dynamo';
+import { useEngines } from '../support/engines';
 import { archiveDirectly } from '../helpers/data';
 
-let stop: () => Promise<void>;
-let requests: ReturnType<typeof countDbRequests>;
-beforeAll(async () => {
-  ({ stop } = await startDynamo());
-  requests = countDbRequests();
-});
-afterAll(async () => stop?.());
-beforeEach(() => requests.reset());
+const engines = useEngines();
 
 const run = Math.random().toString(36).slice(2, 8);
 let n = 0;
@@ -31,10 +23,10 @@ const getContact = async (id: string) => (await call({ route: 'GET /v1/contacts/
 describe('contacts', () => {
   it('creates a contact in a company and counts it, in one transaction', async () => {
     const co = await company();
-    requests.reset();
+    engines.requests.reset();
     const res = await contact({ companyId: co.id, email: 'Jane.Doe+X@Example.COM', phone: '+44 20 7946 0000' });
     expect(res.status).toBe(201);
-    expect(requests.calls).toEqual(['TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
     expect(res.body).toMatchObject({
       companyId: co.id,
       email: 'jane.doe+x@example.com',
@@ -85,10 +77,10 @@ describe('contacts', () => {
     const co = await company();
     for (const lastName of ['Young', 'adams', 'Miller']) await contact({ companyId: co.id, lastName });
     const loner = (await contact({ lastName: `Zz${run}` })).body;
-    requests.reset();
+    engines.requests.reset();
     const res = await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: co.id } });
     expect(res.body.items.map((c: { lastName: string }) => c.lastName)).toEqual(['adams', 'Miller', 'Young']);
-    expect(requests.calls).toEqual(['Query']);
+    expect(engines.requests.calls).toEqual(['Query']);
     const unassigned = await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', q: `zz${run}` } });
     expect(unassigned.body.items.map((c: { id: string }) => c.id)).toEqual([loner.id]);
     const byFirst = await call({ route: 'GET /v1/contacts', query: { companyId: co.id, q: 'JAN' } });
@@ -155,10 +147,10 @@ describe('related records and exact counts', () => {
   it('counts tickets, open tickets and assets on the company and the contact, in the same transaction', async () => {
     const co = await company();
     const c = (await contact({ companyId: co.id })).body;
-    requests.reset();
+    engines.requests.reset();
     const t = await ticket({ companyId: co.id, contactId: c.id, priority: 'high' });
     expect(t.status).toBe(201);
-    expect(requests.calls).toEqual(['TransactWriteItems']);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
     expect(t.body).toMatchObject({ companyId: co.id, contactId: c.id, status: 'open', priority: 'high', description: null });
     await call({ route: 'POST /v1/assets', body: { companyId: co.id, contactId: c.id, name: 'LAPTOP-01', kind: 'computer' } });
     expect((await getCompany(co.id)).counts).toEqual({ contacts: 1, tickets: 1, openTickets: 1, assets: 1 });

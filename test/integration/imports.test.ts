@@ -4,23 +4,13 @@
  * checkpoint without duplicating or losing a row; a run short of Lambda time hands over.
  */
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as runImport } from '../../functions/imports/run-import';
 import { db } from '../../shared/db/client';
 import { call, lambdaContext } from '../helpers/http-event';
-import { startDynamo } from '../support/dynamo';
-import { startQueues } from '../support/queues';
+import { useEngines } from '../support/engines';
 
-let stopDb: () => Promise<void>;
-let queues: Awaited<ReturnType<typeof startQueues>>;
-beforeAll(async () => {
-  ({ stop: stopDb } = await startDynamo());
-  queues = await startQueues();
-});
-afterAll(async () => {
-  await queues?.stop();
-  await stopDb?.();
-});
+const engines = useEngines({ queues: true });
 
 const run = Math.random().toString(36).slice(2, 8);
 const ctx = (remaining = 900_000): Context => ({ ...lambdaContext, getRemainingTimeInMillis: () => remaining }) as Context;
@@ -45,7 +35,7 @@ const contactsTagged = async (tag: string) => {
 describe('import worker', () => {
   it('is idempotent under redelivery', async () => {
     const id = await upload(file(120, 'redeliver'));
-    const event = await queues.take('imports');
+    const event = await engines.queues.take('imports');
     await runImport(event as never, ctx());
     await runImport(event as never, ctx());
     expect(await job(id)).toMatchObject({ status: 'completed', processedRows: 120, created: 120 });
@@ -54,7 +44,7 @@ describe('import worker', () => {
 
   it('resumes a run killed half-way from its checkpoint: nothing duplicated, nothing lost', async () => {
     const id = await upload(file(300, 'killed'));
-    const event = await queues.take('imports');
+    const event = await engines.queues.take('imports');
     let transactions = 0;
     const kill = 'kill-import';
     db().middlewareStack.add(
@@ -80,9 +70,9 @@ describe('import worker', () => {
 
   it('hands over to a new message before the Lambda timeout, and the continuation finishes', async () => {
     const id = await upload(file(100, 'handover'));
-    await runImport((await queues.take('imports')) as never, ctx(30_000));
+    await runImport((await engines.queues.take('imports')) as never, ctx(30_000));
     expect((await job(id)).status).toBe('running');
-    const continuation = await queues.take('imports');
+    const continuation = await engines.queues.take('imports');
     expect(continuation.Records).toHaveLength(1);
     await runImport(continuation as never, ctx());
     expect(await job(id)).toMatchObject({ status: 'completed', created: 100 });

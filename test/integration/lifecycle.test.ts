@@ -6,24 +6,14 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { call, lambdaContext } from '../helpers/http-event';
-import { startDynamo } from '../support/dynamo';
-import { startQueues } from '../support/queues';
+import { useEngines } from '../support/engines';
 
-let stopDb: () => Promise<void>;
-let queues: Awaited<ReturnType<typeof startQueues>>;
-beforeAll(async () => {
-  ({ stop: stopDb } = await startDynamo());
-  queues = await startQueues();
-});
-afterAll(async () => {
-  await queues?.stop();
-  await stopDb?.();
-});
+const engines = useEngines({ queues: true });
 
 const run = Math.random().toString(36).slice(2, 8);
 let n = 0;
@@ -43,7 +33,7 @@ const del = (id: string, confirmName: string, groups: string[] = ['SuperAdmin'])
   call({ route: 'DELETE /v1/companies/{id}', params: { id }, body: { confirmName }, groups: groups as never });
 const ctx = (remaining = 300_000): Context => ({ ...lambdaContext, getRemainingTimeInMillis: () => remaining }) as Context;
 const runCleanup = async (context = ctx()) => {
-  const event = await queues.take('company-cleanup');
+  const event = await engines.queues.take('company-cleanup');
   return { event, result: (await cleanupHandler(event as never, context)) as { batchItemFailures: unknown[] } };
 };
 
@@ -152,7 +142,7 @@ describe('permanent delete', () => {
       expect(['200/409', '400/202'], outcomes).toContain(outcomes);
       if (deleted.status === 409) expect(deleted.body.code).toBe('OUTSTANDING_INVOICES');
       if (patched.status === 400) expect(patched.body.code).toBe('UNKNOWN_COMPANY');
-      await queues.take('company-cleanup');
+      await engines.queues.take('company-cleanup');
     }
   });
 
@@ -181,7 +171,7 @@ describe('permanent delete', () => {
         expect(renamed).toBe('renamed');
         expect(deleted.body.code).toBe('CONFIRM_NAME_MISMATCH');
       }
-      await queues.take('company-cleanup');
+      await engines.queues.take('company-cleanup');
     }
   });
 });
@@ -215,7 +205,7 @@ describe('cleanup worker', () => {
 
   it('survives a crash half-way: the redelivered message finishes, nothing missed or done twice', async () => {
     const { cts, tks, job: jobId } = await retire(40, 30);
-    const event = await queues.take('company-cleanup');
+    const event = await engines.queues.take('company-cleanup');
     // The fault a real engine cannot show: the function dies after two transactions.
     let transactions = 0;
     const crash = 'crash-test';
@@ -254,7 +244,7 @@ describe('cleanup worker', () => {
     const { result } = await runCleanup(ctx(5_000));
     expect(result.batchItemFailures).toEqual([]);
     expect((await job(jobId)).status).toBe('queued');
-    const continuation: SQSEvent = await queues.take('company-cleanup');
+    const continuation: SQSEvent = await engines.queues.take('company-cleanup');
     expect(continuation.Records).toHaveLength(1);
     await cleanupHandler(continuation as never, ctx());
     expect((await job(jobId)).status).toBe('done');
