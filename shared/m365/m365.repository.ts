@@ -159,19 +159,32 @@ export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: S
   }
 };
 
-export const markSyncStarted = (jobId: string, now: string) =>
-  db().send(
+const ignoreConditionFailure = (err: unknown) => {
+  if (!(err instanceof ConditionalCheckFailedException)) throw err;
+};
+
+export const markSyncStarted = async (jobId: string, now: string) => {
+  await db().send(
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.syncJob(jobId),
-      UpdateExpression: 'SET startedAt = if_not_exists(startedAt, :now), #status = :running',
+      UpdateExpression: 'SET #status = :running',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':now': now, ':running': 'running' },
+      ExpressionAttributeValues: { ':running': 'running' },
     }),
   );
-
-const ignoreConditionFailure = (err: unknown) => {
-  if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  // The first run's start stays; a continuation does not move it.
+  await db()
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.syncJob(jobId),
+        UpdateExpression: 'SET startedAt = :now',
+        ConditionExpression: 'attribute_not_exists(startedAt) OR startedAt = :null',
+        ExpressionAttributeValues: { ':now': now, ':null': null },
+      }),
+    )
+    .catch(ignoreConditionFailure);
 };
 
 /** Ends a job: its status, the company's last-sync fields (if the company is still there) and the "one sync at a time" marker. */

@@ -109,7 +109,7 @@ describe('consent', () => {
     const audit = await call({ route: 'GET /v1/companies/{id}/audit', params: { id: co.id } });
     expect(audit.body.items[0].action).toBe('company.integration_linked');
     await drain();
-    expect(await job(linked.body.jobId)).toMatchObject({ status: 'completed', users: { created: 5 }, devices: { created: 3 } });
+    expect(await job(linked.body.jobId)).toMatchObject({ status: 'completed', users: { created: 5 }, devices: { created: 3 }, startedAt: expect.any(String), completedAt: expect.any(String) });
   });
 
   it('links nothing for a forged or expired state, a refusal, or a tenant linked elsewhere', async () => {
