@@ -70,6 +70,7 @@ const main = async () => {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  process.on('SIGHUP', shutdown);
 };
 
 main().catch((err: unknown) => {

@@ -58,6 +58,10 @@ export const startChild = (command: string, args: string[], opts: { cwd?: string
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // If this process dies without stopping it (an uncaught error, process.exit), take the child along.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.removeListener('exit', orphanGuard));
   return {
     process: child,
     output: () => out,
