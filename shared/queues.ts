@@ -27,7 +27,7 @@ export interface QueueDef {
   name: QueueName;
   /** Deliveries before a message goes to the dead-letter queue (≥ 5). */
   maxReceiveCount: number;
-  /** The consumer; a queue whose worker arrives with a later issue has none yet. */
+  /** The consumer (Lambda with ReportBatchItemFailures on AWS; infra/local/workers.ts locally). */
   worker?: WorkerDef;
   purpose: string;
 }
