@@ -54,7 +54,30 @@ const poolVerifier = async (endpoint: string, pool: PoolConfig): Promise<Verify>
   // aws-jwt-verify fetches over https only; cognito-local serves its JWKS over http, so load it here.
   const res = await fetch(`${issuer}/.well-known/jwks.json`);
   verifier.cacheJwks((await res.json()) as Jwks);
-  return (token) => verifier.verify(token) as Promise<JwtPayload>;
+  return rememberVerified((token) => verifier.verify(token) as Promise<JwtPayload>);
+};
+
+/** Tokens remembered at most; the oldest is forgotten first. */
+const VERIFIED_MAX = 1_000;
+
+/**
+ * Verifies each distinct token once and answers its claims again until it expires: a token's
+ * signature, issuer and audience cannot change, so only `exp` is checked on a repeat. The RSA
+ * verification is the gateway's largest cost per request and is API Gateway's, not a
+ * function's, in the cloud; done once per token it no longer competes with the handlers for
+ * this process's CPU. Refusals are not remembered.
+ */
+const rememberVerified = (verify: Verify): Verify => {
+  const verified = new Map<string, JwtPayload>();
+  return async (token) => {
+    const known = verified.get(token);
+    if (known && typeof known.exp === 'number' && known.exp * 1000 > Date.now()) return known;
+    verified.delete(token);
+    const payload = await verify(token);
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, payload);
+    return payload;
+  };
 };
 
 /** API Gateway passes every claim as a string; arrays as `[a b]`. */

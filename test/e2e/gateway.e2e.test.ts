@@ -46,6 +46,15 @@ describe('local JWT authorizer', () => {
     expect(await status(resign(tokens.idToken, { exp: past, iat: past - 3600 }))).toBe(401);
   });
 
+  it('refuses a token it already accepted once that token has expired', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = resign(tokens.idToken, { exp });
+    expect(await status(shortLived)).toBe(200);
+    expect(await status(shortLived)).toBe(200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 100));
+    expect(await status(shortLived)).toBe(401);
+  });
+
   it('refuses a token for another app client, or from another issuer', async () => {
     expect(await status(resign(tokens.idToken, { aud: 'someotherclient' }))).toBe(401);
     expect(await status(resign(tokens.accessToken, { client_id: 'someotherclient' }))).toBe(401);
