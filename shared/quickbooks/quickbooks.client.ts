@@ -13,7 +13,6 @@ import { getConnection, saveRefreshedTokens, type Connection } from './quickbook
 import { qbCustomer, type QbCustomer, type StoredTokens } from './quickbooks.schema';
 
 export const MINOR_VERSION = 75;
-export const QUICKBOOKS_SCOPES = [OAuthClient.scopes.Accounting];
 
 /** QuickBooks refused the request: its fault code, message and detail. */
 export class QuickBooksFault extends Error {
@@ -57,7 +56,6 @@ export class QuickBooksAuthorizationLost extends Error {
 
 // The package's endpoints are static, process-wide: point them at the fake when one is configured.
 const DEFAULTS = {
-  authorize: OAuthClient.authorizeEndpoint,
   token: OAuthClient.tokenEndpoint,
   revoke: OAuthClient.revokeEndpoint,
   sandbox: OAuthClient.environment.sandbox,
@@ -66,7 +64,6 @@ const DEFAULTS = {
 
 const configureEndpoints = (): void => {
   const fake = optionalEnv(ENV.QUICKBOOKS_FAKE_URL)?.replace(/\/$/, '');
-  OAuthClient.authorizeEndpoint = fake ? `${fake}/connect/oauth2` : DEFAULTS.authorize;
   OAuthClient.tokenEndpoint = fake ? `${fake}/oauth2/v1/tokens/bearer` : DEFAULTS.token;
   OAuthClient.revokeEndpoint = fake ? `${fake}/oauth2/v1/tokens/revoke` : DEFAULTS.revoke;
   OAuthClient.environment.sandbox = fake ? `${fake}/` : DEFAULTS.sandbox;

@@ -5,11 +5,11 @@
  * that follows archive, restore and permanent delete, whose outcome lands on the company and
  * never fails the lifecycle change itself.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { appendAudit } from '../audit/audit.repository';
 import { companyArchived, getCompany } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
-import { sign, verify } from '../crypto/signing';
+import { verify } from '../crypto/signing';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { ApiError, BadRequestError, ConflictError, NotFoundError, ThrottledError, ValidationError, retryOnStaleRead } from '../http/errors';
@@ -18,7 +18,6 @@ import { queues } from '../queues';
 import {
   oauthClient,
   oauthErrorCode,
-  QUICKBOOKS_SCOPES,
   QuickBooksAuthorizationLost,
   QuickBooksClient,
   QuickBooksFault,
@@ -28,20 +27,13 @@ import {
 } from './quickbooks.client';
 import { getCompanyLinkState, getCustomerLinkOwner, linkCompanyItems, putConnection, recordSyncOutcome, type SyncOutcome } from './quickbooks.repository';
 import type { QuickBooksSyncMessage } from './quickbooks-sync.schema';
+import { STATE_PURPOSE } from './quickbooks.connect-url';
 import { oauthState, type LinkCompanyInput, type QbCustomer } from './quickbooks.schema';
 
-export const STATE_PURPOSE = 'quickbooks-oauth-state';
-/** How long the authorize step may take. */
-export const STATE_TTL_MS = 10 * 60_000;
 /** What an HTTP request may spend on QuickBooks (the route's function has 10 s). */
 const HTTP_BUDGET_MS = 7_000;
 
-// ── Connect ──────────────────────────────────────────────────────────────────────────────
-
-export const connectUrl = async (caller: Caller): Promise<string> => {
-  const state = await sign(STATE_PURPOSE, { sub: caller.sub, email: caller.email ?? null, exp: Date.now() + STATE_TTL_MS, nonce: randomBytes(12).toString('base64url') });
-  return (await oauthClient()).authorizeUri({ scope: QUICKBOOKS_SCOPES, state });
-};
+// ── Connect (the authorize URL is in quickbooks.connect-url.ts) ──────────────────────────
 
 interface CallbackInput {
   code?: string;

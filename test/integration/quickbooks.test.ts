@@ -23,7 +23,7 @@ import { ENV, resetEnvCache } from '../../shared/env';
 import type { QuickBooksSyncMessage } from '../../shared/quickbooks/quickbooks-sync.schema';
 import { oauthClient, refreshStored } from '../../shared/quickbooks/quickbooks.client';
 import { getConnection } from '../../shared/quickbooks/quickbooks.repository';
-import { STATE_PURPOSE } from '../../shared/quickbooks/quickbooks.service';
+import { ACCOUNTING_SCOPE, AUTHORIZE_ENDPOINT, STATE_PURPOSE } from '../../shared/quickbooks/quickbooks.connect-url';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDynamo } from '../support/dynamo';
 
@@ -118,6 +118,14 @@ describe('connect', () => {
     expect(state.sub).toEqual(expect.any(String));
     expect(state.exp).toBeGreaterThan(Date.now());
     expect(state.exp).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
+  });
+
+  it('is the URL intuit-oauth’s authorizeUri builds for the same app and state', async () => {
+    const ours = new URL(await connectUrl());
+    const library = new URL(new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, environment: 'sandbox', redirectUri: REDIRECT_URI }).authorizeUri({ scope: [OAuthClient.scopes.Accounting], state: ours.searchParams.get('state')! }));
+    expect(AUTHORIZE_ENDPOINT).toBe(`${library.origin}${library.pathname}`);
+    expect(ACCOUNTING_SCOPE).toBe(OAuthClient.scopes.Accounting);
+    expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(library.searchParams));
   });
 
   it('is for integrators only', async () => {
@@ -276,6 +284,14 @@ describe('link', () => {
     const res = await link(b.id, { customerId: customer.Id });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('QUICKBOOKS_CUSTOMER_LINKED');
+  });
+
+  it('is the URL intuit-oauth’s authorizeUri builds for the same app and state', async () => {
+    const ours = new URL(await connectUrl());
+    const library = new URL(new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, environment: 'sandbox', redirectUri: REDIRECT_URI }).authorizeUri({ scope: [OAuthClient.scopes.Accounting], state: ours.searchParams.get('state')! }));
+    expect(AUTHORIZE_ENDPOINT).toBe(`${library.origin}${library.pathname}`);
+    expect(ACCOUNTING_SCOPE).toBe(OAuthClient.scopes.Accounting);
+    expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(library.searchParams));
   });
 
   it('is for integrators only', async () => {
