@@ -3,11 +3,14 @@
  * secret): from Secrets Manager on AWS (the environment holds only the ARN), from the
  * environment itself locally. Fetched once per container, on first use.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { optionalEnv } from '../env';
+import { lazySdk } from '../lazy-sdk';
 
 const cache = new Map<string, Promise<string>>();
-let client: SecretsManagerClient | undefined;
+const secretsManager = lazySdk(
+  () => import('@aws-sdk/client-secrets-manager'),
+  (sdk) => new sdk.SecretsManagerClient({}),
+);
 
 /** The secret named by `valueEnv` (local) or `arnEnv` (AWS). */
 export const secret = (valueEnv: string, arnEnv: string): Promise<string> => {
@@ -18,7 +21,8 @@ export const secret = (valueEnv: string, arnEnv: string): Promise<string> => {
       if (local) return local;
       const arn = optionalEnv(arnEnv);
       if (!arn) throw new Error(`Missing environment variable ${arnEnv} or ${valueEnv}`);
-      const out = await (client ??= new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: arn }));
+      const { sdk, client } = await secretsManager();
+      const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
       if (!out.SecretString) throw new Error(`The secret ${arnEnv} is empty`);
       return out.SecretString;
     })().catch((err: unknown) => {

@@ -3,21 +3,24 @@
  * (the `mail` worker, through SES). Delivery is recorded by message id, so an SQS redelivery
  * after a successful send does not send it twice.
  */
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { ENV, optionalEnv, requireEnv } from '../env';
+import { lazySdk } from '../lazy-sdk';
 import { sendToQueue } from '../queue/send';
 import type { MailMessage } from './mail.schema';
 
 const RECORD_TTL_SECONDS = 14 * 24 * 60 * 60;
 
-let client: SESClient | undefined;
+// Only the mail worker sends; the functions that queue mail never load SES.
 // aws-ses-v2-local never answers some actions: a request timeout keeps a worker from hanging.
-const ses = () => (client ??= new SESClient({ requestHandler: { requestTimeout: 10_000 } }));
+const ses = lazySdk(
+  () => import('@aws-sdk/client-ses'),
+  (sdk) => new sdk.SESClient({ requestHandler: { requestTimeout: 10_000 } }),
+);
 
 export const queueMail = async (mail: Omit<MailMessage, 'id'>): Promise<string> => {
   const id = ulid();
@@ -44,8 +47,9 @@ export const deliverMail = async (mail: MailMessage): Promise<'sent' | 'duplicat
     throw err;
   }
   const configurationSet = optionalEnv(ENV.SES_CONFIGURATION_SET);
-  const out = await ses().send(
-    new SendEmailCommand({
+  const { sdk, client } = await ses();
+  const out = await client.send(
+    new sdk.SendEmailCommand({
       Source: requireEnv(ENV.MAIL_FROM),
       Destination: { ToAddresses: mail.to },
       Message: {
@@ -67,7 +71,4 @@ export const deliverMail = async (mail: MailMessage): Promise<'sent' | 'duplicat
   return 'sent';
 };
 
-export const resetMailClient = (): void => {
-  client?.destroy();
-  client = undefined;
-};
+export const resetMailClient = (): void => ses.reset();

@@ -3,30 +3,20 @@
  * SUPPRESS): Clientele sends its own set-up and reset links. The contact id rides on the user
  * as `custom:contactId`, which the login triggers read.
  */
-import {
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminDisableUserCommand,
-  AdminEnableUserCommand,
-  AdminGetUserCommand,
-  AdminSetUserPasswordCommand,
-  AdminUpdateUserAttributesCommand,
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { ENV, requireEnv } from '../env';
 import { ValidationError } from '../http/errors';
+import { lazySdk } from '../lazy-sdk';
 import { logger } from '../logger';
 
 export const CONTACT_ID_ATTRIBUTE = 'custom:contactId';
 
-let client: CognitoIdentityProviderClient | undefined;
-const cognito = () => (client ??= new CognitoIdentityProviderClient({}));
+// Loaded by the few calls that manage portal users, not by every function that shares this area.
+const cognito = lazySdk(
+  () => import('@aws-sdk/client-cognito-identity-provider'),
+  (sdk) => new sdk.CognitoIdentityProviderClient({}),
+);
 
-export const resetPortalUsersClient = (): void => {
-  client?.destroy();
-  client = undefined;
-};
+export const resetPortalUsersClient = (): void => cognito.reset();
 
 const pool = () => requireEnv(ENV.PORTAL_USER_POOL_ID);
 const named = (err: unknown, ...names: string[]) => err instanceof Error && names.includes(err.name);
@@ -34,9 +24,10 @@ const named = (err: unknown, ...names: string[]) => err instanceof Error && name
 const api = {
   /** The contact's portal user (created without a password), or the one it already has. Returns its username. */
   ensure: async (email: string, contactId: string): Promise<string> => {
+    const { sdk, client } = await cognito();
     try {
-      const out = await cognito().send(
-        new AdminCreateUserCommand({
+      const out = await client.send(
+        new sdk.AdminCreateUserCommand({
           UserPoolId: pool(),
           Username: email,
           MessageAction: 'SUPPRESS',
@@ -50,16 +41,17 @@ const api = {
       return out.User!.Username!;
     } catch (err) {
       if (!named(err, 'UsernameExistsException')) throw err;
-      const user = await cognito().send(new AdminGetUserCommand({ UserPoolId: pool(), Username: email }));
-      await cognito().send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool(), Username: user.Username!, UserAttributes: [{ Name: CONTACT_ID_ATTRIBUTE, Value: contactId }] }));
+      const user = await client.send(new sdk.AdminGetUserCommand({ UserPoolId: pool(), Username: email }));
+      await client.send(new sdk.AdminUpdateUserAttributesCommand({ UserPoolId: pool(), Username: user.Username!, UserAttributes: [{ Name: CONTACT_ID_ATTRIBUTE, Value: contactId }] }));
       return user.Username!;
     }
   },
 
   /** Sets a permanent password; Cognito's password policy refusals are the caller's 400. */
   setPassword: async (username: string, password: string): Promise<void> => {
+    const { sdk, client } = await cognito();
     try {
-      await cognito().send(new AdminSetUserPasswordCommand({ UserPoolId: pool(), Username: username, Password: password, Permanent: true }));
+      await client.send(new sdk.AdminSetUserPasswordCommand({ UserPoolId: pool(), Username: username, Password: password, Permanent: true }));
     } catch (err) {
       if (named(err, 'InvalidPasswordException', 'InvalidParameterException')) throw new ValidationError([{ path: 'password', message: (err as Error).message }]);
       throw err;
@@ -68,9 +60,10 @@ const api = {
 
   /** Disables the user and ends every session it has. */
   disable: async (username: string): Promise<void> => {
-    await cognito().send(new AdminDisableUserCommand({ UserPoolId: pool(), Username: username }));
+    const { sdk, client } = await cognito();
+    await client.send(new sdk.AdminDisableUserCommand({ UserPoolId: pool(), Username: username }));
     try {
-      await cognito().send(new AdminUserGlobalSignOutCommand({ UserPoolId: pool(), Username: username }));
+      await client.send(new sdk.AdminUserGlobalSignOutCommand({ UserPoolId: pool(), Username: username }));
     } catch (err) {
       // cognito-local has no global sign-out; the portal guard refuses the contact's tokens anyway.
       if (!named(err, 'Unsupported')) throw err;
@@ -79,12 +72,14 @@ const api = {
   },
 
   enable: async (username: string): Promise<void> => {
-    await cognito().send(new AdminEnableUserCommand({ UserPoolId: pool(), Username: username }));
+    const { sdk, client } = await cognito();
+    await client.send(new sdk.AdminEnableUserCommand({ UserPoolId: pool(), Username: username }));
   },
 
   updateEmail: async (username: string, email: string): Promise<void> => {
-    await cognito().send(
-      new AdminUpdateUserAttributesCommand({
+    const { sdk, client } = await cognito();
+    await client.send(
+      new sdk.AdminUpdateUserAttributesCommand({
         UserPoolId: pool(),
         Username: username,
         UserAttributes: [
@@ -96,8 +91,9 @@ const api = {
   },
 
   deleteUser: async (username: string): Promise<void> => {
+    const { sdk, client } = await cognito();
     try {
-      await cognito().send(new AdminDeleteUserCommand({ UserPoolId: pool(), Username: username }));
+      await client.send(new sdk.AdminDeleteUserCommand({ UserPoolId: pool(), Username: username }));
     } catch (err) {
       if (!named(err, 'UserNotFoundException')) throw err;
     }

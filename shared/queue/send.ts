@@ -1,17 +1,17 @@
 /** Puts a JSON message on one of the queues declared in `shared/queues.ts`. */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlEnv, requireEnv } from '../env';
+import { lazySdk } from '../lazy-sdk';
 import type { QueueName } from '../queues';
 
-let client: SQSClient | undefined;
 // The endpoint comes from the SDK configuration, never from the queue URL's host (local queue URLs are not routable hosts).
-const sqs = () => (client ??= new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = lazySdk(
+  () => import('@aws-sdk/client-sqs'),
+  (sdk) => new sdk.SQSClient({ useQueueUrlAsEndpoint: false }),
+);
 
 export const sendToQueue = async (queue: QueueName, message: unknown): Promise<void> => {
-  await sqs().send(new SendMessageCommand({ QueueUrl: requireEnv(queueUrlEnv(queue)), MessageBody: JSON.stringify(message) }));
+  const { sdk, client } = await sqs();
+  await client.send(new sdk.SendMessageCommand({ QueueUrl: requireEnv(queueUrlEnv(queue)), MessageBody: JSON.stringify(message) }));
 };
 
-export const resetQueueClient = (): void => {
-  client?.destroy();
-  client = undefined;
-};
+export const resetQueueClient = (): void => sqs.reset();
