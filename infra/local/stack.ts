@@ -17,7 +17,7 @@ import { resetPortalUsersClient } from '../../shared/portal/portal-users';
 import { queues } from '../../shared/queues';
 import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
 import { startFakeQuickBooks } from './fakes/quickbooks';
-import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from './fakes/microsoft';
+import { fillTenant, stableId, startFakeMicrosoft, type FakeMicrosoft } from './fakes/microsoft';
 import { resetGraphClients } from '../../shared/m365/m365.client';
 import { startDynamoDb } from './engines/dynamodb';
 import { startSes } from './engines/ses';
@@ -85,7 +85,7 @@ const LOCAL_QUICKBOOKS_APP = { clientId: 'clientele-local', clientSecret: 'clien
 /** The local Microsoft 365 app the fake knows (not a secret: it only opens the fake). */
 const LOCAL_M365_APP = { clientId: '6f1c2c4e-0d5b-4b1e-9a6e-0c11e47e1e01', clientSecret: 'clientele-local-m365-secret', partnerTenantId: '00000000-0000-4000-8000-00000000c1e7' };
 
-/** A demo partner with three customer tenants, so consent, tenant import and sync can be tried locally. */
+/** A demo partner with three customer tenants, so consent, tenant import and sync can be tried locally; the same ids on every start. */
 export const startDemoMicrosoft = async (): Promise<FakeMicrosoft> => {
   const fake = await startFakeMicrosoft(LOCAL_M365_APP);
   fake.addTenant({ id: LOCAL_M365_APP.partnerTenantId, displayName: 'Clientele Demo MSP', defaultDomainName: 'demomsp.onmicrosoft.com' });
@@ -94,7 +94,7 @@ export const startDemoMicrosoft = async (): Promise<FakeMicrosoft> => {
     ['Fabrikam Inc', 'fabrikam.onmicrosoft.com', 12, 6],
     ['Adventure Works', 'adventureworks.onmicrosoft.com', 40, 20],
   ] as const) {
-    const id = fake.addTenant({ displayName, defaultDomainName: domain });
+    const id = fake.addTenant({ id: stableId(`tenant/${domain}`), displayName, defaultDomainName: domain });
     fillTenant(fake, id, domain, users, devices);
   }
   return fake;
@@ -166,8 +166,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       track(startCognito({ port: opts.ports.cognito, stateDir: opts.dir, fixedIds: opts.fixedCognitoIds, config: cognitoConfig })),
       track<Engine>(startSes({ port: opts.ports.ses })),
       track(startSqs({ port: opts.ports.sqs })),
-      // In memory: after a restart, connect QuickBooks again (its tokens are gone with it).
-      track(startFakeQuickBooks({ port: opts.ports.quickbooks ?? 0, ...LOCAL_QUICKBOOKS_APP })),
+      // Kept beside the database, so QuickBooks stays connected and its customers stay linked across restarts.
+      track(startFakeQuickBooks({ port: opts.ports.quickbooks ?? 0, ...LOCAL_QUICKBOOKS_APP, stateFile: opts.persist ? join(opts.dir, 'quickbooks.json') : undefined })),
       track(startDemoMicrosoft()),
     ] as const;
     const failed = (await Promise.allSettled(engines)).find((r) => r.status === 'rejected');

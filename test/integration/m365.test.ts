@@ -14,6 +14,7 @@ import { resetGraphClients } from '../../shared/m365/m365.client';
 import { resetSigningKey } from '../../shared/crypto/signing';
 import { countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
+import { startDemoMicrosoft } from '../../infra/local/stack';
 import { startDynamo } from '../support/dynamo';
 import { startQueues } from '../support/queues';
 
@@ -296,4 +297,17 @@ describe('scale', () => {
     expect(done).toMatchObject({ status: 'completed', users: { seen: 10_000, created: 10_000 }, devices: { seen: 5_000, created: 5_000 } });
     expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.counts).toMatchObject({ contacts: 10_000, assets: 5_000 });
   }, 400_000);
+});
+
+// `npm start`'s demo partner: the same tenants with the same ids on every start, so companies linked to them stay linked.
+it('the demo tenants keep their ids across starts', async () => {
+  const a = await startDemoMicrosoft();
+  const b = await startDemoMicrosoft();
+  try {
+    expect(a.tenants()).toHaveLength(4);
+    expect(b.tenants()).toEqual(a.tenants());
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
 });

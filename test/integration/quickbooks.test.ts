@@ -5,6 +5,9 @@
  * and the (de)activation worker (stale SyncToken, 429, open balance, redelivery, deleted company).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import OAuthClient from 'intuit-oauth';
@@ -12,7 +15,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import sampleEvent from '../../events/sqs/quickbooks-sync.json';
 import { handler as syncHandler } from '../../functions/quickbooks/sync-customer';
-import { startFakeQuickBooks, type FakeQuickBooks } from '../../infra/local/fakes/quickbooks';
+import { FAKE_TOKEN_PATH, startFakeQuickBooks, type FakeQuickBooks } from '../../infra/local/fakes/quickbooks';
 import { listAudit } from '../../shared/audit/audit.repository';
 import { getCompany } from '../../shared/companies/company.repository';
 import { resetSecrets } from '../../shared/crypto/secrets';
@@ -395,4 +398,29 @@ describe('sync worker', () => {
 it('drives intuit-oauth at the fake', () => {
   expect(OAuthClient.tokenEndpoint).toBe(`${fake.url}/oauth2/v1/tokens/bearer`);
   expect(OAuthClient.environment.sandbox).toBe(`${fake.url}/`);
+});
+
+// `npm start` keeps the fake's state beside the database, so a restart keeps QuickBooks connected.
+it('the fake keeps its realm, customers and tokens in its state file across a restart', async () => {
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'clientele-qb-')), 'quickbooks.json');
+  const first = await startFakeQuickBooks({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, stateFile });
+  const customer = first.seedCustomer({ DisplayName: 'Kept Ltd' });
+  const back = new URL(await first.authorize(`${first.url}/connect/oauth2?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'com.intuit.quickbooks.accounting', state: 's' })}`));
+  const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+  const grant = (form: Record<string, string>, at: string) =>
+    fetch(`${at}${FAKE_TOKEN_PATH}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const tokens = (await (await grant({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT_URI }, first.url)).json()) as { access_token: string; refresh_token: string };
+  await first.stop();
+
+  const second = await startFakeQuickBooks({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, stateFile });
+  try {
+    expect(second.realmId).toBe(first.realmId);
+    expect(second.customer(customer.Id)).toMatchObject({ DisplayName: 'Kept Ltd', Active: true });
+    const read = await fetch(`${second.url}/v3/company/${second.realmId}/customer/${customer.Id}?minorversion=75`, { headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' } });
+    expect(read.status).toBe(200);
+    expect((await grant({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, second.url)).status).toBe(200);
+    expect(second.refreshTokenValid(tokens.refresh_token)).toBe(false); // rotated, and that is kept too
+  } finally {
+    await second.stop();
+  }
 });

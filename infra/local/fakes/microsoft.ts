@@ -6,12 +6,21 @@
  * and `429` with `Retry-After`. Tests drive it through the real MSAL and Graph clients;
  * `npm start` runs it with a demo partner and a few customer tenants.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../engines/util';
 
 export const GRAPH_BASE = 'https://graph.microsoft.com/v1.0';
+
+/**
+ * A GUID that is the same on every run for the same seed, so the demo tenants, their users and
+ * devices keep their ids across `npm start` restarts and the companies linked to them stay linked.
+ */
+export const stableId = (seed: string): string => {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
 
 export interface FakeUser {
   id: string;
@@ -165,7 +174,7 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
 
     if (path === '/contracts') {
       if (tid !== opts.partnerTenantId) return graphError(res, 403, 'Authorization_RequestDenied', 'Only a partner tenant has contracts.');
-      const customers = [...tenants.values()].filter((c) => c.id !== opts.partnerTenantId).map((c) => ({ id: randomUUID(), contractType: 'ResellerPartner', customerId: c.id, defaultDomainName: c.defaultDomainName, displayName: c.displayName }));
+      const customers = [...tenants.values()].filter((c) => c.id !== opts.partnerTenantId).map((c) => ({ id: stableId(`contract/${c.id}`), contractType: 'ResellerPartner', customerId: c.id, defaultDomainName: c.defaultDomainName, displayName: c.displayName }));
       const p = page(customers, skip, size, (n) => `${GRAPH_BASE}/contracts?$top=${size}&$skiptoken=${n}`);
       return json(res, 200, { '@odata.context': `${GRAPH_BASE}/$metadata#contracts`, value: p.value, ...(p.next ? { '@odata.nextLink': p.next } : {}) });
     }
@@ -264,7 +273,7 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
 
 export type FakeMicrosoft = Awaited<ReturnType<typeof startFakeMicrosoft>>;
 
-/** A tenant's worth of realistic users and devices. */
+/** A tenant's worth of realistic users and devices; the same ids for the same tenant on every run. */
 export const fillTenant = (fake: FakeMicrosoft, tenantId: string, domain: string, users: number, devices: number) => {
   const first = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Riley', 'Jamie', 'Avery', 'Quinn'];
   const last = ['Smith', 'Jones', 'Patel', 'Nguyen', 'Garcia', 'Brown', 'Wilson', 'Khan', 'Murphy', 'Lee'];
@@ -272,10 +281,10 @@ export const fillTenant = (fake: FakeMicrosoft, tenantId: string, domain: string
     const givenName = first[i % first.length]!;
     const surname = `${last[Math.floor(i / first.length) % last.length]}${i}`;
     const upn = `${givenName}.${surname}@${domain}`.toLowerCase();
-    fake.upsertUser(tenantId, { id: randomUUID(), displayName: `${givenName} ${surname}`, givenName, surname, mail: upn, userPrincipalName: upn, jobTitle: i % 7 === 0 ? 'Manager' : 'Staff', mobilePhone: null, businessPhones: [`+1 555 01${String(i % 100).padStart(2, '0')}`], accountEnabled: true });
+    fake.upsertUser(tenantId, { id: stableId(`${tenantId}/user/${i}`), displayName: `${givenName} ${surname}`, givenName, surname, mail: upn, userPrincipalName: upn, jobTitle: i % 7 === 0 ? 'Manager' : 'Staff', mobilePhone: null, businessPhones: [`+1 555 01${String(i % 100).padStart(2, '0')}`], accountEnabled: true });
   }
   for (let i = 0; i < devices; i++) {
     const mobile = i % 3 === 0;
-    fake.upsertDevice(tenantId, { id: randomUUID(), deviceId: randomUUID(), displayName: mobile ? `iPhone-${i}` : `LAPTOP-${String(i).padStart(5, '0')}`, operatingSystem: mobile ? 'iOS' : 'Windows', operatingSystemVersion: mobile ? '18.1' : '10.0.26100', accountEnabled: true });
+    fake.upsertDevice(tenantId, { id: stableId(`${tenantId}/device/${i}`), deviceId: stableId(`${tenantId}/device-id/${i}`), displayName: mobile ? `iPhone-${i}` : `LAPTOP-${String(i).padStart(5, '0')}`, operatingSystem: mobile ? 'iOS' : 'Windows', operatingSystemVersion: mobile ? '18.1' : '10.0.26100', accountEnabled: true });
   }
 };

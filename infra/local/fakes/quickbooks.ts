@@ -7,8 +7,10 @@
  * SyncToken checks: 5010 stale, 6240 duplicate name, 610 not found, open-balance refusal,
  * `requestid` replay). Limits as Intuit's: 500 requests/min and 10 concurrent per realm, 429
  * beyond. Helpers let tests seed customers, set balances, inject faults and read requests.
+ * State lives in memory, or also in a file (`stateFile`) so `npm start` keeps it across restarts.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../engines/util';
@@ -38,7 +40,32 @@ export interface FakeQuickBooksOptions {
   realmId?: string;
   /** Seconds an access token lasts (Intuit: 3600). */
   accessTokenSeconds?: number;
+  /**
+   * Where the realm, its customers and the issued tokens are kept across restarts (`npm start`
+   * keeps it in `.local/`, so QuickBooks stays connected and linked customers stay there).
+   * Without it, everything lives in memory (tests).
+   */
+  stateFile?: string;
 }
+
+/** What a `stateFile` holds. */
+interface SavedState {
+  realmId: string;
+  nextId: number;
+  customers: FakeCustomer[];
+  refreshTokens: [string, { current: boolean }][];
+  accessTokens: [string, { expires: number }][];
+  replays: [string, { status: number; body: unknown }][];
+}
+
+const readState = (file: string | undefined): SavedState | undefined => {
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+  } catch {
+    return undefined; // unreadable: start empty, as after `npm start -- --fresh`
+  }
+};
 
 export interface FakeQuickBooks {
   url: string;
@@ -177,15 +204,22 @@ const matches = (c: FakeCustomer, cond: Condition): boolean => {
 const READ_ONLY = new Set(['Id', 'SyncToken', 'MetaData', 'Balance', 'BalanceWithJobs', 'FullyQualifiedName', 'domain', 'sparse']);
 
 export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<FakeQuickBooks> => {
-  const realmId = opts.realmId ?? '9341452' + String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
+  const saved = readState(opts.stateFile);
+  const realmId = saved?.realmId ?? opts.realmId ?? '9341452' + String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
   const accessSeconds = opts.accessTokenSeconds ?? 3600;
 
-  let customers = new Map<string, FakeCustomer>();
-  let nextId = 1;
+  let customers = new Map<string, FakeCustomer>((saved?.customers ?? []).map((c) => [c.Id, c]));
+  let nextId = saved?.nextId ?? 1;
   const codes = new Map<string, { redirectUri: string; expires: number; used: boolean }>();
-  const refreshTokens = new Map<string, { current: boolean }>();
-  const accessTokens = new Map<string, { expires: number }>();
-  const replays = new Map<string, { status: number; body: unknown }>();
+  const refreshTokens = new Map<string, { current: boolean }>(saved?.refreshTokens);
+  const accessTokens = new Map<string, { expires: number }>(saved?.accessTokens);
+  const replays = new Map<string, { status: number; body: unknown }>(saved?.replays);
+  const save = (): void => {
+    if (!opts.stateFile) return;
+    const state: SavedState = { realmId, nextId, customers: [...customers.values()], refreshTokens: [...refreshTokens], accessTokens: [...accessTokens], replays: [...replays] };
+    writeFileSync(`${opts.stateFile}.tmp`, JSON.stringify(state));
+    renameSync(`${opts.stateFile}.tmp`, opts.stateFile);
+  };
   const requests: ReceivedRequest[] = [];
   const recent: number[] = [];
   let inFlight = 0;
@@ -384,6 +418,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       } catch {
         // keep the raw text
       }
+      if (req.method === 'POST') save(); // tokens issued or spent, customers created or changed
       requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: parsedBody, status: answer.status });
       if (requests.length > 5000) requests.splice(0, requests.length - 5000); // a long npm start
       res.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8', intuit_tid: token('tid-'), ...answer.headers }).end(JSON.stringify(answer.body));
@@ -407,6 +442,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       const c = newCustomer(input);
       if (input.Balance !== undefined) c.Balance = c.BalanceWithJobs = input.Balance;
       customers.set(c.Id, c);
+      save();
       return c;
     },
     setBalance: (id, balance) => {
@@ -414,6 +450,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       if (!c) throw new Error(`No fake customer ${id}`);
       c.Balance = balance;
       c.BalanceWithJobs = balance;
+      save();
     },
     throttleOnce: (seconds = 1) => {
       throttle = seconds;
@@ -439,6 +476,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       replays.clear();
       stale.clear();
       throttle = undefined;
+      save();
     },
     stop: () => closeServer(server),
   };
