@@ -11,6 +11,8 @@ export const renderReport = (r: Results): string => {
   const reads = routes.filter((x) => isRead(x) && x.requests !== null);
   const portalGuarded = (x: { route: string }) => x.route.includes('/v1/portal/');
   const oneRequestReads = reads.filter((x) => x.requests === 1).length;
+  const noRequestReads = reads.filter((x) => x.requests === 0);
+  const multiRequestReads = reads.filter((x) => (x.requests ?? 0) > 1);
   const cold = r.coldStart.functions as { entry: string; kb: number; importMs: number; ratio: number }[];
   const biggest = [...cold].sort((a, b) => b.kb - a.kb);
   const over = cold.filter((c) => c.kb > 250);
@@ -27,9 +29,14 @@ round trip measured in the same run. It is a benchmark, not a test: it never fai
 Every route in the route table, called over HTTP through the local gateway with realistic data;
 requests counted by an SDK middleware on the shared client, consumed capacity as DynamoDB Local
 reports it. Scans in a request path: **${(r.scanDefects as string[]).length ? (r.scanDefects as string[]).join(', ') : 'none'}**.
-Read routes answering in one request: ${oneRequestReads} of ${reads.length}; the others are portal
-reads, which issue 3 requires to check the contact and its company in one request of their own on
-every call (that check runs in parallel with the read, so it costs a request, not a round trip).
+Read routes: ${oneRequestReads} of ${reads.length} answer in one request and ${noRequestReads.length} need none
+(${noRequestReads.map((x) => `\`${x.route}\``).join(', ')}). More than one:
+${multiRequestReads.map((x) => `\`${x.route}\` (${x.requests})`).join(', ')}. The portal reads are
+the guard issue 3 asks for on every call (contact active, company not archived, in one request of
+its own, run in parallel with the read: a request, not a round trip). The deletion preview is a
+rare read before retiring a customer that reports exact counts of every kind of record a delete would touch: it
+runs one \`Select: COUNT\` query per kind, in parallel, rather than make every write of every kind
+keep one more counter. The error report reads its job and then its pages of errors.
 
 ${table(
   ['route', 'status', 'requests', 'by operation', 'capacity units', 'note'],
