@@ -165,7 +165,7 @@ const scenarios: Record<string, Scenario> = {
   },
   'POST /v1/companies/{id}/quickbooks/link': { method: 'POST', path: async () => `/v1/companies/${await fresh()}/quickbooks/link`, token: tokens.admin, body: {} },
   'GET /v1/imports/templates/{template}': { method: 'GET', path: '/v1/imports/templates/contacts.csv', token: tokens.admin },
-  'POST /v1/imports': { method: 'POST', path: '/v1/imports?type=contacts', token: tokens.admin, body: 'firstName,lastName,email\nA,B,ab@example.com\n', contentType: 'text/csv', note: 'chunks (BatchWriteItem) + job (PutItem)' },
+  'POST /v1/imports': { method: 'POST', path: '/v1/imports?type=contacts', token: tokens.admin, body: 'firstName,lastName,email\nA,B,ab@example.com\n', contentType: 'text/csv', note: 'the file in chunks (BatchWriteItem; up to 10 MB, more than a transaction holds), then the job (one conditional PutItem), which commits the upload; chunks without a job expire' },
   'GET /v1/imports/{id}': { method: 'GET', path: async () => `/v1/imports/${(importId = (await http('POST', '/v1/imports?type=contacts', { token: tokens.admin, body: 'firstName,lastName,email\nA,B,ab2@example.com\n', contentType: 'text/csv' })).body.id)}`, token: tokens.admin },
   'GET /v1/imports/{id}/errors.csv': { method: 'GET', path: () => `/v1/imports/${importId}/errors.csv`, token: tokens.admin, note: 'job + error pages' },
   'GET /v1/integrations/m365/consent-url': { method: 'GET', path: `/v1/integrations/m365/consent-url?companyId=${home}`, token: tokens.admin },
