@@ -1,4 +1,4 @@
-/** Benchmark instruments: DynamoDB request and capacity counting on the shared client, percentiles, RSS sampling. */
+/** Benchmark instruments: DynamoDB request and capacity counting on the shared client, percentiles. */
 import { db } from '../shared/db/client';
 
 export interface DbTally {
@@ -47,11 +47,5 @@ export const percentile = (xs: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
-/** Samples the process's resident set size until stopped; returns the peak in MB. */
-export const sampleRss = () => {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return { stop: () => (clearInterval(timer), Math.round(peak / 1024 / 1024)) };
-};
-
+/** Rounds to two decimals for the report. */
 export const ms = (n: number) => Math.round(n * 100) / 100;
