@@ -1,23 +1,15 @@
 /**
- * Bundle size and import time of every function, bundled as the CDK stack bundles it (esbuild,
- * ESM, minified, Node 22 target, AWS SDK external), next to a hello-world handler bundled the
- * same way; import time is a fresh `node` process loading the bundle, median of 5.
+ * Bundle size and import time of every function, bundled with the CDK stack's settings
+ * (`infra/bundling`), next to a hello-world handler bundled the same way; import time is a
+ * fresh `node` process loading the bundle, median of 5.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleFunction } from '../infra/bundling';
 import { queues } from '../shared/queues';
 import { handlerEntries } from '../shared/routes';
 import { cognitoTriggers } from '../shared/triggers';
-
-const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
-
-const bundle = async (entry: string, outDir: string) => {
-  const outfile = join(outDir, `${entry.replace(/[/.]/g, '_')}.mjs`);
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', minify: true, mainFields: ['module', 'main'], banner: { js: BANNER }, external: ['@aws-sdk/*'], logLevel: 'error' });
-  return outfile;
-};
 
 /** Median wall time of a fresh `node` importing the file, minus nothing: the ratio to hello world is the figure. */
 const importTime = (file: string): number => {
@@ -38,12 +30,12 @@ export const coldStart = async () => {
   mkdirSync(outDir, { recursive: true });
   const hello = join(outDir, 'hello.ts');
   writeFileSync(hello, 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n');
-  const helloFile = await bundle(hello, outDir);
+  const helloFile = await bundleFunction(hello, outDir);
   const helloMs = importTime(helloFile);
   const entries = [...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler)];
   const rows = [];
   for (const entry of [...new Set(entries)]) {
-    const file = await bundle(entry, outDir);
+    const file = await bundleFunction(entry, outDir);
     const importMs = importTime(file);
     rows.push({ entry, kb: Math.round(statSync(file).size / 102.4) / 10, importMs: Math.round(importMs * 10) / 10, ratio: Math.round((importMs / helloMs) * 10) / 10 });
   }

@@ -4,15 +4,14 @@
  * X-Ray tracing. API routes and queue workers both come through here.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+import { BANNER, EXTERNAL, MAIN_FIELDS, shimArgs, TARGET } from './bundling';
+import { repoRoot } from './paths';
 
 export interface AppFunctionProps {
   /** Handler module relative to the repository root (from the route or queue table). */
@@ -55,16 +54,16 @@ export class AppFunction extends Construct {
       tracing: Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'clientele', ...props.environment },
       bundling: {
+        // The settings of infra/bundling, which the benchmark and the bundle tests build with too.
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: TARGET,
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        // The Node.js 22 runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
+        mainFields: MAIN_FIELDS,
+        banner: BANNER,
+        externalModules: EXTERNAL,
+        esbuildArgs: shimArgs(),
         commandHooks,
       },
     });

@@ -1,10 +1,8 @@
 /** Loads a handler module named in the route or queue table, as Lambda would run it. */
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-
-// The repository root: this file is infra/local/handlers.ts.
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from '../paths';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 

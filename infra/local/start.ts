@@ -7,7 +7,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './handlers';
+import { repoRoot } from '../paths';
 import { LocalStackError } from './engines/util';
 import { DEMO_DESCRIPTION, seedDemo } from './seed';
 import { startLocalStack } from './stack';

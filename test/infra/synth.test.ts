@@ -1,9 +1,10 @@
 /**
  * `npx cdk synth` as an operator runs it, offline: esbuild bundles every function, cdk-nag runs,
- * and each bundle loads in a plain `node` and exports its handler (the ESM banner works).
+ * each bundle loads in a plain `node` and exports its handler (the ESM banner works), and the
+ * vendor SDKs' bundles carry infra/bundling's shims, as the benchmark measures them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +37,18 @@ describe('cdk synth', () => {
       const mod = (await import(pathToFileURL(join(out, a, 'index.mjs')).href)) as { handler?: unknown };
       expect(typeof mod.handler, a).toBe('function');
     }
+  });
+
+  it('bundles intuit-oauth and MSAL with the shims in place of winston, jsonwebtoken and form-data', () => {
+    const bundles = readdirSync(out)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => readFileSync(join(out, d, 'index.mjs'), 'utf8'));
+    const intuit = bundles.filter((b) => b.includes('oauth.platform.intuit.com'));
+    const msal = bundles.filter((b) => b.includes('msal.js.node'));
+    expect(intuit.length).toBeGreaterThanOrEqual(3);
+    expect(msal.length).toBeGreaterThanOrEqual(3);
+    for (const b of intuit) expect(b.includes('winston is not bundled') && b.includes('jsonwebtoken is not bundled') && b.includes('globalThis.FormData')).toBe(true);
+    for (const b of msal) expect(b).toContain('jsonwebtoken is not bundled');
   });
 
   it('copies the API reference assets beside the docs function', () => {

@@ -15,6 +15,7 @@ import { resetSigningKey } from '../../shared/crypto/signing';
 import { countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDemoMicrosoft } from '../../infra/local/stack';
+import { bundledHandler } from '../support/bundle';
 import { startDynamo } from '../support/dynamo';
 import { startQueues } from '../support/queues';
 
@@ -65,11 +66,11 @@ const link = async (companyId: string, tenantId: string) => {
   return { res, state };
 };
 /** Runs the worker on everything the m365-sync queue holds, until it is empty. */
-const drain = async (context = ctx()) => {
+const drain = async (context = ctx(), worker: (event: never, context: Context) => Promise<unknown> = syncWorker) => {
   for (let i = 0; i < 50; i++) {
     const event = await queues.take('m365-sync');
     if (!event.Records.length) return;
-    await syncWorker(event as never, context);
+    await worker(event as never, context);
   }
 };
 const job = async (id: string) => (await call({ route: 'GET /v1/sync-jobs/{id}', params: { id } })).body;
@@ -154,6 +155,16 @@ describe('sync', () => {
     // Only the job's own bookkeeping is written: no record.
     const recordWrites = requests.calls.filter((c) => c === 'TransactWriteItems').length;
     expect(recordWrites - writesBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('syncs as the stack bundles the worker, shims in place (MSAL with a client secret, the Graph client)', { timeout: 30_000 }, async () => {
+    const bundled = await bundledHandler<never, unknown>('functions/m365/sync-tenant.ts');
+    const co = await company();
+    const t = tenant(12, 4);
+    await link(co.id, t.id);
+    await drain(ctx(), bundled);
+    expect(await contactsOf(co.id)).toHaveLength(12);
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body).toMatchObject({ counts: { contacts: 12, assets: 4 }, integrations: { m365: { lastSyncStatus: 'succeeded' } } });
   });
 
   it('writes only what changed: edits, a disabled and a removed user, a new user', async () => {

@@ -28,6 +28,7 @@ import { oauthClient, refreshStored } from '../../shared/quickbooks/quickbooks.c
 import { getConnection } from '../../shared/quickbooks/quickbooks.repository';
 import { ACCOUNTING_SCOPE, AUTHORIZE_ENDPOINT, STATE_PURPOSE } from '../../shared/quickbooks/quickbooks.connect-url';
 import { call, lambdaContext } from '../helpers/http-event';
+import { bundledHandler } from '../support/bundle';
 import { startDynamo } from '../support/dynamo';
 
 const CLIENT_ID = 'clientele-test-app';
@@ -391,6 +392,17 @@ describe('sync worker', () => {
     expect(fake.customer(other.Id)!.Active).toBe(true);
     expect(fake.customer(customer.Id)!.Active).toBe(true);
     expect((await linkOf(company.id))!.syncStatus).toBe('pending');
+  });
+
+  it('works as the stack bundles it, shims in place: refreshes a refused token through intuit-oauth and deactivates', { timeout: 30_000 }, async () => {
+    const bundled = await bundledHandler<SQSEvent, SQSBatchResponse>('functions/quickbooks/sync-customer.ts');
+    const { company, customer } = await archivedLinked();
+    const before = (await getConnection())!;
+    fake.expireAccessTokens();
+    expect((await bundled(sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')), lambdaContext)).batchItemFailures).toEqual([]);
+    expect((await getConnection())!.version).toBe(before.version + 1);
+    expect(fake.customer(customer.Id)!.Active).toBe(false);
+    expect(await linkOf(company.id)).toEqual({ customerId: customer.Id, active: false, syncStatus: 'synced', lastError: null });
   });
 });
 

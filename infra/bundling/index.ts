@@ -1,0 +1,59 @@
+/**
+ * How every function is bundled, in one place: the CDK stack (`infra/function.ts`), the
+ * benchmark (`bench/cold-start.ts`) and the bundle tests build with these settings. esbuild,
+ * ESM, minified, for Node.js 22 (which ships the AWS SDK v3, so it stays external), and three
+ * packages our vendor SDKs load but this app never runs replaced by small shims (`shims/`):
+ * each is required by a path no function takes, and fails loudly if one ever does.
+ */
+import { join, relative, resolve } from 'node:path';
+import type { BuildOptions } from 'esbuild';
+import { repoRoot } from '../paths';
+
+/** Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`. */
+export const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+/** The Node.js 22 runtime ships AWS SDK v3. */
+export const EXTERNAL = ['@aws-sdk/*'];
+
+export const MAIN_FIELDS = ['module', 'main'];
+
+export const TARGET = 'node22';
+
+/**
+ * Package → shim. winston (with logform, readable-stream, colors…: ~140 KB) is intuit-oauth's
+ * optional file log; jsonwebtoken (with semver, jws…: ~50 KB) signs MSAL certificate assertions
+ * and verifies intuit-oauth ID tokens; form-data (with mime-db: ~140 KB) is axios's fallback
+ * for a runtime without FormData.
+ */
+export const SHIMS: Record<string, string> = {
+  winston: join(repoRoot, 'infra/bundling/shims/winston.cjs'),
+  jsonwebtoken: join(repoRoot, 'infra/bundling/shims/jsonwebtoken.cjs'),
+  'form-data': join(repoRoot, 'infra/bundling/shims/form-data.cjs'),
+};
+
+/** The esbuild options for one function's entry (absolute, or relative to the repository root). */
+export const esbuildOptions = (entry: string, outfile: string): BuildOptions => ({
+  entryPoints: [resolve(repoRoot, entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: TARGET,
+  minify: true,
+  mainFields: MAIN_FIELDS,
+  banner: { js: BANNER },
+  external: EXTERNAL,
+  alias: SHIMS,
+  logLevel: 'error',
+});
+
+/** The same aliases as CDK's `esbuildArgs` (NodejsFunction runs the esbuild CLI). */
+export const shimArgs = (): Record<string, string> => Object.fromEntries(Object.entries(SHIMS).map(([pkg, path]) => [`--alias:${pkg}`, path]));
+
+/** Bundles one function into `outDir` (inside the repository, so the external AWS SDK resolves) and returns the file. */
+export const bundleFunction = async (entry: string, outDir: string): Promise<string> => {
+  const { build } = await import('esbuild');
+  const outfile = resolve(outDir, `${relative(repoRoot, resolve(repoRoot, entry)).replace(/[/.]/g, '_')}.mjs`);
+  await build(esbuildOptions(entry, outfile));
+  return outfile;
+};
