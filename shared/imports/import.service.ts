@@ -102,7 +102,7 @@ const resolveCompanies = async (ctx: Context, names: string[]) => {
   }
 };
 
-/** Contacts: validation with the API's schema, company by name, duplicates by email (the guard items, and earlier rows). */
+/** Contacts: validation with the API's schema, company by name, duplicates by email within the file (the database's are found on commit). */
 const contactOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]> => {
   const now = new Date().toISOString();
   const parsed = rows.map((r) => {
@@ -112,14 +112,13 @@ const contactOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]>
     return { row: r, company: v.company, result: createContactBody.omit({ companyId: true, sendInvite: true }).safeParse(input) };
   });
   await resolveCompanies(ctx, parsed.flatMap((p) => (p.result.success && p.company ? [p.company] : [])));
-  const emails = parsed.flatMap((p) => (p.result.success ? [p.result.data.email] : []));
-  const taken = new Set((await batchGet([...new Set(emails)].map((e) => keys.contactEmail(e)))).map((g) => String(g.pk).slice('CONTACTEMAIL#'.length)));
+  // Emails already in the database are found by the batch's transaction (see `commit`); earlier rows of the file here.
   const seen = new Set<string>();
   return parsed.map(({ row, company, result }): Outcome => {
     const columns = { firstName: 'firstName', lastName: 'lastName', email: 'email', phone: 'phone', title: 'title' };
     if (!result.success) return { kind: 'error', error: { row: row.row, ...firstIssue(result.error, columns) } };
     const email = result.data.email;
-    if (taken.has(email) || seen.has(email)) return { kind: 'duplicate' };
+    if (seen.has(email)) return { kind: 'duplicate' };
     let companyId: string | undefined;
     if (company) {
       const found = ctx.companies.get(normalizeName(company));
@@ -172,62 +171,71 @@ const countsOf = (outcomes: Outcome[]) => ({
 
 const fieldsOf = (rows: CsvRow[], row: number) => rows.find((r) => r.row === row)?.fields ?? [];
 
-/** The items of some rows: their writes, the company counters (one item per company), their errors. */
-const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): TxItem[] => {
+/** Whose condition an item of a batch's transaction carries: a row's writes, or a company's counter. */
+type Owner = { row: number } | { companyId: string } | null;
+
+/**
+ * The items of some rows (their writes, the company counters, one item per company, their
+ * errors), and for each item whose condition it is. Failed conditions are read back from the
+ * cancellation reasons, so the items carry no `onConditionFailed` verdicts of their own.
+ */
+const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): { items: TxItem[]; owners: Owner[] } => {
   const items: TxItem[] = [];
+  const owners: Owner[] = [];
   const perCompany = new Map<string, number>();
-  for (const o of outcomes) {
+  for (const [i, o] of outcomes.entries()) {
     if (o.kind === 'write') {
-      items.push(...o.items);
+      for (const { item } of o.items) items.push({ item }), owners.push({ row: i });
       if (o.companyId) perCompany.set(o.companyId, (perCompany.get(o.companyId) ?? 0) + 1);
-    } else if (o.kind === 'error') items.push(rowErrorItem(ctx.job.id, { ...o.error, fields: fieldsOf(rows, o.error.row) }));
+    } else if (o.kind === 'error') {
+      items.push(rowErrorItem(ctx.job.id, { ...o.error, fields: fieldsOf(rows, o.error.row) }));
+      owners.push(null);
+    }
   }
-  for (const [companyId, n] of perCompany) items.push(companyReference(companyId, { contacts: n }, { into: true }));
-  return items;
+  for (const [companyId, n] of perCompany) {
+    items.push({ item: companyReference(companyId, { contacts: n }, { into: true }).item });
+    owners.push({ companyId });
+  }
+  return { items, owners };
 };
 
-const isConditionFailure = (err: unknown) => err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+const cancellationReasons = (err: unknown) => (err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []) : undefined);
 
-const markerFailed = (err: unknown, items: TxItem[]) => {
-  const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-  return reasons[items.length - 1]?.Code === 'ConditionalCheckFailed';
-};
+const MAX_COMMIT_ATTEMPTS = 10;
 
 /**
  * Commits a batch with its counters and done marker (last, so a replayed batch is recognised).
- * If a row's condition fails (an email or name taken, a company archived, since the batch was
- * checked), the rows are committed one by one, and the one that fails is counted as a
- * duplicate or an error.
+ * Rows are not checked beforehand: the transaction's conditions are the check. If some fail
+ * (an email or name already taken, a company archived or removed), the cancellation reasons
+ * name each one; those rows become duplicates or errors and the rest commit again, so a batch
+ * costs one more transaction whatever number of its rows collide.
  */
 const commit = async (ctx: Context, batch: Batch): Promise<void> => {
-  const items = [...itemsOf(ctx, batch.rows, batch.outcomes), importCounters(ctx.job.id, countsOf(batch.outcomes)), doneMarker(ctx.job.id, batch.rows[0]!.row, batch.rows[batch.rows.length - 1]!.row)];
-  try {
-    await transact(items);
-    return;
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-    if (markerFailed(err, items)) return; // committed by an earlier delivery
-  }
-  for (const [i, row] of batch.rows.entries()) {
-    let outcome = batch.outcomes[i]!;
-    const step = async (o: Outcome) => {
-      const rowItems = [...itemsOf(ctx, [row], [o]), importCounters(ctx.job.id, countsOf([o])), doneMarker(ctx.job.id, row.row, row.row)];
-      try {
-        await transact(rowItems);
-      } catch (err) {
-        if (isConditionFailure(err) && markerFailed(err, rowItems)) return;
-        throw err;
-      }
-    };
+  let outcomes = batch.outcomes;
+  for (let attempt = 1; ; attempt++) {
+    const { items, owners } = itemsOf(ctx, batch.rows, outcomes);
+    items.push(importCounters(ctx.job.id, countsOf(outcomes)), doneMarker(ctx.job.id, batch.rows[0]!.row, batch.rows[batch.rows.length - 1]!.row));
     try {
-      await step(outcome);
+      await transact(items);
+      return;
     } catch (err) {
-      if (!isConditionFailure(err) || outcome.kind !== 'write') throw err;
-      // Taken meanwhile (a duplicate) or its company archived meanwhile (an error).
-      const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-      const guardFailed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed') <= 1;
-      outcome = guardFailed ? { kind: 'duplicate' } : { kind: 'error', error: { row: row.row, field: 'company', message: 'company: archived or removed during the import' } };
-      await step(outcome);
+      const reasons = cancellationReasons(err);
+      const failed = (reasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+      if (!failed.length) throw err;
+      if (failed.includes(items.length - 1)) return; // committed by an earlier delivery
+      const taken = new Set<number>();
+      const gone = new Set<string>();
+      for (const i of failed) {
+        const owner = owners[i];
+        if (owner && 'row' in owner) taken.add(owner.row);
+        else if (owner) gone.add(owner.companyId);
+      }
+      if ((!taken.size && !gone.size) || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
+      outcomes = outcomes.map((o, i): Outcome => {
+        if (o.kind !== 'write') return o;
+        if (o.companyId && gone.has(o.companyId)) return { kind: 'error', error: { row: batch.rows[i]!.row, field: 'company', message: 'company: archived or removed during the import' } };
+        return taken.has(i) ? { kind: 'duplicate' } : o;
+      });
     }
   }
 };

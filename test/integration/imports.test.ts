@@ -1,12 +1,16 @@
 /**
  * The import worker's guarantees, driven by hand on real DynamoDB Local and real queues:
  * a redelivered message imports nothing twice; a run killed half-way resumes from its
- * checkpoint without duplicating or losing a row; a run short of Lambda time hands over.
+ * checkpoint without duplicating or losing a row; a run short of Lambda time hands over;
+ * emails already taken, and a company archived mid-import, are found by the batch's own
+ * transaction and cost one more transaction per batch, not one per row.
  */
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as runImport } from '../../functions/imports/run-import';
 import { db } from '../../shared/db/client';
+import { archiveDirectly } from '../helpers/data';
+import { countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -76,5 +80,58 @@ describe('import worker', () => {
     expect(continuation.Records).toHaveLength(1);
     await runImport(continuation as never, ctx());
     expect(await job(id)).toMatchObject({ status: 'completed', created: 100 });
+  });
+
+  it('skips emails already in the database with one more transaction per batch, however many collide', async () => {
+    const tag = 'collide';
+    for (const i of [0, 7, 8, 9, 20, 39]) expect((await call({ route: 'POST /v1/contacts', body: { firstName: 'Pre', lastName: `Existing${i}`, email: `${tag}.${i}.${run}@example.com` } })).status).toBe(201);
+    const id = await upload(file(40, tag));
+    const event = await engines.queues.take('imports');
+    const requests = countDbRequests();
+    await runImport(event as never, ctx());
+    expect(await job(id)).toMatchObject({ status: 'completed', processedRows: 40, created: 34, skippedDuplicates: 6, failed: 0 });
+    expect(await contactsTagged(tag)).toBe(40);
+    // No read ahead of the write: one transaction that names the six, then the other 34.
+    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2);
+    expect(requests.calls).not.toContain('BatchGetItem');
+
+    // The same file again: every row collides, still two transactions.
+    const again = await upload(file(40, tag));
+    requests.reset();
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    expect(await job(again)).toMatchObject({ status: 'completed', processedRows: 40, created: 0, skippedDuplicates: 40 });
+    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2);
+  });
+
+  it('reports the rows of a company archived while they commit, and commits the rest', async () => {
+    const name = `Archived Mid-Import ${run}`;
+    const company = (await call({ route: 'POST /v1/companies', body: { name } })).body as { id: string };
+    const csv = ['firstName,lastName,email,company', ...Array.from({ length: 10 }, (_, i) => `F${i},L${i},midarchive.${i}.${run}@example.com,${i % 2 ? name : ''}`)].join('\n');
+    const id = await upload(csv);
+    const event = await engines.queues.take('imports');
+    // The company is archived after the rows were checked, just before their transaction.
+    let archived = false;
+    const hook = 'archive-before-commit';
+    db().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!archived && /TransactWrite/.test(String(context.commandName))) {
+          archived = true;
+          await archiveDirectly(company.id);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: hook },
+    );
+    try {
+      await runImport(event as never, ctx());
+    } finally {
+      db().middlewareStack.remove(hook);
+    }
+    const done = await job(id);
+    expect(done).toMatchObject({ status: 'completed', processedRows: 10, created: 5, failed: 5 });
+    expect(done.errors.map((e: { row: number }) => e.row)).toEqual([3, 5, 7, 9, 11]);
+    expect(done.errors.every((e: { field: string; message: string }) => e.field === 'company' && /archived or removed during the import/.test(e.message))).toBe(true);
+    expect(await contactsTagged('midarchive')).toBe(5);
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: company.id } })).body.counts.contacts).toBe(0);
   });
 });
