@@ -6,10 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleFunction } from '../infra/bundling';
-import { queues } from '../shared/queues';
-import { handlerEntries } from '../shared/routes';
-import { cognitoTriggers } from '../shared/triggers';
+import { bundleFunction, functionEntries } from '../infra/bundling';
 
 /** Median wall time of a fresh `node` importing the file, minus nothing: the ratio to hello world is the figure. */
 const importTime = (file: string): number => {
@@ -32,9 +29,9 @@ export const coldStart = async () => {
   writeFileSync(hello, 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n');
   const helloFile = await bundleFunction(hello, outDir);
   const helloMs = importTime(helloFile);
-  const entries = [...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler)];
+  const entries = functionEntries();
   const rows = [];
-  for (const entry of [...new Set(entries)]) {
+  for (const entry of entries) {
     const file = await bundleFunction(entry, outDir);
     const importMs = importTime(file);
     rows.push({ entry, kb: Math.round(statSync(file).size / 102.4) / 10, importMs: Math.round(importMs * 10) / 10, ratio: Math.round((importMs / helloMs) * 10) / 10 });

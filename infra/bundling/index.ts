@@ -7,6 +7,9 @@
  */
 import { join, relative, resolve } from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { queues } from '../../shared/queues';
+import { handlerEntries } from '../../shared/routes';
+import { cognitoTriggers } from '../../shared/triggers';
 import { repoRoot } from '../paths';
 
 /** Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`. */
@@ -49,6 +52,9 @@ export const esbuildOptions = (entry: string, outfile: string): BuildOptions => 
 
 /** The same aliases as CDK's `esbuildArgs` (NodejsFunction runs the esbuild CLI). */
 export const shimArgs = (): Record<string, string> => Object.fromEntries(Object.entries(SHIMS).map(([pkg, path]) => [`--alias:${pkg}`, path]));
+
+/** Every function's entry, once: the route table's handlers, the queue workers, the Cognito triggers. */
+export const functionEntries = (): string[] => [...new Set([...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler)])];
 
 /** Bundles one function into `outDir` (inside the repository, so the external AWS SDK resolves) and returns the file. */
 export const bundleFunction = async (entry: string, outDir: string): Promise<string> => {

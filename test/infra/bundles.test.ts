@@ -8,11 +8,8 @@
  */
 import { build } from 'esbuild';
 import { describe, expect, it, vi } from 'vitest';
-import { esbuildOptions, SHIMS } from '../../infra/bundling';
+import { esbuildOptions, functionEntries, SHIMS } from '../../infra/bundling';
 import { lazySdk } from '../../shared/lazy-sdk';
-import { queues } from '../../shared/queues';
-import { handlerEntries } from '../../shared/routes';
-import { cognitoTriggers } from '../../shared/triggers';
 
 const STATIC_SDK_ALLOWED = new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb']);
 
@@ -26,7 +23,7 @@ const contents = async (entry: string) => {
 };
 
 describe('cold start', () => {
-  const entries = [...new Set([...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler)])];
+  const entries = functionEntries();
 
   it('no function imports an AWS SDK package other than DynamoDB before it needs it, or carries a shimmed package', { timeout: 120_000 }, async () => {
     const offenders: string[] = [];
