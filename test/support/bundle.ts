@@ -3,6 +3,7 @@
  * Lambda loads it: a test can run the bundle itself, not only the source. The bundle has its own
  * copies of the modules (clients, caches), configured from the same environment.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -11,6 +12,10 @@ import { repoRoot } from '../../infra/paths';
 
 export const bundledHandler = async <E, R>(entry: string): Promise<(event: E, context: Context) => Promise<R>> => {
   const file = await bundleFunction(entry, join(repoRoot, 'node_modules', '.cache', 'clientele-test-bundles', String(process.pid)));
-  const mod = (await import(pathToFileURL(file).href)) as { handler: (event: E, context: Context) => Promise<R> };
-  return mod.handler;
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { handler: (event: E, context: Context) => Promise<R> };
+    return mod.handler;
+  } finally {
+    rmSync(file, { force: true }); // loaded: the module no longer needs its file
+  }
 };
