@@ -24,8 +24,9 @@ const TX_ITEM_BUDGET = 90;
 /** Tries at deactivating one contact whose user is gone, each on a fresh read. */
 const DEACTIVATE_ATTEMPTS = 3;
 
-export type Counts = { seen: number; created: number; updated: number; unchanged: number; deactivated: number };
-type Committed = Partial<Pick<Counts, 'created' | 'updated' | 'deactivated'>>;
+/** What a page read; what it wrote is counted with the writes (`Committed`). */
+export type ReadCounts = { seen: number; unchanged: number };
+type Committed = Partial<Record<'created' | 'updated' | 'deactivated', number>>;
 
 /** Where the page is written from: the job, its cursor and phase (the counts are checked against them). */
 export interface PageAt {
@@ -143,7 +144,7 @@ const failure = (errors: JobError[], externalId: string, what: string) => (err: 
 // ── a page of users, a page of devices ─────────────────────────────────────────────────────
 
 /** Writes a page of users; counts what it read (`seen`, `unchanged`) into `counts`, and what it wrote into the job, with the writes. */
-export const applyUsers = async (at: PageAt, users: GraphUser[], counts: Counts, errors: JobError[]) => {
+export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCounts, errors: JobError[]) => {
   const { job } = at;
   const now = new Date().toISOString();
   const links = new Map((await batchGet(users.map((u) => keys.m365Link('USER', job.tenantId, u.id)))).map((l) => [String(l.pk).split('#')[2]!, l.recordId as string]));
@@ -226,7 +227,7 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: Counts,
   await commitGroups(at, groups);
 };
 
-export const applyDevices = async (at: PageAt, devices: GraphDevice[], counts: Counts, errors: JobError[]) => {
+export const applyDevices = async (at: PageAt, devices: GraphDevice[], counts: ReadCounts, errors: JobError[]) => {
   const { job } = at;
   const now = new Date().toISOString();
   const kind = recordKinds.asset;

@@ -15,7 +15,7 @@ import { getCompany } from '../companies/company.repository';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { graphFor, readDeltaPage } from './m365.client';
-import { applyDevices, applyUsers, deactivateUnseen, type Counts, type PageAt } from './m365-sync-writes';
+import { applyDevices, applyUsers, deactivateUnseen, type PageAt, type ReadCounts } from './m365-sync-writes';
 import { advanceSyncJob, finishSyncJob, getSyncJob, getSyncState, markSyncStarted, recordSeen, setDeltaLink, SyncSupersededError, type JobError, type SyncCursor } from './m365.repository';
 import { DEVICE_SELECT, USER_SELECT, type GraphDevice, type GraphUser } from './m365.schema';
 
@@ -69,7 +69,7 @@ export const runSync = async (jobId: string, remainingMs: () => number): Promise
         }
         throw err;
       }
-      const counts: Counts = { seen: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0 };
+      const counts: ReadCounts = { seen: 0, unchanged: 0 };
       const errors: JobError[] = [];
       const at: PageAt = { job, cursor, phase };
       if (phase === 'users') {
@@ -84,7 +84,7 @@ export const runSync = async (jobId: string, remainingMs: () => number): Promise
         await setDeltaLink(job.companyId, phase, deltaLink);
       }
       const next: SyncCursor = deltaLink ? { phase: phase === 'users' ? 'devices' : 'finish', nextLink: null, full: false, page: cursor.page + 1 } : { phase, nextLink: page['@odata.nextLink'] ?? null, full, page: cursor.page + 1 };
-      if (!(await advanceSyncJob(job, cursor, next, phase, { seen: counts.seen, unchanged: counts.unchanged }, errors))) return 'skipped'; // another delivery got further
+      if (!(await advanceSyncJob(job, cursor, next, phase, counts, errors))) return 'skipped'; // another delivery got further
       cursor = next;
       carried = 0;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
