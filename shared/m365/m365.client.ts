@@ -86,5 +86,14 @@ export const graphFor = (tenantId: string): Client => {
   return Client.initWithMiddleware({ middleware: auth });
 };
 
+/** The page size a sync asks of a delta query (Graph's largest for directory objects). */
+export const DELTA_PAGE_SIZE = 999;
+
+/**
+ * One page of a delta query. Delta queries ignore `$top`: the page size is asked with
+ * `Prefer: odata.maxpagesize`, on every page (the next and delta links carry no page size).
+ */
+export const readDeltaPage = <T>(graph: Client, url: string): Promise<T> => graph.api(url).header('Prefer', `odata.maxpagesize=${DELTA_PAGE_SIZE}`).get() as Promise<T>;
+
 /** Tests and the local stack switch apps between runs. */
 export const resetGraphClients = (): void => apps.clear();

@@ -25,10 +25,40 @@ export interface SyncCursor {
 export interface StoredSyncJob extends SyncJob {
   cursor: SyncCursor;
   tenantId: string;
+  /** Objects whose writes committed while the job was at its current cursor (a run that failed mid-page); reset when the cursor moves. */
+  pageWrites?: number;
+}
+
+/** The job keeps this many errors; past it, `errorCount` alone grows (a job item stays far below DynamoDB's 400 KB). */
+export const MAX_KEPT_ERRORS = 100;
+const MAX_ERROR_MESSAGE = 500;
+
+export type JobError = { externalId: string | null; message: string };
+
+/** Another delivery of the same job moved its cursor first: this run stops, having counted nothing twice. */
+export class SyncSupersededError extends Error {
+  constructor() {
+    super('Another run of this sync job got further');
+    this.name = 'SyncSupersededError';
+  }
 }
 
 const JOB_FIELDS = Object.keys(syncJobSchema.shape) as (keyof SyncJob)[];
-export const toSyncJob = (j: StoredSyncJob): SyncJob => Object.fromEntries(JOB_FIELDS.map((f) => [f, j[f] ?? null])) as SyncJob;
+export const toSyncJob = (j: StoredSyncJob): SyncJob =>
+  ({ ...Object.fromEntries(JOB_FIELDS.map((f) => [f, j[f] ?? null])), errorCount: Math.max(j.errorCount ?? 0, j.errors.length) }) as SyncJob;
+
+/**
+ * The part of `errors` the job still has room for, and how many there were. `job` is the job as
+ * this run last wrote it: only the run holding the cursor appends, so its count is the stored one.
+ */
+const boundErrors = (job: StoredSyncJob, errors: JobError[]) => ({
+  kept: errors.slice(0, Math.max(0, MAX_KEPT_ERRORS - job.errors.length)).map((e) => ({ externalId: e.externalId, message: e.message.slice(0, MAX_ERROR_MESSAGE) })),
+  count: errors.length,
+});
+const noteErrors = (job: StoredSyncJob, kept: JobError[], count: number) => {
+  job.errors = [...job.errors, ...kept];
+  job.errorCount = (job.errorCount ?? 0) + count;
+};
 
 export const tenantCompanies = async (tenantIds: string[]): Promise<Map<string, string>> =>
   new Map((await batchGet(tenantIds.map((t) => keys.m365Tenant(t)))).map((g) => [String(g.pk).slice('M365TENANT#'.length), g.companyId as string]));
@@ -94,6 +124,7 @@ export const newSyncJob = (id: string, companyId: string, tenantId: string): Sto
   users: { seen: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0 },
   devices: { seen: 0, created: 0, updated: 0, unchanged: 0 },
   errors: [],
+  errorCount: 0,
   startedAt: null,
   completedAt: null,
   cursor: { phase: 'users', nextLink: null, full: false, page: 0 },
@@ -126,14 +157,9 @@ export const getSyncJob = async (id: string): Promise<StoredSyncJob | undefined>
 
 type Counts = Partial<Record<'seen' | 'created' | 'updated' | 'unchanged' | 'deactivated', number>>;
 
-/**
- * Records a page's outcome and moves the cursor, only if the cursor is still where this run
- * read it (a redelivered duplicate run that lost the race stops instead of counting twice).
- */
-export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: SyncCursor, phase: 'users' | 'devices', counts: Counts, errors: { externalId: string | null; message: string }[]): Promise<boolean> => {
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':from': from, ':to': to, ':running': 'running', ':errors': errors.slice(0, 20) };
-  const adds = Object.entries(counts)
+/** `ADD #phase.#cN :cN` for each non-zero count, into `names` and `values`. */
+const addCounts = (phase: 'users' | 'devices', counts: Counts, names: Record<string, string>, values: Record<string, unknown>): string[] =>
+  Object.entries(counts)
     .filter(([, n]) => n)
     .map(([k, n], i) => {
       names['#phase'] = phase;
@@ -141,17 +167,56 @@ export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: S
       values[`:c${i}`] = n;
       return `#phase.#c${i} :c${i}`;
     });
+
+/**
+ * The job's counts of what one transaction writes, in that transaction: they are counted when
+ * (and only if) the writes commit, and only while the job is still at `at` (a delivery that lost
+ * the race writes and counts nothing: `SyncSupersededError`).
+ */
+export const countCommitted = (jobId: string, at: SyncCursor, phase: 'users' | 'devices', counts: Counts, pageWrites: number): TxItem => {
+  const names: Record<string, string> = { '#cursor': 'cursor' };
+  const values: Record<string, unknown> = { ':at': at };
+  const adds = addCounts(phase, counts, names, values);
+  if (pageWrites) values[':writes'] = pageWrites;
+  const all = [...adds, ...(pageWrites ? ['pageWrites :writes'] : [])];
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keys.syncJob(jobId),
+        // A transaction item must change something: with nothing to count, the cursor is checked only.
+        ...(all.length ? { UpdateExpression: `ADD ${all.join(', ')}` } : { UpdateExpression: 'SET #cursor = :at' }),
+        ConditionExpression: '#cursor = :at',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+    onConditionFailed: () => new SyncSupersededError(),
+  };
+};
+
+/**
+ * Records a page's outcome (what was read: `seen`, `unchanged`; its errors, the first
+ * MAX_KEPT_ERRORS kept and all counted) and moves the cursor, only if the cursor is still where
+ * this run read it (a redelivered duplicate run that lost the race stops instead of counting twice).
+ */
+export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: SyncCursor, phase: 'users' | 'devices', counts: Counts, errors: JobError[]): Promise<boolean> => {
+  const { kept, count } = boundErrors(job, errors);
+  const names: Record<string, string> = { '#status': 'status', '#cursor': 'cursor', '#errors': 'errors' };
+  const values: Record<string, unknown> = { ':from': from, ':to': to, ':running': 'running', ':errors': kept, ':zero': 0, ':errorCount': count };
+  const adds = addCounts(phase, counts, names, values);
   try {
     await db().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: keys.syncJob(job.id),
-        UpdateExpression: `SET #cursor = :to, #status = :running, #errors = list_append(#errors, :errors)${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+        UpdateExpression: `SET #cursor = :to, #status = :running, #errors = list_append(#errors, :errors), pageWrites = :zero ADD errorCount :errorCount${adds.length ? `, ${adds.join(', ')}` : ''}`,
         ConditionExpression: '#cursor = :from',
-        ExpressionAttributeNames: { ...names, '#cursor': 'cursor', '#errors': 'errors' },
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
+    noteErrors(job, kept, count);
     return true;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return false;
@@ -189,15 +254,17 @@ export const markSyncStarted = async (jobId: string, now: string) => {
 
 /** Ends a job: its status, the company's last-sync fields (if the company is still there) and the "one sync at a time" marker. */
 export const finishSyncJob = async (job: StoredSyncJob, status: 'completed' | 'failed', now: string, error?: string) => {
+  const { kept, count } = boundErrors(job, error ? [{ externalId: null, message: error }] : []);
   await db().send(
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.syncJob(job.id),
-      UpdateExpression: 'SET #status = :status, completedAt = :now, #errors = list_append(#errors, :errors)',
+      UpdateExpression: 'SET #status = :status, completedAt = :now, #errors = list_append(#errors, :errors) ADD errorCount :errorCount',
       ExpressionAttributeNames: { '#status': 'status', '#errors': 'errors' },
-      ExpressionAttributeValues: { ':status': status, ':now': now, ':errors': error ? [{ externalId: null, message: error }] : [] },
+      ExpressionAttributeValues: { ':status': status, ':now': now, ':errors': kept, ':errorCount': count },
     }),
   );
+  noteErrors(job, kept, count);
   await db()
     .send(
       new UpdateCommand({

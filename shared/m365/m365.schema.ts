@@ -31,7 +31,9 @@ export const syncJobSchema = z
     status: z.enum(['queued', 'running', 'completed', 'failed']),
     users: userCounts,
     devices: deviceCounts,
+    /** The first 100 errors; `errorCount` counts them all. */
     errors: z.array(z.object({ externalId: z.string().nullable(), message: z.string() })),
+    errorCount: z.number().int(),
     startedAt: isoTime.nullable(),
     completedAt: isoTime.nullable(),
   })

@@ -1,11 +1,14 @@
 /**
  * QuickBooks Online through Intuit's `intuit-oauth` client: the app's OAuth client, the stored
  * connection's access token (refreshed when near expiry; every rotated refresh token stored
- * atomically), v3 API calls with faults parsed, and 429 handled by waiting (Retry-After) while
- * the caller's deadline allows. Tokens never reach logs or errors.
+ * atomically), v3 API calls with faults parsed, and 429 (Intuit's 10 concurrent requests and
+ * 500 requests a minute per realm) handled by waiting, `Retry-After` when Intuit sends one,
+ * else a jittered exponential backoff, while the caller's deadline allows. Tokens never reach
+ * logs or errors.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import OAuthClient from 'intuit-oauth';
+import { backoffMs } from '../common/backoff';
 import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { logger } from '../logger';
@@ -139,6 +142,9 @@ const EARLY_MS = 5 * 60_000;
 /** Keep this much of the deadline for what follows the call. */
 const RESERVE_MS = 2_000;
 const MAX_ATTEMPTS = 5;
+/** Tries at a throttled call (the deadline usually ends them first). */
+const THROTTLED_ATTEMPTS = 10;
+const THROTTLE_BACKOFF = { baseMs: 250, capMs: 8_000 };
 
 interface Interceptable {
   axiosInstance: { interceptors: { response: { use: (fn: (r: { status: number; headers: Record<string, unknown> }) => unknown) => number } } };
@@ -151,6 +157,9 @@ const retryAfterMs = (value: unknown): number | undefined => {
   const at = Date.parse(String(value));
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 };
+
+/** The wait before retrying a 429: Intuit's `Retry-After` when it sent one, else a jittered exponential backoff. */
+export const throttledWaitMs = (attempt: number, retryAfter?: unknown): number => retryAfterMs(retryAfter) ?? backoffMs(attempt, THROTTLE_BACKOFF);
 
 /** A session on the connected QuickBooks company, until `deadline` (epoch ms). */
 export class QuickBooksClient {
@@ -199,8 +208,8 @@ export class QuickBooksClient {
       } catch (err) {
         const e = err as { code?: string; fault?: { errors?: { code?: string; message?: string; detail?: string }[] } };
         if (e.code === 'RATE_LIMIT_EXCEEDED' || e.code === '429') {
-          const wait = retryAfterMs(retryAfter) ?? Math.min(8000, 500 * 2 ** attempt);
-          if (attempt < MAX_ATTEMPTS && Date.now() + wait + RESERVE_MS < this.deadline) {
+          const wait = throttledWaitMs(attempt, retryAfter);
+          if (attempt < THROTTLED_ATTEMPTS && Date.now() + wait + RESERVE_MS < this.deadline) {
             logger.info('QuickBooks rate limit: waiting', { waitMs: wait, attempt });
             await sleep(wait);
             continue;

@@ -15,3 +15,19 @@ export const countDbRequests = () => {
     reset: () => void calls.splice(0),
   };
 };
+
+/**
+ * Runs `before` ahead of every request the shared client sends (a fault to inject, a concurrent
+ * change to make); it may throw instead of letting the request go. Returns the remover.
+ */
+export const beforeDbRequest = (before: (command: string, input: unknown) => Promise<void> | void) => {
+  const name = `before-${Math.random()}`;
+  db().middlewareStack.add(
+    (next, context) => async (args) => {
+      await before(String(context.commandName).replace(/Command$/, ''), args.input);
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return () => void db().middlewareStack.remove(name);
+};

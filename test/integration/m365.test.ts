@@ -1,18 +1,24 @@
 /**
  * Microsoft 365 on real DynamoDB Local and real queues, against the fake Entra and Graph
  * (infra/local/fakes/microsoft.ts) driven through the real MSAL and Graph client libraries:
- * consent, tenant import, full and delta syncs, throttling, an expired delta token,
- * redelivery, hand-over, and a 10,000-user / 5,000-device tenant.
+ * consent, tenant import, full and delta syncs, page sizes asked as Graph honours them,
+ * throttling, an expired delta token, redelivery, hand-over, bounded errors, counts that follow
+ * the commits (a commit failing once, a real conflict), and a 10,000-user / 5,000-device tenant.
  */
 import { randomUUID } from 'node:crypto';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from '../../infra/local/fakes/microsoft';
 import { handler as syncWorker } from '../../functions/m365/sync-tenant';
 import { ENV, resetEnvCache } from '../../shared/env';
-import { resetGraphClients } from '../../shared/m365/m365.client';
+import { db, tableName } from '../../shared/db/client';
+import { keys } from '../../shared/db/keys';
+import { DELTA_PAGE_SIZE, graphFor, resetGraphClients } from '../../shared/m365/m365.client';
 import { resetSigningKey } from '../../shared/crypto/signing';
-import { countDbRequests } from '../helpers/db-requests';
+import { beforeDbRequest, countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDemoMicrosoft } from '../../infra/local/stack';
 import { bundledHandler } from '../support/bundle';
@@ -266,6 +272,126 @@ describe('sync', () => {
     const jobs = await Promise.all(queued.Records.map(async (r) => (await job(JSON.parse(r.body).jobId)).companyId as string));
     expect(jobs).not.toContain(co.id);
     for (const r of queued.Records) await syncWorker({ Records: [r] } as never, ctx());
+  });
+});
+
+describe('page size', () => {
+  it('asks every delta page with Prefer: odata.maxpagesize, and gets pages of that size', { timeout: 60_000 }, async () => {
+    const co = await company();
+    const t = tenant(1_500, 0);
+    await link(co.id, t.id);
+    await drain();
+    const deltas = fake.requests.filter((r) => r.tenant === t.id && r.path.startsWith('/v1.0/users/delta'));
+    expect(deltas.map((r) => r.returned)).toEqual([DELTA_PAGE_SIZE, 1_500 - DELTA_PAGE_SIZE]);
+    expect(deltas.every((r) => r.prefer === `odata.maxpagesize=${DELTA_PAGE_SIZE}` && !r.path.includes('%24top') && !r.path.includes('$top'))).toBe(true);
+    expect(await contactsOf(co.id)).toHaveLength(1_500);
+  });
+
+  it('the fake pages delta as Graph does: $top ignored, the preference honoured and said so, its own default otherwise', async () => {
+    const t = tenant(250, 0);
+    const graph = graphFor(t.id);
+    const asTop = (await graph.api('/users/delta?$top=7').get()) as { value: unknown[] };
+    expect(asTop.value).toHaveLength(100);
+    const raw = (await graph.api('/users/delta').header('Prefer', 'odata.maxpagesize=7').responseType(ResponseType.RAW).get()) as Response;
+    expect(raw.headers.get('preference-applied')).toBe('odata.maxpagesize=7');
+    const first = (await raw.json()) as { value: unknown[]; '@odata.nextLink': string };
+    expect(first.value).toHaveLength(7);
+    // Each page is sized by its own request: a next link asked without the preference gets the default.
+    expect(((await graph.api(first['@odata.nextLink']).get()) as { value: unknown[] }).value).toHaveLength(100);
+    // Lists still honour $top.
+    expect(((await graph.api('/users?$top=7').get()) as { value: unknown[] }).value).toHaveLength(7);
+  });
+});
+
+describe('errors and counts', () => {
+  it('keeps the first 100 errors and counts them all, for a tenant with thousands of unusable users', { timeout: 120_000 }, async () => {
+    const co = await company();
+    const t = tenant(2, 0);
+    const ids = Array.from({ length: 3_000 }, () => randomUUID());
+    // Guests with no mail and an #EXT# principal name: no usable email, one error each.
+    ids.forEach((id, i) => fake.upsertUser(t.id, { id, displayName: `Guest ${i}`, givenName: null, surname: null, mail: null, userPrincipalName: `guest${i}_example.com#EXT#@${t.domain}`, jobTitle: null, mobilePhone: null, businessPhones: [], accountEnabled: true }));
+    const { res } = await link(co.id, t.id);
+    await drain();
+    const done = await job(res.body.jobId);
+    expect(done).toMatchObject({ status: 'completed', users: { seen: 3_002, created: 2 }, errorCount: 3_000 });
+    expect(done.errors).toHaveLength(100);
+    expect(done.errors[0]).toEqual({ externalId: ids[0], message: expect.stringMatching(/no usable email/) });
+    const item = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.syncJob(res.body.jobId) }))).Item!;
+    expect(JSON.stringify(item).length).toBeLessThan(40_000);
+  });
+
+  it('counts what a page wrote once, when a commit fails once and the page is read again', async () => {
+    const co = await company();
+    const t = tenant(60, 0);
+    const { res } = await link(co.id, t.id);
+    let transactions = 0;
+    const remove = beforeDbRequest((command, input) => {
+      // The second transaction of this tenant's page fails, after the first committed.
+      if (command === 'TransactWriteItems' && JSON.stringify(input).includes(t.id) && ++transactions === 2) throw new InternalServerError({ message: 'Injected: internal server error', $metadata: {} });
+    });
+    try {
+      const event = await queues.take('m365-sync');
+      await expect(syncWorker(event as never, ctx())).rejects.toThrow();
+      expect(await contactsOf(co.id)).toHaveLength(29); // the first transaction's
+      await syncWorker(event as never, ctx()); // SQS delivers it again
+    } finally {
+      remove();
+    }
+    expect(await contactsOf(co.id)).toHaveLength(60);
+    const done = await job(res.body.jobId);
+    expect(done).toMatchObject({ status: 'completed', users: { seen: 60, created: 60, updated: 0, unchanged: 0 } });
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.counts.contacts).toBe(60);
+  });
+
+  it('does not count a create that a real conflict refused, and says why', async () => {
+    const co = await company();
+    const elsewhere = await company();
+    const t = tenant(1, 0);
+    const { res } = await link(co.id, t.id);
+    let armed = true;
+    const remove = beforeDbRequest(async (command, input) => {
+      // Between the sync's read and its write, staff create a contact with the user's email in another company.
+      if (!armed || command !== 'TransactWriteItems' || !JSON.stringify(input).includes(t.id)) return;
+      armed = false;
+      await call({ route: 'POST /v1/contacts', body: { firstName: 'Alex', lastName: 'Elsewhere', email: `alex.smith0@${t.domain}`, companyId: elsewhere.id } });
+    });
+    try {
+      await drain();
+    } finally {
+      remove();
+    }
+    const done = await job(res.body.jobId);
+    expect(await contactsOf(co.id)).toHaveLength(0);
+    expect(done).toMatchObject({ status: 'completed', users: { seen: 1, created: 0 }, errorCount: 1 });
+    expect(done.errors[0].message).toMatch(/^create: .*already exists/);
+  });
+
+  it('records a contact it could not deactivate after 410 Gone, and does not count it', async () => {
+    const co = await company();
+    const t = tenant(4, 0);
+    await link(co.id, t.id);
+    await drain();
+    const gone = (await contactsOf(co.id))[0]! as unknown as { id: string; externalId: string };
+    fake.remove(t.id, 'users', gone.externalId);
+    fake.expireDeltaTokens(t.id);
+    let busy = false;
+    const remove = beforeDbRequest(async (command, input) => {
+      // Each time the sync writes that contact, a staff edit lands first (a real version conflict).
+      if (busy || command !== 'TransactWriteItems' || !JSON.stringify(input).includes(gone.id)) return;
+      busy = true;
+      const current = await call({ route: 'GET /v1/contacts/{id}', params: { id: gone.id } });
+      await call({ route: 'PATCH /v1/contacts/{id}', params: { id: gone.id }, body: { title: `Edited ${current.body.version}` } });
+      busy = false;
+    });
+    let result;
+    try {
+      result = await sync(co.id);
+    } finally {
+      remove();
+    }
+    expect(result).toMatchObject({ status: 'completed', users: { deactivated: 0 } });
+    expect(result.errors).toContainEqual({ externalId: gone.externalId, message: expect.stringMatching(/^deactivate/) });
+    expect((await contactsOf(co.id)).find((c) => c.externalId === gone.externalId)!.status).toBe('active');
   });
 });
 

@@ -2,7 +2,9 @@
  * QuickBooks Online on a real DynamoDB Local and the fake QuickBooks server, through the real
  * `intuit-oauth` client: connect (signed, expiring state; tokens stored encrypted), token
  * rotation (also under concurrent refreshes), linking (existing, new, name conflict, archived),
- * and the (de)activation worker (stale SyncToken, 429, open balance, redelivery, deleted company).
+ * the (de)activation worker (stale SyncToken, 429, open balance, redelivery, deleted company),
+ * and Intuit's rate limits (10 requests in flight and 500 a minute per realm), which the worker
+ * backs off from when more than 10 deactivations run at once.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import sampleEvent from '../../events/sqs/quickbooks-sync.json';
 import { handler as syncHandler } from '../../functions/quickbooks/sync-customer';
-import { FAKE_TOKEN_PATH, startFakeQuickBooks, type FakeQuickBooks } from '../../infra/local/fakes/quickbooks';
+import { FAKE_TOKEN_PATH, startFakeQuickBooks, type FakeQuickBooks, type ReceivedRequest } from '../../infra/local/fakes/quickbooks';
 import { listAudit } from '../../shared/audit/audit.repository';
 import { getCompany } from '../../shared/companies/company.repository';
 import { resetSecrets } from '../../shared/crypto/secrets';
@@ -24,7 +26,7 @@ import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { ENV, resetEnvCache } from '../../shared/env';
 import type { QuickBooksSyncMessage } from '../../shared/quickbooks/quickbooks-sync.schema';
-import { oauthClient, refreshStored } from '../../shared/quickbooks/quickbooks.client';
+import { oauthClient, refreshStored, throttledWaitMs } from '../../shared/quickbooks/quickbooks.client';
 import { getConnection } from '../../shared/quickbooks/quickbooks.repository';
 import { ACCOUNTING_SCOPE, AUTHORIZE_ENDPOINT, STATE_PURPOSE } from '../../shared/quickbooks/quickbooks.connect-url';
 import { call, lambdaContext } from '../helpers/http-event';
@@ -403,6 +405,106 @@ describe('sync worker', () => {
     expect((await getConnection())!.version).toBe(before.version + 1);
     expect(fake.customer(customer.Id)!.Active).toBe(false);
     expect(await linkOf(company.id)).toEqual({ customerId: customer.Id, active: false, syncStatus: 'synced', lastError: null });
+  });
+});
+
+describe('rate limits', () => {
+  const bearer = async () => ({ authorization: `Bearer ${(await getConnection(true))!.tokens.accessToken}`, accept: 'application/json' });
+
+  it('answers 429 as Intuit does past 10 requests in flight for a realm', async () => {
+    const customer = fake.seedCustomer({ DisplayName: unique('Busy') });
+    const headers = await bearer();
+    fake.setLatency(200);
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${fake.url}/v3/company/${fake.realmId}/customer/${customer.Id}?minorversion=75`, { headers })));
+      expect(answers.map((a) => a.status).sort()).toEqual([...Array(10).fill(200), 429, 429]);
+      const refused = answers.find((a) => a.status === 429)!;
+      expect(refused.headers.get('retry-after')).toBeNull();
+      expect(refused.headers.get('intuit_tid')).toEqual(expect.any(String));
+      expect(await refused.json()).toMatchObject({ fault: { error: [{ code: '3001', message: expect.stringContaining('ThrottleExceeded') }] } });
+    } finally {
+      fake.setLatency(0);
+    }
+    expect(fake.peakInFlight()).toBe(10);
+  });
+
+  it('answers 429 past 500 requests in a minute for a realm, and serves again a minute later', { timeout: 30_000 }, async () => {
+    let now = Date.now();
+    const own = await startFakeQuickBooks({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, now: () => now });
+    try {
+      const customer = own.seedCustomer({ DisplayName: 'Counted Ltd' });
+      const back = new URL(await own.authorize(`${own.url}/connect/oauth2?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code', scope: ACCOUNTING_SCOPE, state: 's' })}`));
+      const tokens = (await (
+        await fetch(`${own.url}${FAKE_TOKEN_PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT_URI }),
+        })
+      ).json()) as { access_token: string };
+      const read = () => fetch(`${own.url}/v3/company/${own.realmId}/customer/${customer.Id}?minorversion=75`, { headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' } });
+      for (let i = 0; i < 500; i += 10) expect((await Promise.all(Array.from({ length: 10 }, read))).every((r) => r.status === 200)).toBe(true);
+      const over = await read();
+      expect(over.status).toBe(429);
+      expect(await over.json()).toMatchObject({ fault: { error: [{ code: '3001' }] } });
+      now += 60_000;
+      expect((await read()).status).toBe(200);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('waits Retry-After when Intuit sends one, else a jittered exponential backoff', () => {
+    expect(throttledWaitMs(1, '3')).toBe(3000);
+    expect(throttledWaitMs(4, new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    for (const attempt of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const step = Math.min(8000, 250 * 2 ** (attempt - 1));
+      const waits = Array.from({ length: 50 }, () => throttledWaitMs(attempt));
+      expect(Math.min(...waits)).toBeGreaterThanOrEqual(step / 2);
+      expect(Math.max(...waits)).toBeLessThanOrEqual(step);
+      expect(new Set(waits).size).toBeGreaterThan(40); // jittered: callers refused together do not retry together
+    }
+  });
+
+  it('backs off when more than 10 deactivations run at once, and every one succeeds (through intuit-oauth)', { timeout: 60_000 }, async () => {
+    const linked: { company: { id: string }; customer: { Id: string } }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const company = await createCompany('Burst');
+      const customer = fake.seedCustomer({ DisplayName: `QB ${company.name}` });
+      expect((await link(company.id, { customerId: customer.Id })).status).toBe(200);
+      await setStatus(company.id, 'archived');
+      linked.push({ company, customer });
+    }
+    const from = fake.requests.length;
+    fake.setLatency(150);
+    let outs: SQSBatchResponse[];
+    try {
+      // Four Lambdas at once, each with a batch of five (the stack's batch size), each batch processed in parallel.
+      outs = await Promise.all(
+        [0, 5, 10, 15].map((start) => {
+          const event = sqsEvent(message(linked[start]!.company.id, linked[start]!.customer.Id, 'deactivate', 'archive'));
+          event.Records = linked.slice(start, start + 5).map(({ company, customer }) => sqsEvent(message(company.id, customer.Id, 'deactivate', 'archive')).Records[0]!);
+          return runWorker(event);
+        }),
+      );
+    } finally {
+      fake.setLatency(0);
+    }
+    expect(outs.flatMap((o) => o.batchItemFailures)).toEqual([]);
+    for (const { company, customer } of linked) {
+      expect(fake.customer(customer.Id)!.Active).toBe(false);
+      expect((await getCompany(company.id, true))!.integrations.quickbooks).toMatchObject({ active: false, syncStatus: 'synced' });
+    }
+    const mine = fake.requests.slice(from).filter((r) => r.path.startsWith('/v3/'));
+    const target = (r: ReceivedRequest) => (r.method === 'GET' ? r.path.split('/').at(-1) : (r.body as { Id?: string }).Id);
+    const refused = mine.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(fake.peakInFlight()).toBe(10);
+    // Each refused call was tried again for the same customer, no sooner than half the first backoff step.
+    for (const r of refused) {
+      const retry = mine.find((x) => x.at > r.at && target(x) === target(r));
+      expect(retry).toBeDefined();
+      expect(retry!.at - r.at).toBeGreaterThanOrEqual(125 - 5);
+    }
   });
 });
 

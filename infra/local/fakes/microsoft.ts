@@ -1,9 +1,10 @@
 /**
  * A protocol-faithful fake of Microsoft Entra's token endpoint and admin consent, and of the
  * Microsoft Graph calls Clientele makes: `/contracts` (a partner's customer tenants),
- * `/users`, `/users/delta`, `/devices`, `/devices/delta`, with `$select`, `$top`,
- * `@odata.nextLink`, `@odata.deltaLink`, `@removed`, `410 Gone` for an expired delta token
- * and `429` with `Retry-After`. Tests drive it through the real MSAL and Graph clients;
+ * `/users`, `/users/delta`, `/devices`, `/devices/delta`, with `$select`, `@odata.nextLink`,
+ * `@odata.deltaLink`, `@removed`, `410 Gone` for an expired delta token and `429` with
+ * `Retry-After`. Page sizes as Graph's: lists honour `$top`; delta queries ignore it and honour
+ * `Prefer: odata.maxpagesize` (answering `Preference-Applied`), else use their own default. Tests drive it through the real MSAL and Graph clients;
  * `npm start` runs it with a demo partner and a few customer tenants.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -66,6 +67,17 @@ export interface FakeMicrosoftOptions {
   partnerTenantId: string;
   /** Largest page the fake serves (Graph's cap for users is 999). */
   maxPageSize?: number;
+  /** A delta query's page size when no `Prefer: odata.maxpagesize` asks one (default 100). */
+  defaultDeltaPageSize?: number;
+}
+
+/** One request the fake received: what was asked, and how many objects its page held. */
+export interface GraphRequest {
+  method: string;
+  path: string;
+  tenant: string | null;
+  prefer?: string | null;
+  returned?: number;
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -93,8 +105,9 @@ const readBody = (req: IncomingMessage) =>
 
 export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
   const tenants = new Map<string, Tenant>();
-  const requests: { method: string; path: string; tenant: string | null }[] = [];
+  const requests: GraphRequest[] = [];
   const maxPage = opts.maxPageSize ?? 999;
+  const defaultDeltaPage = opts.defaultDeltaPageSize ?? 100;
 
   const tenant = (id: string) => {
     const t = tenants.get(id);
@@ -158,7 +171,9 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
 
   const graph = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const tid = tokenTenant(req);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, tenant: tid ?? null });
+    const prefer = req.headers.prefer === undefined ? null : String(req.headers.prefer);
+    const logged: GraphRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, tenant: tid ?? null, prefer };
+    requests.push(logged);
     if (!tid) return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
     const t = tenants.get(tid);
     if (!t) return graphError(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
@@ -168,7 +183,7 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
     }
     const path = url.pathname.replace(/^\/v1\.0/, '');
     const fields = url.searchParams.get('$select')?.split(',').map((s) => s.trim());
-    const preferred = /odata\.maxpagesize=(\d+)/.exec(String(req.headers.prefer ?? ''))?.[1];
+    const preferred = /odata\.maxpagesize=(\d+)/.exec(prefer ?? '')?.[1];
     const size = Math.min(maxPage, Number(url.searchParams.get('$top') ?? preferred ?? 100));
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
 
@@ -176,6 +191,7 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
       if (tid !== opts.partnerTenantId) return graphError(res, 403, 'Authorization_RequestDenied', 'Only a partner tenant has contracts.');
       const customers = [...tenants.values()].filter((c) => c.id !== opts.partnerTenantId).map((c) => ({ id: stableId(`contract/${c.id}`), contractType: 'ResellerPartner', customerId: c.id, defaultDomainName: c.defaultDomainName, displayName: c.displayName }));
       const p = page(customers, skip, size, (n) => `${GRAPH_BASE}/contracts?$top=${size}&$skiptoken=${n}`);
+      logged.returned = p.value.length;
       return json(res, 200, { '@odata.context': `${GRAPH_BASE}/$metadata#contracts`, value: p.value, ...(p.next ? { '@odata.nextLink': p.next } : {}) });
     }
     const list = /^\/(users|devices)$/.exec(path);
@@ -183,20 +199,22 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
       const kind = list[1] as Kind;
       const all = [...t.objects[kind].values()].map((o) => select(o, fields));
       const p = page(all, skip, size, (n) => `${GRAPH_BASE}/${kind}?${fields ? `$select=${fields.join(',')}&` : ''}$top=${size}&$skiptoken=${n}`);
+      logged.returned = p.value.length;
       return json(res, 200, { value: p.value, ...(p.next ? { '@odata.nextLink': p.next } : {}) });
     }
     const delta = /^\/(users|devices)\/delta$/.exec(path);
     if (delta) {
       const kind = delta[1] as Kind;
       // State rides in the tokens: `$deltatoken` is the sequence seen; `$skiptoken` a page of a round.
-      const skipState = url.searchParams.get('$skiptoken') ? unb64<{ since: number; upTo: number; offset: number; size: number; fields?: string[] }>(url.searchParams.get('$skiptoken')!) : undefined;
+      const skipState = url.searchParams.get('$skiptoken') ? unb64<{ since: number; upTo: number; offset: number; fields?: string[] }>(url.searchParams.get('$skiptoken')!) : undefined;
       const deltaToken = url.searchParams.get('$deltatoken');
       const since = skipState?.since ?? (deltaToken ? Number(unb64<{ seq: number }>(deltaToken)?.seq ?? -1) : 0);
       if (Number.isNaN(since) || since < 0) return graphError(res, 400, 'BadRequest', 'Invalid delta token.');
       if (since > 0 && since < t.expiredBefore) return graphError(res, 410, 'SyncStateNotFound', 'The sync state generation is expired or not found; resync required.');
       const upTo = skipState?.upTo ?? t.seq;
       const sel = skipState?.fields ?? fields;
-      const pageSize = skipState?.size ?? size;
+      // `$top` is ignored here, as Graph ignores it on delta; each page is sized by its own request's preference.
+      const pageSize = preferred ? Math.max(1, Math.min(maxPage, Number(preferred))) : defaultDeltaPage;
       let items: Record<string, unknown>[];
       if (since === 0) items = [...t.objects[kind].values()].map((o) => select(o, sel));
       else {
@@ -210,13 +228,14 @@ export const startFakeMicrosoft = async (opts: FakeMicrosoftOptions) => {
       const offset = skipState?.offset ?? 0;
       const value = items.slice(offset, offset + pageSize);
       const more = offset + pageSize < items.length;
+      logged.returned = value.length;
       return json(res, 200, {
         '@odata.context': `${GRAPH_BASE}/$metadata#${kind}`,
         value,
         ...(more
-          ? { '@odata.nextLink': `${GRAPH_BASE}/${kind}/delta?$skiptoken=${b64({ since, upTo, offset: offset + pageSize, size: pageSize, fields: sel })}` }
+          ? { '@odata.nextLink': `${GRAPH_BASE}/${kind}/delta?$skiptoken=${b64({ since, upTo, offset: offset + pageSize, fields: sel })}` }
           : { '@odata.deltaLink': `${GRAPH_BASE}/${kind}/delta?$deltatoken=${b64({ seq: upTo })}` }),
-      });
+      }, preferred ? { 'preference-applied': `odata.maxpagesize=${pageSize}` } : {});
     }
     return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${path}' does not exist.`);
   };

@@ -5,8 +5,10 @@
  * auth; authorization_code and refresh_token grants; refresh tokens rotate and a reused one is
  * `invalid_grant`), and the v3 Customer API (read, query, create, full and sparse update, with
  * SyncToken checks: 5010 stale, 6240 duplicate name, 610 not found, open-balance refusal,
- * `requestid` replay). Limits as Intuit's: 500 requests/min and 10 concurrent per realm, 429
- * beyond. Helpers let tests seed customers, set balances, inject faults and read requests.
+ * `requestid` replay). Limits as Intuit's, per realm: 10 requests in flight at once and 500 a
+ * minute; past either, `429` with Intuit's ThrottleExceeded fault (code 3001) and no
+ * `Retry-After` (Intuit documents none). A request is in flight for its service time
+ * (`latencyMs`), so concurrent clients really do overlap. Helpers let tests seed customers, set balances, inject faults and read requests.
  * State lives in memory, or also in a file (`stateFile`) so `npm start` keeps it across restarts.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,6 +32,8 @@ export interface ReceivedRequest {
   query: Record<string, string>;
   body: unknown;
   status: number;
+  /** Epoch ms it arrived. */
+  at: number;
 }
 
 export interface FakeQuickBooksOptions {
@@ -46,6 +50,10 @@ export interface FakeQuickBooksOptions {
    * Without it, everything lives in memory (tests).
    */
   stateFile?: string;
+  /** How long the v3 API takes to answer, in ms (default 0). */
+  latencyMs?: number;
+  /** The clock of the per-minute limit (tests move it on instead of waiting a minute). */
+  now?: () => number;
 }
 
 /** What a `stateFile` holds. */
@@ -78,6 +86,10 @@ export interface FakeQuickBooks {
   setBalance: (id: string, balance: number) => void;
   /** The next API request (of this realm) answers 429 with `Retry-After`. */
   throttleOnce: (retryAfterSeconds?: number) => void;
+  /** Sets how long the v3 API takes to answer. */
+  setLatency: (ms: number) => void;
+  /** The most v3 requests that were in flight at once (served, not refused) since the last `reset`. */
+  peakInFlight: () => number;
   /** The next update of this customer answers 5010, as if someone else had just saved it. */
   staleOnce: (customerId: string) => void;
   /** Every access token issued so far stops working (401), as after an hour. */
@@ -221,8 +233,12 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     renameSync(`${opts.stateFile}.tmp`, opts.stateFile);
   };
   const requests: ReceivedRequest[] = [];
+  const clock = opts.now ?? Date.now;
+  let latency = opts.latencyMs ?? 0;
+  /** Arrival times of the requests served in the last minute. */
   const recent: number[] = [];
   let inFlight = 0;
+  let peak = 0;
   let throttle: number | undefined;
   const stale = new Set<string>();
 
@@ -344,16 +360,26 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     const access = accessTokens.get(bearer);
     if (!access || access.expires < Date.now()) return { status: 401, body: FAULTS.auth() };
 
-    const now = Date.now();
-    while (recent.length && recent[0]! < now - 60_000) recent.shift();
+    const now = clock();
+    while (recent.length && recent[0]! <= now - 60_000) recent.shift();
     if (throttle !== undefined) {
       const after = throttle;
       throttle = undefined;
       return { status: 429, body: FAULTS.throttled(), headers: { 'retry-after': String(after) } };
     }
-    if (recent.length >= PER_MINUTE || inFlight >= CONCURRENT) return { status: 429, body: FAULTS.throttled(), headers: { 'retry-after': '1' } };
+    if (recent.length >= PER_MINUTE || inFlight >= CONCURRENT) return { status: 429, body: FAULTS.throttled() };
     recent.push(now);
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    try {
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      return serve(req, url, raw, m[2]!);
+    } finally {
+      inFlight--;
+    }
+  };
 
+  const serve = (req: IncomingMessage, url: URL, raw: string, path: string): Answer => {
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -361,10 +387,10 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       return { status: 400, body: fault('2500', 'Request has invalid or unsupported property', 'The request body is not valid JSON') };
     }
     const requestId = url.searchParams.get('requestid');
-    const replayKey = requestId ? `${req.method} ${m[2]} ${requestId}` : undefined;
+    const replayKey = requestId ? `${req.method} ${path} ${requestId}` : undefined;
     const replay = replayKey ? replays.get(replayKey) : undefined;
     if (replay) return replay;
-    const answer = customerApi(req.method ?? 'GET', m[2]!.split('/'), url.searchParams, body);
+    const answer = customerApi(req.method ?? 'GET', path.split('/'), url.searchParams, body);
     if (replayKey) replays.set(replayKey, answer);
     return answer;
   };
@@ -399,19 +425,15 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
 
   const server = createServer((req, res) => {
     void (async () => {
+      const at = Date.now();
       const url = new URL(req.url ?? '/', 'http://fake');
       const raw = await readBody(req);
       if (req.method === 'GET' && url.pathname.startsWith(ACCESS_PATH)) return authorizePage(url, res);
       let answer: Answer;
-      inFlight++;
-      try {
-        if (req.method === 'POST' && url.pathname === FAKE_TOKEN_PATH) answer = tokenEndpoint(req, raw);
-        else if (req.method === 'POST' && url.pathname === FAKE_REVOKE_PATH) answer = { status: 200, body: {} };
-        else if (url.pathname.startsWith('/v3/')) answer = await apiRequest(req, url, raw);
-        else answer = { status: 404, body: { error: 'not_found' } };
-      } finally {
-        inFlight--;
-      }
+      if (req.method === 'POST' && url.pathname === FAKE_TOKEN_PATH) answer = tokenEndpoint(req, raw);
+      else if (req.method === 'POST' && url.pathname === FAKE_REVOKE_PATH) answer = { status: 200, body: {} };
+      else if (url.pathname.startsWith('/v3/')) answer = await apiRequest(req, url, raw);
+      else answer = { status: 404, body: { error: 'not_found' } };
       let parsedBody: unknown = raw;
       try {
         parsedBody = url.pathname === FAKE_TOKEN_PATH ? Object.fromEntries(new URLSearchParams(raw)) : raw ? JSON.parse(raw) : undefined;
@@ -419,7 +441,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
         // keep the raw text
       }
       if (req.method === 'POST') save(); // tokens issued or spent, customers created or changed
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: parsedBody, status: answer.status });
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: parsedBody, status: answer.status, at });
       if (requests.length > 5000) requests.splice(0, requests.length - 5000); // a long npm start
       res.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8', intuit_tid: token('tid-'), ...answer.headers }).end(JSON.stringify(answer.body));
     })().catch((err: unknown) => {
@@ -455,6 +477,10 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     throttleOnce: (seconds = 1) => {
       throttle = seconds;
     },
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    peakInFlight: () => peak,
     staleOnce: (id) => {
       stale.add(id);
     },
@@ -476,6 +502,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       replays.clear();
       stale.clear();
       throttle = undefined;
+      peak = 0;
       save();
     },
     stop: () => closeServer(server),
