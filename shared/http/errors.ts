@@ -130,9 +130,12 @@ export const staleReadBackoffMs = (i: number, random: () => number = Math.random
   return window / 2 + random() * (window / 2);
 };
 
+/** Attempts for a hot item: ten writers of one record at once (a double-clicked invite, retried requests) all win. */
+export const HOT_ITEM_ATTEMPTS = 12;
+
 /**
  * Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409.
- * Hot items (one contact invited ten times at once) pass more `attempts`.
+ * Hot items pass `HOT_ITEM_ATTEMPTS`.
  */
 export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): Promise<T> => {
   for (let i = 1; ; i++) {

@@ -16,7 +16,7 @@ import type { Contact } from '../contacts/contact.schema';
 import { transact, type TxItem } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
+import { BadRequestError, ConflictError, ForbiddenError, HOT_ITEM_ATTEMPTS, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
 import { queueMail } from '../mail/mail.service';
 import { sendToQueue } from '../queue/send';
 import {
@@ -41,9 +41,6 @@ import { portalUsers, type PortalUser } from './portal-users';
 export const PORTAL_PAUSED_TITLE = 'Portal access is paused';
 export const CONTACT_INACTIVE_MESSAGE = 'Your portal access has been deactivated. Please contact your IT provider.';
 export const PORTAL_NOT_LINKED_MESSAGE = 'Your portal account is not linked to a contact. Ask your IT provider for a new invitation.';
-
-/** Ten invites of one contact at once (a double click, a retried request) all win within these. */
-const INVITE_ATTEMPTS = 12;
 
 const contactInactive = () => new ConflictError('CONTACT_INACTIVE', 'The contact is inactive; activate it first.');
 
@@ -123,7 +120,7 @@ export const inviteContact = async (contactId: string): Promise<Contact> =>
       throw err;
     }
     return toContact({ ...contact, portal, version: contact.version + 1, updatedAt: now });
-  }, INVITE_ATTEMPTS);
+  }, HOT_ITEM_ATTEMPTS);
 
 /** A reset link, only for a contact whose portal account is set up; `extra` joins its transaction. */
 const resetLink = async (contactId: string, extra: TxItem[] = []): Promise<void> =>

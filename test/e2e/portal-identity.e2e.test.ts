@@ -7,6 +7,7 @@
  * company that cannot be redeemed until the company is restored.
  */
 import {
+  AdminCreateUserCommand,
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
   DeleteUserAttributesCommand,
@@ -14,7 +15,7 @@ import {
   ListUsersCommand,
   UpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextOutboxToken, outboxTokens } from '../../infra/local/engines/ses';
 import { getContact } from '../../shared/contacts/contact.repository';
@@ -136,6 +137,62 @@ describe('ten concurrent invites of one contact', () => {
     expect(hashToken(live[0]!)).toBe(record.portalTokenHash);
     expect((await api('POST', '/v1/public/portal/setup', { body: { token: live[0], password: PASSWORD } })).status).toBe(200);
     expect(claimsOf((await login(stack.info, c.email, PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: c.id, companyId });
+
+    // Deleting the contact removes its binding and its user with it.
+    expect((await api('DELETE', `/v1/contacts/${c.id}`, { token: admin })).status).toBe(204);
+    expect((await db().send(new GetCommand({ TableName: tableName(), Key: keys.portalUser(record.portalSub!), ConsistentRead: true }))).Item).toBeUndefined();
+    await expect(cognito.send(new AdminGetUserCommand({ UserPoolId: stack.info.cognito.portal.userPoolId, Username: record.portalUsername! }))).rejects.toThrow();
+  });
+});
+
+describe('a user left behind for the same email', () => {
+  it('is replaced at invite, never re-pointed: the contact gets a new user (new sub)', async () => {
+    const companyId = await company('Adatum');
+    const f = await contact(companyId, 'Fay', 'adatum');
+    // What a crash between a contact's delete and its user's delete leaves: a user for another (gone) contact holding the email.
+    const stale = await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: stack.info.cognito.portal.userPoolId,
+        Username: f.email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: f.email },
+          { Name: 'custom:contactId', Value: '01JD0000000000000000000000' },
+        ],
+      }),
+    );
+    const staleSub = stale.User!.Attributes!.find((a) => a.Name === 'sub')!.Value!;
+    expect((await api('POST', `/v1/contacts/${f.id}/invite`, { token: tech })).status).toBe(202);
+    const record = (await getContact(f.id, true))!;
+    expect(record.portalSub).toBeDefined();
+    expect(record.portalSub).not.toBe(staleSub);
+    await expect(cognito.send(new AdminGetUserCommand({ UserPoolId: stack.info.cognito.portal.userPoolId, Username: stale.User!.Username! }))).rejects.toThrow();
+    const fresh = await cognito.send(new AdminGetUserCommand({ UserPoolId: stack.info.cognito.portal.userPoolId, Username: f.email }));
+    expect(fresh.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'custom:contactId', Value: f.id }, { Name: 'sub', Value: record.portalSub }]));
+    expect((await api('POST', '/v1/public/portal/setup', { body: { token: await nextOutboxToken(stack.info.ses.endpoint, f.email), password: PASSWORD } })).status).toBe(200);
+    expect(claimsOf((await login(stack.info, f.email, PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: f.id });
+  });
+});
+
+describe('a contact invited before the sub binding', () => {
+  it('is refused (login and unexpired tokens) until a new link is redeemed, which binds the user the server made for it', async () => {
+    const g = await portalUser('Tailspin', 'Gus');
+    // Make it what the data of an earlier release holds: a portal username, no sub and no binding.
+    const sub = (await getContact(g.contactId, true))!.portalSub!;
+    await db().send(new UpdateCommand({ TableName: tableName(), Key: keys.contact(g.contactId), UpdateExpression: 'REMOVE portalSub' }));
+    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.portalUser(sub) }));
+
+    expect(await api('GET', '/v1/portal/me', { token: g.tokens.idToken })).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+    await expect(login(stack.info, g.email, PASSWORD, 'portal')).rejects.toThrow(/not linked/);
+
+    const seen = await outboxTokens(stack.info.ses.endpoint, g.email);
+    expect((await api('POST', `/v1/contacts/${g.contactId}/password-reset`, { token: tech })).status).toBe(202);
+    const reset = await nextOutboxToken(stack.info.ses.endpoint, g.email, seen);
+    expect((await api('POST', '/v1/public/portal/setup', { body: { token: reset, password: 'Another-Pa55word!' } })).status).toBe(200);
+    expect((await getContact(g.contactId, true))!.portalSub).toBe(sub);
+    const idToken = (await login(stack.info, g.email, 'Another-Pa55word!', 'portal')).idToken;
+    expect(claimsOf(idToken)).toMatchObject({ contactId: g.contactId, companyId: g.companyId });
+    expect((await api('GET', '/v1/portal/me', { token: g.tokens.idToken })).status).toBe(200);
   });
 });
 
