@@ -147,15 +147,17 @@ describe('public password reset: recorded at once, carried out by the portal-req
     };
     const knownMs: number[] = [];
     const unknownMs: number[] = [];
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < 30; i++) {
+      // Alternate which goes first, so warm-up and ordering weigh on both alike.
+      if (i % 2) unknownMs.push(await time(`nobody.${run}.${i}@example.com`));
       knownMs.push(await time(known.email));
-      unknownMs.push(await time(`nobody.${run}.${i}@example.com`));
+      if (!(i % 2)) unknownMs.push(await time(`nobody.${run}.${i}@example.com`));
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const [k, u] = [median(knownMs), median(unknownMs)];
-    // Both are one SQS send; an account lookup and a link (≥ 4 DynamoDB round trips) would show here.
-    expect(Math.abs(k - u)).toBeLessThan(Math.max(2, 0.25 * Math.min(k, u)));
-    await takeAll('portal-requests', 52);
+    // Both are one SQS send; an account lookup and a link (≥ 4 DynamoDB round trips and a second send) would show here.
+    expect(Math.abs(k - u)).toBeLessThan(Math.max(3, 0.5 * Math.min(k, u)));
+    await takeAll('portal-requests', 62);
   });
 
   it('sends a reset mail for a portal-active contact, none for an unknown address, and at most 3 per address per hour', async () => {
