@@ -11,6 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import {
   AccountRecovery,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
   OAuthScope,
@@ -37,6 +38,7 @@ import { ENV, queueUrlEnv } from '../shared/env';
 import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
 import { cognitoTriggers } from '../shared/triggers';
+import { PORTAL_CLIENT_ATTRIBUTES, PORTAL_CUSTOM_ATTRIBUTES, type PortalStandardAttribute } from '../shared/portal/portal-pool';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
 import type { Config } from './config';
 import { AppFunction } from './function';
@@ -216,17 +218,25 @@ export class ClienteleStack extends Stack {
     }
 
     // Portal: client contacts, invited by staff (no self sign-up); hosted UI with authorization code + PKCE.
+    // Schema and client permissions come from shared/portal/portal-pool.ts (the local pool is made from it too).
     const portalPool = new UserPool(this, 'PortalPool', {
       ...poolDefaults,
       userPoolName: `${this.stackName}-portal`,
-      // The contact a portal user is; set by Clientele at invite, read by the login triggers.
-      customAttributes: { contactId: new StringAttribute({ mutable: true, minLen: 26, maxLen: 26 }) },
+      // Not required: Cognito makes a required attribute writable by every app client, and the portal
+      // client may not write email (staff change it). Clientele always sets it at AdminCreateUser.
+      standardAttributes: { email: { required: false, mutable: true } },
+      customAttributes: Object.fromEntries(
+        Object.entries(PORTAL_CUSTOM_ATTRIBUTES).map(([name, a]) => [name, new StringAttribute({ mutable: a.mutable, minLen: a.minLen, maxLen: a.maxLen })]),
+      ),
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
     });
     portalPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: config.portalDomainPrefix } });
+    const clientAttributes = (list: readonly PortalStandardAttribute[]) => new ClientAttributes().withStandardAttributes(Object.fromEntries(list.map((a) => [a, true])));
     const portalClient = portalPool.addClient('PortalWebClient', {
       generateSecret: false,
+      readAttributes: clientAttributes(PORTAL_CLIENT_ATTRIBUTES.read),
+      writeAttributes: clientAttributes(PORTAL_CLIENT_ATTRIBUTES.write),
       authFlows: { userSrp: true },
       preventUserExistenceErrors: true,
       oAuth: {

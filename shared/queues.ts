@@ -3,7 +3,7 @@
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
 /** Every queue, by name; `queues` below describes each. */
-export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup'] as const;
+export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface WorkerDef {
@@ -62,6 +62,12 @@ export const queues = [
     maxReceiveCount: 5,
     purpose: 'Unassigning related records and deleting company data after a permanent delete',
     worker: { handler: 'functions/companies/cleanup-company.ts', timeoutSeconds: 300, memoryMb: 512, batchSize: 1, table: 'write', queues: ['company-cleanup'] },
+  },
+  {
+    name: 'portal-requests',
+    maxReceiveCount: 5,
+    purpose: 'Public portal requests (password resets) carried out after the route answered, so its timing says nothing about the address',
+    worker: { handler: 'functions/portal/portal-requests.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', queues: ['mail'] },
   },
 ] as const satisfies readonly QueueDef[];
 

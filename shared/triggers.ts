@@ -5,13 +5,13 @@
  * refused contact gets no token either way.
  */
 export const cognitoTriggers = [
-  { pool: 'portal', trigger: 'PreAuthentication', handler: 'functions/portal/pre-authentication.ts', table: 'read', summary: 'Refuses the password login of an inactive contact or a paused company' },
+  { pool: 'portal', trigger: 'PreAuthentication', handler: 'functions/portal/pre-authentication.ts', table: 'read', summary: "Refuses the password login of a user not bound to a contact (by sub), an inactive contact or a paused company" },
   {
     pool: 'portal',
     trigger: 'PreTokenGeneration',
     handler: 'functions/portal/pre-token-generation.ts',
     table: 'read',
-    summary: 'Refuses inactive contacts and paused companies (also for SSO logins) and puts contactId and companyId in the ID token',
+    summary: "Resolves the contact from the user's sub (the server's binding only), refuses inactive contacts and paused companies (also on refresh and SSO logins) and puts contactId and companyId in the ID token",
   },
 ] as const;
 

@@ -14,6 +14,8 @@ import { contactSchema, type Contact, type ContactStatus } from './contact.schem
 /** What the item holds beyond the API resource: the portal user and the live set-up token. */
 export interface ContactRecord extends Contact {
   portalUsername?: string | null;
+  /** The portal user's immutable Cognito `sub`; its `PORTALUSER#<sub>` item points back here. */
+  portalSub?: string | null;
   portalTokenHash?: string | null;
   /** What Microsoft 365 said at the last sync (a sync writes only when this changes). */
   m365Mapped?: Record<string, unknown> | null;
@@ -151,6 +153,7 @@ export const deleteContactItem = (c: ContactRecord): TxItem[] => [
   },
   ...(c.email ? [releaseEmail(c.email, c.id)] : []),
   ...(c.portalTokenHash ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalToken(c.portalTokenHash) } } }] : []),
+  ...(c.portalSub ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalUser(c.portalSub) } } }] : []),
 ];
 
 /**

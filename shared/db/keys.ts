@@ -42,6 +42,10 @@ export const keys = {
   recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
+  /** A portal-pool user (by its immutable Cognito `sub`) → the contact it is; written only by the server, one contact per sub. */
+  portalUser: (sub: string) => ({ pk: `PORTALUSER#${sub}`, sk: 'PORTALUSER' }),
+  /** Public password-reset mails sent to one address (by a hash of it) in one hour (TTL). */
+  portalResetCount: (emailHash: string, hour: number) => ({ pk: `PORTALRESET#${emailHash}#${hour}`, sk: 'PORTALRESET' }),
   /** A company's compliance organization (minimal: its status gates the permanent delete). */
   complianceOrganization: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'COMPLIANCEORG' }),
   /** Per-customer SLA policies (the SLA module adds them); listed by company for the permanent delete. */

@@ -121,7 +121,22 @@ export class StaleReadError extends Error {
   }
 }
 
-/** Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409. */
+/**
+ * The wait before retry `i` (1-based): exponential up to a second, and jittered over the upper
+ * half of its window, so requests that lost the same race do not meet again at the same moment.
+ */
+export const staleReadBackoffMs = (i: number, random: () => number = Math.random): number => {
+  const window = Math.min(1000, 20 * 2 ** i);
+  return window / 2 + random() * (window / 2);
+};
+
+/** Attempts for a hot item: ten writers of one record at once (a double-clicked invite, retried requests) all win. */
+export const HOT_ITEM_ATTEMPTS = 12;
+
+/**
+ * Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409.
+ * Hot items pass `HOT_ITEM_ATTEMPTS`.
+ */
 export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): Promise<T> => {
   for (let i = 1; ; i++) {
     try {
@@ -129,7 +144,7 @@ export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): P
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
       if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
-      await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** i) + Math.random() * 30));
+      await new Promise((r) => setTimeout(r, staleReadBackoffMs(i)));
     }
   }
 };

@@ -1,14 +1,23 @@
 /**
  * Portal-pool users, one per invited contact. Cognito never emails them (MessageAction
- * SUPPRESS): Clientele sends its own set-up and reset links. The contact id rides on the user
- * as `custom:contactId`, which the login triggers read.
+ * SUPPRESS): Clientele sends its own set-up and reset links. The user's immutable `sub` is what
+ * the contact stores and what every login and portal request resolves; `custom:contactId`
+ * (immutable, set only here) tells a concurrent invite of the same contact from a stale user.
  */
+import type { AttributeType } from '@aws-sdk/client-cognito-identity-provider';
 import { ENV, requireEnv } from '../env';
-import { ValidationError } from '../http/errors';
+import { StaleReadError, ValidationError } from '../http/errors';
 import { lazySdk } from '../lazy-sdk';
 import { logger } from '../logger';
+import { CONTACT_ID_ATTRIBUTE } from './portal-pool';
 
-export const CONTACT_ID_ATTRIBUTE = 'custom:contactId';
+export { CONTACT_ID_ATTRIBUTE };
+
+/** A portal user as the contact records it: the username for admin calls, the sub for identity. */
+export interface PortalUser {
+  username: string;
+  sub: string;
+}
 
 // Loaded by the few calls that manage portal users, not by every function that shares this area.
 const cognito = lazySdk(
@@ -20,30 +29,68 @@ export const resetPortalUsersClient = (): void => cognito.reset();
 
 const pool = () => requireEnv(ENV.PORTAL_USER_POOL_ID);
 const named = (err: unknown, ...names: string[]) => err instanceof Error && names.includes(err.name);
+const attribute = (attributes: AttributeType[] | undefined, name: string) => attributes?.find((a) => a.Name === name)?.Value;
+
+const userOf = (username: string | undefined, attributes: AttributeType[] | undefined): PortalUser => {
+  const sub = attribute(attributes, 'sub');
+  if (!username || !sub) throw new Error('Cognito returned a user without a username or sub');
+  return { username, sub };
+};
+
+/** Rounds of create / read / delete-stale before `ensure` lets the caller's retry start over. */
+const ENSURE_ROUNDS = 4;
 
 const api = {
-  /** The contact's portal user (created without a password), or the one it already has. Returns its username. */
-  ensure: async (email: string, contactId: string): Promise<string> => {
+  /**
+   * The contact's portal user (created without a password), with its username and sub. A user
+   * that already holds the email is reused only when it was made for this contact (a concurrent
+   * invite); otherwise it is stale (its contact was deleted or no longer holds the email) and is
+   * deleted and made again: a user's contact is never rewritten.
+   */
+  ensure: async (email: string, contactId: string): Promise<PortalUser> => {
+    const { sdk, client } = await cognito();
+    for (let round = 1; round <= ENSURE_ROUNDS; round++) {
+      try {
+        const out = await client.send(
+          new sdk.AdminCreateUserCommand({
+            UserPoolId: pool(),
+            Username: email,
+            MessageAction: 'SUPPRESS',
+            UserAttributes: [
+              { Name: 'email', Value: email },
+              { Name: 'email_verified', Value: 'true' },
+              { Name: CONTACT_ID_ATTRIBUTE, Value: contactId },
+            ],
+          }),
+        );
+        return userOf(out.User?.Username, out.User?.Attributes);
+      } catch (err) {
+        if (!named(err, 'UsernameExistsException')) throw err;
+      }
+      let existing;
+      try {
+        existing = await client.send(new sdk.AdminGetUserCommand({ UserPoolId: pool(), Username: email }));
+      } catch (err) {
+        if (named(err, 'UserNotFoundException')) continue; // deleted since, by a concurrent invite: create again
+        throw err;
+      }
+      if (attribute(existing.UserAttributes, CONTACT_ID_ATTRIBUTE) === contactId) return userOf(existing.Username, existing.UserAttributes);
+      // Deleted by its own username, never by the email: a concurrent invite may already have made the new user.
+      await api.deleteUser(existing.Username!);
+      logger.info('Replaced a stale portal user', { contactId });
+    }
+    throw new StaleReadError();
+  },
+
+  /** The user's sub, when the user still exists and was made for `contactId` (binding contacts invited before the sub was stored). */
+  subOf: async (username: string, contactId: string): Promise<string | undefined> => {
     const { sdk, client } = await cognito();
     try {
-      const out = await client.send(
-        new sdk.AdminCreateUserCommand({
-          UserPoolId: pool(),
-          Username: email,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: email },
-            { Name: 'email_verified', Value: 'true' },
-            { Name: CONTACT_ID_ATTRIBUTE, Value: contactId },
-          ],
-        }),
-      );
-      return out.User!.Username!;
+      const user = await client.send(new sdk.AdminGetUserCommand({ UserPoolId: pool(), Username: username }));
+      return attribute(user.UserAttributes, CONTACT_ID_ATTRIBUTE) === contactId ? attribute(user.UserAttributes, 'sub') : undefined;
     } catch (err) {
-      if (!named(err, 'UsernameExistsException')) throw err;
-      const user = await client.send(new sdk.AdminGetUserCommand({ UserPoolId: pool(), Username: email }));
-      await client.send(new sdk.AdminUpdateUserAttributesCommand({ UserPoolId: pool(), Username: user.Username!, UserAttributes: [{ Name: CONTACT_ID_ATTRIBUTE, Value: contactId }] }));
-      return user.Username!;
+      if (named(err, 'UserNotFoundException')) return undefined;
+      throw err;
     }
   },
 

@@ -18,11 +18,11 @@ export const portalApi = {
   'POST /v1/public/portal/setup': {
     body: setupBody,
     responses: { 200: { description: 'Password set; the portal account is active', schema: setupResult } },
-    errors: { 400: ['INVALID_TOKEN'], 409: ['CONTACT_INACTIVE'] },
+    errors: { 400: ['INVALID_TOKEN'], 403: ['PORTAL_PAUSED'], 409: ['CONTACT_INACTIVE'] },
   },
   'POST /v1/public/portal/password-reset': {
     body: publicResetBody,
-    responses: { 202: { description: 'Always accepted; a reset link is emailed when a portal account has this email', schema: accepted } },
+    responses: { 202: { description: 'Always accepted at once (the request is carried out afterwards); a reset link is emailed when a portal-active contact has this email, at most 3 per address per hour', schema: accepted } },
   },
   'GET /v1/portal/me': {
     responses: { 200: { description: 'The signed-in contact and its company', schema: meSchema } },

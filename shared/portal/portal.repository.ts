@@ -1,5 +1,8 @@
-/** Portal tokens (stored as SHA-256 only) and the one-request read behind every portal call. */
-import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * Portal tokens (stored as SHA-256 only), the portal user → contact binding (by Cognito `sub`),
+ * the public reset quota, and the one-request read behind every portal call.
+ */
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Company } from '../companies/company.schema';
@@ -74,6 +77,72 @@ export const releaseToken = (hash: string, claimedAt: number) =>
 export const consumeToken = (hash: string, claimedAt: number): TxItem => ({
   item: { Delete: { TableName: tableName(), Key: keys.portalToken(hash), ConditionExpression: 'claimedAt = :mine', ExpressionAttributeValues: { ':mine': claimedAt } } },
 });
+
+/**
+ * The contact a portal user is, by the user's immutable `sub`: the only way a login or a portal
+ * request finds its contact (never by email, never by an attribute the user can write).
+ */
+export const contactIdBySub = async (sub: string): Promise<string | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.portalUser(sub), ConsistentRead: true }));
+  return out.Item?.contactId as string | undefined;
+};
+
+/** Cognito gave one user to two contacts: not a request's fault, and nothing may be written. */
+const subHeldElsewhere = (sub: string) => () => new Error(`Portal user ${sub} is bound to another contact`);
+
+/** Binds `sub` to the contact (idempotent for the same contact; one contact per sub). */
+export const putPortalUser = (sub: string, contactId: string): TxItem => ({
+  item: {
+    Put: {
+      TableName: tableName(),
+      Item: { ...keys.portalUser(sub), type: 'PortalUser', contactId },
+      ConditionExpression: 'attribute_not_exists(pk) OR contactId = :id',
+      ExpressionAttributeValues: { ':id': contactId },
+    },
+  },
+  onConditionFailed: subHeldElsewhere(sub),
+});
+
+/** Removes the contact's earlier binding (its user was replaced). */
+export const deletePortalUser = (sub: string, contactId: string): TxItem => ({
+  item: {
+    Delete: {
+      TableName: tableName(),
+      Key: keys.portalUser(sub),
+      ConditionExpression: 'attribute_not_exists(pk) OR contactId = :id',
+      ExpressionAttributeValues: { ':id': contactId },
+    },
+  },
+  onConditionFailed: subHeldElsewhere(sub),
+});
+
+/** At most this many public reset mails per address per hour. */
+export const RESET_MAILS_PER_HOUR = 3;
+
+export class ResetQuotaReached extends Error {}
+
+export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest('hex');
+
+/**
+ * One more public reset mail to `email` this hour, inside the transaction that issues the link:
+ * refused (ResetQuotaReached) once the hour's count is reached, so the link and the mail are not made.
+ */
+export const countResetMail = (email: string, nowMs = Date.now()): TxItem => {
+  const hour = Math.floor(nowMs / 3_600_000);
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keys.portalResetCount(emailHash(email), hour),
+        UpdateExpression: 'ADD #n :one SET #type = :type, expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+        ExpressionAttributeNames: { '#n': 'sent', '#type': 'type' },
+        ExpressionAttributeValues: { ':one': 1, ':max': RESET_MAILS_PER_HOUR, ':type': 'PortalResetCount', ':expires': (hour + 2) * 3600 },
+      },
+    },
+    onConditionFailed: () => new ResetQuotaReached(),
+  };
+};
 
 const strip = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest;
 

@@ -17,4 +17,8 @@ export const publicResetBody = z.strictObject({ email }).meta({ id: 'PortalPassw
 
 export const meSchema = z.object({ contact: contactSchema, company: z.object({ id, name: z.string() }) }).meta({ id: 'PortalMe' });
 
+/** A message on the `portal-requests` queue: public requests carried out after the route answered. */
+export const portalRequestSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('password-reset'), email })]);
+export type PortalRequest = z.infer<typeof portalRequestSchema>;
+
 export const accepted = z.object({ status: z.literal('accepted') }).meta({ id: 'Accepted' });

@@ -2,21 +2,45 @@
  * Portal access: invitations and password resets by emailed single-use links, the set-up that
  * redeems them, the login check the Cognito triggers run, and the guard every portal request
  * passes (contact active, company not archived: read in one request, on every call).
+ *
+ * Identity: a portal user is bound to its contact by the user's immutable Cognito `sub`, which
+ * only the server writes (at invite, or when a link of a contact invited before the binding is
+ * redeemed). Logins resolve the contact from `PORTALUSER#<sub>` alone and every portal request
+ * checks that the token's `sub` is the contact's; nothing on these paths looks at an email or at
+ * an attribute the user can write.
  */
 import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
 import { contactIdByEmail, getContact, setContactPortal, toContact, type ContactRecord } from '../contacts/contact.repository';
 import type { Contact } from '../contacts/contact.schema';
-import { transact } from '../db/transact';
+import { transact, type TxItem } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
+import { BadRequestError, ConflictError, ForbiddenError, HOT_ITEM_ATTEMPTS, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
 import { queueMail } from '../mail/mail.service';
-import { claimToken, consumeToken, deleteToken, getContactAndCompany, hashToken, newToken, releaseToken, TOKEN_TTL_SECONDS, type TokenPurpose } from './portal.repository';
-import { CONTACT_ID_ATTRIBUTE, portalUsers } from './portal-users';
+import { sendToQueue } from '../queue/send';
+import {
+  claimToken,
+  consumeToken,
+  contactIdBySub,
+  countResetMail,
+  deletePortalUser,
+  deleteToken,
+  getContactAndCompany,
+  hashToken,
+  newToken,
+  putPortalUser,
+  releaseToken,
+  ResetQuotaReached,
+  TOKEN_TTL_SECONDS,
+  type TokenPurpose,
+} from './portal.repository';
+import type { PortalRequest } from './portal.schema';
+import { portalUsers, type PortalUser } from './portal-users';
 
 export const PORTAL_PAUSED_TITLE = 'Portal access is paused';
 export const CONTACT_INACTIVE_MESSAGE = 'Your portal access has been deactivated. Please contact your IT provider.';
+export const PORTAL_NOT_LINKED_MESSAGE = 'Your portal account is not linked to a contact. Ask your IT provider for a new invitation.';
 
 const contactInactive = () => new ConflictError('CONTACT_INACTIVE', 'The contact is inactive; activate it first.');
 
@@ -41,9 +65,10 @@ const mailFor = (purpose: TokenPurpose, contact: ContactRecord, companyName: str
 
 /**
  * Stores a new link token for the contact (voiding the previous one) and the portal fields in
- * one transaction that also requires its company to be active, then queues the email.
+ * one transaction that also requires its company to be active (with `extra` items, e.g. the
+ * binding to a portal user), then queues the email.
  */
-const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>): Promise<void> => {
+const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>, extra: TxItem[] = []): Promise<void> => {
   const now = new Date().toISOString();
   const { token, hash, put } = newToken(contact.id, purpose);
   await transact([
@@ -51,9 +76,18 @@ const issueLink = async (contact: ContactRecord, company: Company, purpose: Toke
     put,
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
     companyReference(company.id, {}, { into: true }),
+    ...extra,
   ]);
   await queueMail({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) });
 };
+
+/** The items that bind `sub` to the contact (the reverse item, and the old one removed when the user was replaced). */
+const bindItems = (contact: ContactRecord, sub: string): TxItem[] => [
+  putPortalUser(sub, contact.id),
+  ...(contact.portalSub && contact.portalSub !== sub ? [deletePortalUser(contact.portalSub, contact.id)] : []),
+];
+
+const portalPaused = (detail = "Your company's portal access is paused. Please contact your IT provider.") => new ForbiddenError('PORTAL_PAUSED', PORTAL_PAUSED_TITLE, detail);
 
 const readForLink = async (contactId: string): Promise<{ contact: ContactRecord; company: Company }> => {
   const contact = await getContact(contactId, true);
@@ -67,43 +101,65 @@ const readForLink = async (contactId: string): Promise<{ contact: ContactRecord;
   return { contact, company };
 };
 
-/** Staff invite: a portal user without a password, and an emailed set-up link; `portal.status` becomes `pending`. */
+/**
+ * Staff invite: a portal user without a password, and an emailed set-up link; `portal.status`
+ * becomes `pending`. The user's sub is bound to the contact in the link's transaction, which
+ * also binds contacts invited before the binding existed. Concurrent invites all reuse the one
+ * user (its `custom:contactId` is this contact); the losers of the contact's version retry.
+ */
 export const inviteContact = async (contactId: string): Promise<Contact> =>
   retryOnStaleRead(async () => {
     const { contact, company } = await readForLink(contactId);
-    const username = contact.portalUsername ?? (await portalUsers().ensure(contact.email!, contact.id));
+    const user: PortalUser = await portalUsers().ensure(contact.email!, contact.id);
     const now = new Date().toISOString();
     const portal = { status: contact.portal.status === 'active' ? 'active' : 'pending', invitedAt: now, activatedAt: contact.portal.activatedAt } as const;
     try {
-      await issueLink(contact, company, 'setup', { portal, portalUsername: username });
+      await issueLink(contact, company, 'setup', { portal, portalUsername: user.username, portalSub: user.sub }, bindItems(contact, user.sub));
     } catch (err) {
       if (err instanceof PreconditionFailedError) throw new StaleReadError();
       throw err;
     }
     return toContact({ ...contact, portal, version: contact.version + 1, updatedAt: now });
-  });
+  }, HOT_ITEM_ATTEMPTS);
 
-/** Staff-initiated reset: only for a contact whose portal account is set up. */
-export const sendPasswordReset = async (contactId: string): Promise<void> =>
+/** A reset link, only for a contact whose portal account is set up; `extra` joins its transaction. */
+const resetLink = async (contactId: string, extra: TxItem[] = []): Promise<void> =>
   retryOnStaleRead(async () => {
     const { contact, company } = await readForLink(contactId);
     if (contact.portal.status !== 'active') throw new ConflictError('PORTAL_NOT_ACTIVE', 'The contact has not set up portal access yet; invite it instead.');
     try {
-      await issueLink(contact, company, 'reset', {});
+      await issueLink(contact, company, 'reset', {}, extra);
     } catch (err) {
       if (err instanceof PreconditionFailedError) throw new StaleReadError();
       throw err;
     }
   });
 
-/** Public reset request: the same link when a portal-active contact has the email; nothing otherwise (the caller always gets 202). */
+/** Staff-initiated reset. */
+export const sendPasswordReset = (contactId: string): Promise<void> => resetLink(contactId);
+
+/**
+ * Public reset request: only recorded (one queue message), so the answer takes the same time
+ * whether or not the address has an account; `carryOutPasswordReset` does the rest.
+ */
 export const requestPasswordReset = async (email: string): Promise<void> => {
+  const request: PortalRequest = { type: 'password-reset', email };
+  await sendToQueue('portal-requests', request);
+};
+
+/**
+ * The `portal-requests` worker's part of a public reset: the link, when a portal-active contact
+ * has the email and fewer than three public reset mails went to it this hour; nothing otherwise.
+ */
+export const carryOutPasswordReset = async (email: string): Promise<'sent' | 'not-eligible' | 'quota-reached'> => {
   const contactId = await contactIdByEmail(email);
-  if (!contactId) return;
+  if (!contactId) return 'not-eligible';
   try {
-    await sendPasswordReset(contactId);
+    await resetLink(contactId, [countResetMail(email)]);
+    return 'sent';
   } catch (err) {
-    if (err instanceof ConflictError || err instanceof NotFoundError) return; // not eligible: say nothing
+    if (err instanceof ResetQuotaReached) return 'quota-reached';
+    if (err instanceof ConflictError || err instanceof NotFoundError) return 'not-eligible';
     throw err;
   }
 };
@@ -119,10 +175,21 @@ export const completeSetup = async (token: string, password: string): Promise<{ 
     // A newer invite or reset voids older links.
     if (!contact || contact.portalTokenHash !== hash || !contact.portalUsername) throw invalid();
     if (contact.status !== 'active') throw contactInactive();
+    // An archived company's pending links wait for its restore: nothing is written meanwhile.
+    const company = contact.companyId ? await getCompany(contact.companyId, true) : undefined;
+    if (!company || company.status !== 'active') throw portalPaused();
+    // A contact invited before the sub binding: bind the user the server made for it, or ask for a new invite.
+    const sub = contact.portalSub ?? (await portalUsers().subOf(contact.portalUsername, contact.id));
+    if (!sub) throw invalid();
     await portalUsers().setPassword(contact.portalUsername, password);
     const now = new Date().toISOString();
     const portal = { status: 'active' as const, invitedAt: contact.portal.invitedAt, activatedAt: contact.portal.activatedAt ?? now };
-    await transact([consumeToken(hash, claim.claimedAt), setContactPortal(contact, { portal, portalTokenHash: null }, now)]);
+    await transact([
+      consumeToken(hash, claim.claimedAt),
+      setContactPortal(contact, { portal, portalTokenHash: null, portalSub: sub }, now),
+      ...(contact.portalSub ? [] : bindItems(contact, sub)),
+      { ...companyReference(company.id, {}, { into: true }), onConditionFailed: () => portalPaused() },
+    ]);
     return { email: contact.email!, portalStatus: 'active' };
   } catch (err) {
     await releaseToken(hash, claim.claimedAt);
@@ -136,22 +203,25 @@ export class PortalLoginRefused extends Error {}
  * Whether a contact may use the portal now: the check behind every portal request and both
  * login triggers. Returns the contact and its company, or throws the reason.
  */
-export const portalAccess = async (contactId: string, companyIdHint: string | undefined): Promise<{ contact: ContactRecord; company: Company }> => {
+export const portalAccess = async (contactId: string, companyIdHint: string | undefined, sub: string): Promise<{ contact: ContactRecord; company: Company }> => {
   const read = await getContactAndCompany(contactId, companyIdHint ?? contactId);
   const contact = read.contact;
-  if (!contact || contact.status !== 'active') throw new ForbiddenError('CONTACT_INACTIVE', 'Contact inactive', CONTACT_INACTIVE_MESSAGE);
-  if (!contact.companyId) throw new ForbiddenError('PORTAL_PAUSED', PORTAL_PAUSED_TITLE, 'You are not linked to a company any more. Please contact your IT provider.');
+  if (!contact) throw new ForbiddenError('CONTACT_INACTIVE', 'Contact inactive', CONTACT_INACTIVE_MESSAGE);
+  // The token's user must be the one the server bound to this contact (none yet: invited before the binding; another: replaced).
+  if (!contact.portalSub || contact.portalSub !== sub) throw new UnauthorizedError(PORTAL_NOT_LINKED_MESSAGE);
+  if (contact.status !== 'active') throw new ForbiddenError('CONTACT_INACTIVE', 'Contact inactive', CONTACT_INACTIVE_MESSAGE);
+  if (!contact.companyId) throw portalPaused('You are not linked to a company any more. Please contact your IT provider.');
   // The contact moved since the token was issued: read its current company (rare).
   const company = read.company?.id === contact.companyId ? read.company : await getCompany(contact.companyId, true);
-  if (!company || company.status !== 'active') throw new ForbiddenError('PORTAL_PAUSED', PORTAL_PAUSED_TITLE, "Your company's portal access is paused. Please contact your IT provider.");
+  if (!company || company.status !== 'active') throw portalPaused();
   return { contact, company };
 };
 
-/** The portal caller's contact and company, checked on every request. */
+/** The portal caller's contact and company, checked on every request (the contact's bound sub is the token's). */
 export const portalContext = async (caller: Caller | undefined) => {
   const contactId = caller?.claims.contactId;
   if (!caller || caller.pool !== 'portal' || !contactId) throw new UnauthorizedError('A portal token that names a contact is required (send the ID token).');
-  return portalAccess(contactId, caller.claims.companyId);
+  return portalAccess(contactId, caller.claims.companyId, caller.sub);
 };
 
 /**
@@ -176,14 +246,20 @@ export const withPortalContext = async <T>(caller: Caller | undefined, read: (co
 
 export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({ contact: toContact(contact), company: { id: company.id, name: company.name } });
 
-/** The login check of both Cognito triggers; the thrown message is what the login refusal says. */
+/**
+ * The login check of both Cognito triggers; the thrown message is what the login refusal says.
+ * The contact comes from the user's `sub` through the server's binding alone: an email or a
+ * custom attribute the user changed or deleted names nobody.
+ */
 export const checkPortalLogin = async (userAttributes: Record<string, string | undefined>): Promise<{ contactId: string; companyId: string }> => {
-  const contactId = userAttributes[CONTACT_ID_ATTRIBUTE] ?? (userAttributes.email ? await contactIdByEmail(userAttributes.email) : undefined);
-  if (!contactId) throw new PortalLoginRefused(CONTACT_INACTIVE_MESSAGE);
+  const sub = userAttributes.sub;
+  const contactId = sub ? await contactIdBySub(sub) : undefined;
+  if (!sub || !contactId) throw new PortalLoginRefused(PORTAL_NOT_LINKED_MESSAGE);
   try {
-    const { contact, company } = await portalAccess(contactId, undefined);
+    const { contact, company } = await portalAccess(contactId, undefined, sub);
     return { contactId: contact.id, companyId: company.id };
   } catch (err) {
+    if (err instanceof UnauthorizedError) throw new PortalLoginRefused(PORTAL_NOT_LINKED_MESSAGE);
     if (err instanceof ForbiddenError) throw new PortalLoginRefused(err.title === PORTAL_PAUSED_TITLE ? PORTAL_PAUSED_TITLE : CONTACT_INACTIVE_MESSAGE);
     throw err;
   }

@@ -96,7 +96,7 @@ describe('portal access, end to end', () => {
     // PreAuthentication (which cognito-local does not run) says the same.
     const event = structuredClone(preAuthEvent);
     event.userPoolId = stack.info.cognito.portal.userPoolId;
-    event.request.userAttributes['custom:contactId'] = contactId;
+    event.request.userAttributes.sub = JSON.parse(Buffer.from(portalToken.split('.')[1]!, 'base64url').toString()).sub;
     await expect(preAuthentication(event as never)).rejects.toThrow('Portal access is paused');
     expect((await api('POST', `/v1/contacts/${contactId}/invite`, { token: tech })).body.code).toBe('COMPANY_ARCHIVED');
     await setCompanyStatus(companyId, 'active');

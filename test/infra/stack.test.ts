@@ -12,6 +12,7 @@ import { ClienteleStack } from '../../infra/stack';
 import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
 import { handlerEntries, routeKeyOf, routes, type RouteDef } from '../../shared/routes';
 import { cognitoTriggers } from '../../shared/triggers';
+import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
 
 let app: App;
 let stack: ClienteleStack;
@@ -203,6 +204,25 @@ describe('identity and mail', () => {
     expect(Object.keys(portal.Properties.LambdaConfig).sort()).toEqual(['PreAuthentication', 'PreTokenGeneration']);
     expect(staff.Properties.LambdaConfig).toBeUndefined();
     expect(portal.Properties.Schema).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'contactId', AttributeDataType: 'String' })]));
+  });
+
+  it('generates the portal pool and client from the one portal-pool definition: immutable custom:contactId, no writable email or custom attribute', () => {
+    const pools = Object.values(resources('AWS::Cognito::UserPool'));
+    const portal = pools.find((p) => p.Properties.UserPoolName === 'Clientele-portal')!;
+    const schema = portal.Properties.Schema as { Name: string; Mutable?: boolean; Required?: boolean; StringAttributeConstraints?: unknown }[];
+    for (const a of portalSchemaAttributes()) {
+      expect(schema.find((s) => s.Name === a.Name)).toMatchObject({ Name: a.Name, Mutable: a.Mutable, StringAttributeConstraints: { MinLength: a.StringAttributeConstraints!.MinLength, MaxLength: a.StringAttributeConstraints!.MaxLength } });
+    }
+    expect(schema.find((s) => s.Name === 'contactId')?.Mutable).toBe(false);
+    // A required attribute would have to be writable by the client; staff change emails.
+    expect(schema.find((s) => s.Name === 'email')).toMatchObject({ Required: false, Mutable: true });
+    const clients = Object.values(resources('AWS::Cognito::UserPoolClient'));
+    const portalClient = clients.find((c) => JSON.stringify(c.Properties.UserPoolId).includes('PortalPool'))!;
+    expect([...portalClient.Properties.WriteAttributes].sort()).toEqual(cognitoAttributeNames(PORTAL_CLIENT_ATTRIBUTES.write).sort());
+    expect([...portalClient.Properties.ReadAttributes].sort()).toEqual(cognitoAttributeNames(PORTAL_CLIENT_ATTRIBUTES.read).sort());
+    expect(portalClient.Properties.WriteAttributes).not.toContain('email');
+    expect(portalClient.Properties.WriteAttributes.some((a: string) => a.startsWith('custom:'))).toBe(false);
+    expect(portalClient.Properties.WriteAttributes.length).toBeGreaterThan(0); // an empty list would mean Cognito's default: every standard attribute
   });
 
   it('sends mail through an SES identity with a configuration set', () => {

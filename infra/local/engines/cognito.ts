@@ -2,12 +2,14 @@
  * cognito-local with the two pools (staff, portal), the staff groups and one seeded staff user
  * per group. State lives in `<dir>/.cognito`; with `fixedIds` the pools and clients are given
  * stable ids (created through the API once, then renamed in the state files) so a frontend's
- * configuration survives restarts.
+ * configuration survives restarts. The portal pool's schema and its client's attribute
+ * permissions come from `shared/portal/portal-pool.ts`, as the CDK stack's do.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
+  AddCustomAttributesCommand,
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -15,8 +17,13 @@ import {
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
+  type SchemaAttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../../shared/portal/portal-pool';
 import { STAFF_GROUPS, type StaffGroup } from '../../../shared/routes';
 import { pickPort, startChild, waitUntil, LocalStackError, type Engine } from './util';
 
@@ -70,20 +77,24 @@ const run = async (stateDir: string, port: number) => {
   return { child, endpoint, client };
 };
 
+/** The portal client's attribute permissions, as CreateUserPoolClient / UpdateUserPoolClient take them. */
+const portalClientAttributes = () => ({ ReadAttributes: cognitoAttributeNames(PORTAL_CLIENT_ATTRIBUTES.read), WriteAttributes: cognitoAttributeNames(PORTAL_CLIENT_ATTRIBUTES.write) });
+
 const createPools = async (client: CognitoIdentityProviderClient, users: SeededUser[]) => {
-  const pool = async (name: string) => {
-    const p = await client.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ['email'], AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }));
+  const pool = async (name: string, schema?: SchemaAttributeType[], attributes?: { ReadAttributes: string[]; WriteAttributes: string[] }) => {
+    const p = await client.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ['email'], AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, Schema: schema }));
     const c = await client.send(
       new CreateUserPoolClientCommand({
         UserPoolId: p.UserPool!.Id!,
         ClientName: `${name}-web`,
         ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'],
+        ...attributes,
       }),
     );
     return { userPoolId: p.UserPool!.Id!, clientId: c.UserPoolClient!.ClientId! };
   };
   const staff = await pool('clientele-staff');
-  const portal = await pool('clientele-portal');
+  const portal = await pool('clientele-portal', portalSchemaAttributes(), portalClientAttributes());
   for (const g of STAFF_GROUPS) await client.send(new CreateGroupCommand({ UserPoolId: staff.userPoolId, GroupName: g }));
   for (const u of users) {
     await client.send(
@@ -123,6 +134,25 @@ const fixIds = (db: string, generated: { staff: PoolIds; portal: PoolIds }) => {
   return FIXED;
 };
 
+/**
+ * State from an older `npm start` has a portal pool without the schema (and a client without
+ * attribute permissions): add what is missing in place, so the pools, their ids and their users
+ * survive. cognito-local checks a custom attribute's mutability on every attribute update, so the
+ * added one must carry the definition's, as a new pool's does.
+ */
+const upgradePortalPool = async (client: CognitoIdentityProviderClient, portal: PoolIds) => {
+  const { UserPool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: portal.userPoolId }));
+  const present = new Set((UserPool?.SchemaAttributes ?? []).map((a) => a.Name));
+  const missing = portalSchemaAttributes().filter((a) => !present.has(`custom:${a.Name}`));
+  if (missing.length) await client.send(new AddCustomAttributesCommand({ UserPoolId: portal.userPoolId, CustomAttributes: missing }));
+  const { UserPoolClient } = await client.send(new DescribeUserPoolClientCommand({ UserPoolId: portal.userPoolId, ClientId: portal.clientId }));
+  const wanted = portalClientAttributes();
+  const same = (a: string[] | undefined, b: string[]) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...b].sort());
+  if (!same(UserPoolClient?.ReadAttributes, wanted.ReadAttributes) || !same(UserPoolClient?.WriteAttributes, wanted.WriteAttributes)) {
+    await client.send(new UpdateUserPoolClientCommand({ UserPoolId: portal.userPoolId, ClientId: portal.clientId, ...wanted }));
+  }
+};
+
 export const startCognito = async (opts: { port: number; stateDir: string; fixedIds: boolean; config?: Record<string, unknown> }): Promise<CognitoEngine> => {
   const port = await pickPort(opts.port, 'Cognito (cognito-local)');
   mkdirSync(join(opts.stateDir, '.cognito', 'db'), { recursive: true });
@@ -140,6 +170,8 @@ export const startCognito = async (opts: { port: number; stateDir: string; fixed
       started = await run(opts.stateDir, port);
     }
     writeFileSync(idsFile, JSON.stringify(ids, null, 2));
+  } else {
+    await upgradePortalPool(started.client, ids.portal);
   }
   started.client.destroy();
   return { endpoint: started.endpoint, stop: started.child.stop, staff: ids.staff, portal: ids.portal, users };

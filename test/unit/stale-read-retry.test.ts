@@ -1,0 +1,52 @@
+/**
+ * The retry behind every read-check-write service call (`retryOnStaleRead`): jittered,
+ * exponential waits capped at a second, a 409 once the attempts are spent, and enough attempts
+ * for a hot item (ten writers of one version-checked record, each one read-then-write).
+ */
+import { describe, expect, it } from 'vitest';
+import { ConflictError, HOT_ITEM_ATTEMPTS, retryOnStaleRead, staleReadBackoffMs, StaleReadError } from '../../shared/http/errors';
+
+describe('staleReadBackoffMs', () => {
+  it('waits in the upper half of an exponential window capped at one second', () => {
+    for (let i = 1; i <= 12; i++) {
+      const window = Math.min(1000, 20 * 2 ** i);
+      expect(staleReadBackoffMs(i, () => 0)).toBe(window / 2);
+      expect(staleReadBackoffMs(i, () => 0.999999)).toBeCloseTo(window, 2);
+    }
+    expect(staleReadBackoffMs(20, () => 1)).toBe(1000);
+  });
+
+  it('spreads requests that lost the same race', () => {
+    const waits = new Set(Array.from({ length: 20 }, () => staleReadBackoffMs(3)));
+    expect(waits.size).toBeGreaterThan(10);
+  });
+});
+
+describe('retryOnStaleRead', () => {
+  it('retries only StaleReadError, and answers 409 CONCURRENT_CHANGE after the attempts given', async () => {
+    let calls = 0;
+    const always = () => {
+      calls++;
+      return Promise.reject(new StaleReadError());
+    };
+    await expect(retryOnStaleRead(always, 3)).rejects.toBeInstanceOf(ConflictError);
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(retryOnStaleRead(() => (calls++, Promise.reject(new Error('other'))), 5)).rejects.toThrow('other');
+    expect(calls).toBe(1);
+  });
+
+  it('lets ten writers of one versioned record all win with the attempts a hot item is given (the default five do not)', async () => {
+    let version = 0;
+    const write = () =>
+      retryOnStaleRead(async () => {
+        const read = version;
+        await new Promise((r) => setTimeout(r, 40)); // an invite's work between its read and its conditional write (reads, two Cognito calls)
+        if (version !== read) throw new StaleReadError();
+        version++;
+      }, HOT_ITEM_ATTEMPTS);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, write));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+    expect(version).toBe(10);
+  });
+});
