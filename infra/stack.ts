@@ -219,7 +219,9 @@ export class ClienteleStack extends Stack {
 
     // Portal: client contacts, invited by staff (no self sign-up); hosted UI with authorization code + PKCE.
     // Schema and client permissions come from shared/portal/portal-pool.ts (the local pool is made from it too).
-    const portalPool = new UserPool(this, 'PortalPool', {
+    // `V2`: the immutable custom:contactId and the optional email are schema changes Cognito cannot make
+    // in place, so this is a new pool; see README "Upgrading a deployment from before the sub binding".
+    const portalPool = new UserPool(this, 'PortalPoolV2', {
       ...poolDefaults,
       userPoolName: `${this.stackName}-portal`,
       // Not required: Cognito makes a required attribute writable by every app client, and the portal
