@@ -46,18 +46,27 @@ export const mapHeader = (type: ImportType, header: string[]): (string | undefin
   });
 };
 
-/** `,` or `;`, whichever the header line has more of outside quotes. */
-const detectDelimiter = (head: string): string => {
+/**
+ * From the start of the file: the delimiter (`,` or `;`, whichever the header line has more of
+ * outside quotes) and the line break the header line ends with. The line break is given to
+ * csv-parse rather than left for it to discover, which it does character by character until
+ * it finds one: seconds for a long line without any. No line break in the head: any of the
+ * three ends a line.
+ */
+const detectDialect = (head: string): { delimiter: string; recordDelimiter: string[] } => {
   let commas = 0;
   let semicolons = 0;
   let quoted = false;
-  for (const ch of head) {
+  for (let i = 0; i < head.length; i++) {
+    const ch = head[i];
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) break;
-    else if (!quoted && ch === ',') commas++;
+    else if (!quoted && (ch === '\n' || ch === '\r')) {
+      const recordDelimiter = ch === '\r' && head[i + 1] === '\n' ? '\r\n' : ch;
+      return { delimiter: semicolons > commas ? ';' : ',', recordDelimiter: [recordDelimiter] };
+    } else if (!quoted && ch === ',') commas++;
     else if (!quoted && ch === ';') semicolons++;
   }
-  return semicolons > commas ? ';' : ',';
+  return { delimiter: semicolons > commas ? ';' : ',', recordDelimiter: ['\r\n', '\n', '\r'] };
 };
 
 const notUtf8 = () => new ImportFileError('CSV_NOT_UTF8', 'The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and upload it again.');
@@ -109,7 +118,8 @@ export async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ 
     headText += next.value.toString('utf8');
   }
   if (!headText.replace(/^\uFEFF/, '').trim()) throw new ImportFileError('CSV_EMPTY', 'The file is empty. Fill in the template and upload it again.');
-  const parser = parse({ delimiter: detectDelimiter(headText.replace(/^\uFEFF/, '')), bom: true, relax_column_count: true, relax_quotes: true });
+  const { delimiter, recordDelimiter } = detectDialect(headText.replace(/^\uFEFF/, ''));
+  const parser = parse({ delimiter, record_delimiter: recordDelimiter, bom: true, relax_column_count: true, relax_quotes: true });
   Readable.from(
     (async function* () {
       yield* head;

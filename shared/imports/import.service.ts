@@ -214,7 +214,7 @@ const tooLarge = (row: CsvRow): Outcome => ({
     row: row.row,
     field: null,
     code: 'ROW_TOO_LARGE',
-    message: `The row is ${Math.ceil(rowBytes(row.fields) / 1024)} KB; a row may hold at most ${MAX_ROW_BYTES / 1024} KB. Its cells are cut to ${CUT_CELL_CHARS} characters here.`,
+    message: `The row is ${Math.ceil(rowBytes(row.fields) / 1024)} KB; a row may hold at most ${MAX_ROW_BYTES / 1024} KB. Its cells are cut to ${CUT_CELL_CHARS} characters in errors.csv.`,
   },
 });
 

@@ -40,17 +40,18 @@ const withHook = async <T>(name: string, hook: (commandName: string, send: () =>
   }
 };
 const job = async (id: string) => (await call({ route: 'GET /v1/imports/{id}', params: { id } })).body;
-/** How many items a list route finds for `q`, every page. */
-const countListed = async (route: 'GET /v1/contacts' | 'GET /v1/companies', q: string) => {
-  let n = 0;
+/** Every item a list route finds for `q`, every page (a filtered page may be empty yet have a next one). */
+const listAll = async (route: 'GET /v1/contacts' | 'GET /v1/companies', q: string) => {
+  const items: Record<string, unknown>[] = [];
   let cursor: string | undefined;
   do {
     const page = await call({ route, query: { q, limit: '100', ...(cursor ? { cursor } : {}) } });
-    n += page.body.items.length;
+    items.push(...page.body.items);
     cursor = page.body.nextCursor ?? undefined;
   } while (cursor);
-  return n;
+  return items;
 };
+const countListed = async (route: 'GET /v1/contacts' | 'GET /v1/companies', q: string) => (await listAll(route, q)).length;
 const contactsTagged = (tag: string) => countListed('GET /v1/contacts', `${tag}.`);
 
 describe('import worker', () => {
@@ -198,5 +199,107 @@ describe('import worker', () => {
     expect(done.errors.every((e: { field: string; message: string }) => e.field === 'company' && /archived or removed during the import/.test(e.message))).toBe(true);
     expect(await contactsTagged('midarchive')).toBe(5);
     expect((await call({ route: 'GET /v1/companies/{id}', params: { id: company.id } })).body.counts.contacts).toBe(0);
+  });
+});
+
+describe('hostile files', () => {
+  const MB = 1024 * 1024;
+  const header = 'firstName,lastName,email';
+  const email = (who: string) => `${who}.hostile.${run}@example.com`;
+  /** Each file, what its job ends as, and (optionally) the rows it reports. */
+  const cases: { name: string; file: () => Buffer | string; ends: Record<string, unknown>; errors?: { row: number; code: string }[] }[] = [
+    { name: 'a bare quote inside an unquoted field, as spreadsheets write', file: () => `${header}\nAnn "Al",Smith,${email('bare')}\n`, ends: { status: 'completed', created: 1 } },
+    { name: 'text after a closing quote', file: () => `${header}\n"Ann" Al,Smith,${email('afterquote')}\n`, ends: { status: 'completed', created: 1 } },
+    { name: 'a quote never closed, up to the end of the file', file: () => `${header}\nBob,Lee,${email('unclosed1')}\n"Ann,Smith,${email('unclosed2')}\n`, ends: { status: 'failed', processedRows: 0, error: { code: 'CSV_MALFORMED', message: expect.stringMatching(/line 3 is never closed/) } } },
+    {
+      name: 'a 4 MB field (larger than a DynamoDB item) between two good rows',
+      file: () => `${header},title\nAnn,Smith,${email('big1')},\nBig,Field,${email('big2')},${'x'.repeat(4 * MB)}\nBob,Lee,${email('big3')},\n`,
+      ends: { status: 'completed', processedRows: 3, created: 2, failed: 1 },
+      errors: [{ row: 3, code: 'ROW_TOO_LARGE' }],
+    },
+    { name: 'a 5 MB single line (no line break at all)', file: () => `${header},${'y'.repeat(5 * MB - header.length - 1)}`, ends: { status: 'failed', error: { code: 'CSV_HEADER_TOO_LARGE', message: expect.any(String) } } },
+    { name: 'a 5 MB data line', file: () => `${header}\n${'z'.repeat(5 * MB - header.length - 1)}`, ends: { status: 'completed', processedRows: 1, failed: 1 }, errors: [{ row: 2, code: 'ROW_TOO_LARGE' }] },
+    { name: 'NUL bytes', file: () => `${header}\nAnn\0,Smith,${email('nul')}\n`, ends: { status: 'failed', error: { code: 'CSV_NOT_TEXT', message: expect.any(String) } } },
+    { name: 'invalid UTF-8 (a Latin-1 file)', file: () => Buffer.from(`${header}\nRen\xe9,Smith,${email('latin1')}\n`, 'latin1'), ends: { status: 'failed', error: { code: 'CSV_NOT_UTF8', message: expect.any(String) } } },
+    { name: 'UTF-8 cut inside its last character', file: () => Buffer.concat([Buffer.from(`${header}\nJos,Smith,${email('cut')}\nJos`), Buffer.from([0xc3])]), ends: { status: 'failed', error: { code: 'CSV_NOT_UTF8', message: expect.any(String) } } },
+    { name: 'only a BOM', file: () => Buffer.from([0xef, 0xbb, 0xbf]), ends: { status: 'failed', error: { code: 'CSV_EMPTY', message: expect.any(String) } } },
+    { name: 'nothing at all', file: () => '', ends: { status: 'failed', error: { code: 'CSV_EMPTY', message: expect.any(String) } } },
+    { name: 'only blank lines', file: () => '\r\n\n  \n', ends: { status: 'failed', error: { code: 'CSV_EMPTY', message: expect.any(String) } } },
+    { name: 'a header only', file: () => `${header}\r\n`, ends: { status: 'completed', totalRows: 0, processedRows: 0, created: 0 } },
+    { name: 'a header with a column twice (the first counts)', file: () => `email,firstName,lastName,email\n${email('dupcol')},Dup,Cols,other@example.com\n`, ends: { status: 'completed', created: 1 } },
+    { name: 'mixed delimiters in the header', file: () => `firstName;lastName,email\nAnn;Smith,${email('mixedhead')}\n`, ends: { status: 'failed', error: { code: 'CSV_MISSING_COLUMNS', message: expect.stringMatching(/firstName, lastName/) } } },
+    { name: 'mixed delimiters in a row', file: () => `${header}\nAnn;Smith;${email('mixedrow1')}\nBob,Lee,${email('mixedrow2')}\n`, ends: { status: 'completed', created: 1, failed: 1 }, errors: [{ row: 2, code: 'VALIDATION_FAILED' }] },
+    { name: 'CR-only line endings (old Mac)', file: () => `${header}\rAnn,Smith,${email('cr1')}\rBob,Lee,${email('cr2')}\r`, ends: { status: 'completed', totalRows: 2, created: 2 } },
+    {
+      name: '5,000 columns',
+      file: () => `${header},${Array.from({ length: 4997 }, (_, i) => `x${i}`).join(',')}\nAnn,Many,${email('columns')}${','.repeat(4997)}\n`,
+      ends: { status: 'completed', created: 1 },
+    },
+    { name: '20,000 columns (a header larger than the job keeps)', file: () => `${header},${Array.from({ length: 20_000 }, (_, i) => `extra${i}`).join(',')}\n`, ends: { status: 'failed', error: { code: 'CSV_HEADER_TOO_LARGE', message: expect.any(String) } } },
+    {
+      name: 'a company cell longer than any company name (never looked up)',
+      file: () => `${header},company\nAnn,Smith,${email('longco')},${'C'.repeat(3000)}\n`,
+      ends: { status: 'completed', failed: 1 },
+      errors: [{ row: 2, code: 'UNKNOWN_COMPANY' }],
+    },
+  ];
+
+  it.each(cases)('$name: ends in one delivery, never stuck', async ({ file, ends, errors }) => {
+    const started = Date.now();
+    const id = await upload(file());
+    const result = (await runImport((await engines.queues.take('imports')) as never, ctx())) as SQSBatchResponse;
+    // Nothing is left for SQS to deliver again: the job ended in this delivery.
+    expect(result.batchItemFailures).toEqual([]);
+    const ended = await job(id);
+    expect(ended).toMatchObject(ends);
+    expect(ended.status === 'failed' ? ended.errors[0] : undefined).toEqual(ended.status === 'failed' ? { row: 0, field: null, ...ended.error } : undefined);
+    if (errors) expect(ended.errors.map((e: { row: number; code: string }) => ({ row: e.row, code: e.code }))).toEqual(errors);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reads a bare quote as text, as a spreadsheet does', async () => {
+    expect(await listAll('GET /v1/contacts', email('bare'))).toMatchObject([{ firstName: 'Ann "Al"', lastName: 'Smith' }]);
+    expect(await listAll('GET /v1/contacts', email('dupcol'))).toMatchObject([{ firstName: 'Dup', email: email('dupcol') }]);
+  });
+
+  it('keeps a cut copy of a row too large to store in errors.csv', async () => {
+    const id = await upload(`${header},title\nBig,Field,${email('cutcopy')},${'x'.repeat(4 * MB)}\n`);
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    const csv = (await call({ route: 'GET /v1/imports/{id}/errors.csv', params: { id } })).body as string;
+    const [head, line] = csv.trimEnd().split('\r\n');
+    expect(head).toBe('firstName,lastName,email,title,error');
+    expect(line).toMatch(new RegExp(`^Big,Field,${email('cutcopy').replace(/\./g, '\\.')},x{1000},"The row is 4097 KB; a row may hold at most 256 KB\. Its cells are cut to 1000 characters in errors\.csv\."$`));
+  });
+});
+
+describe('errors.csv', () => {
+  it('neutralises formulas in every cell (OWASP CSV injection), and an upload of it reads them back as they were', async () => {
+    const tag = `formula${run}`;
+    const csv = [
+      'firstName,lastName,email,phone,@note',
+      `=HYPERLINK("http://evil.example"),Smith,not-an-email,+44 20 7946 0000,-1`,
+      `@SUM(A1),Lee,also-bad,"\tTab","\rCR"`,
+      `Plain,Row,${tag}@example.com,,`,
+    ].join('\r\n');
+    const id = await upload(csv);
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    expect(await job(id)).toMatchObject({ status: 'completed', created: 1, failed: 2 });
+    // The `error` column is text the import wrote, from what the file held: it is neutralised too.
+    await transact([rowErrorItem(id, { row: 99, field: null, code: 'VALIDATION_FAILED', message: '=1+2', fields: ['+1', 'a', 'b', 'c', 'd'] })]);
+    const res = await call({ route: 'GET /v1/imports/{id}/errors.csv', params: { id } });
+    expect(res.body.split('\r\n')).toEqual([
+      "firstName,lastName,email,phone,'@note,error",
+      `"'=HYPERLINK(""http://evil.example"")",Smith,not-an-email,'+44 20 7946 0000,'-1,email: Must be an email address`,
+      `'@SUM(A1),Lee,also-bad,'\tTab,"'\rCR",email: Must be an email address`,
+      "'+1,a,b,c,d,'=1+2",
+      '',
+    ]);
+    // Fixed and uploaded again: the prefix the download added is not imported.
+    const fixed = (res.body as string).replace('not-an-email', `${tag}.h@example.com`).replace(',also-bad,', `,${tag}.s@example.com,`).replace(/'\+1,a,b,c,d,'=1\+2\r\n/, '');
+    const again = await upload(fixed);
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    expect(await job(again)).toMatchObject({ status: 'completed', created: 2, failed: 0 });
+    expect(await listAll('GET /v1/contacts', `${tag}.h`)).toMatchObject([{ firstName: '=HYPERLINK("http://evil.example")', phone: '+44 20 7946 0000' }]);
+    expect(await listAll('GET /v1/contacts', `${tag}.s`)).toMatchObject([{ firstName: '@SUM(A1)', phone: 'Tab' }]);
   });
 });
