@@ -142,7 +142,7 @@ type JobError = NonNullable<ImportJob['error']>;
 const permanentFailure = (err: unknown): JobError | undefined => {
   if (err instanceof ImportFileError) return { code: err.code, message: err.message };
   const invalid = (err as Error | undefined)?.name === 'ValidationException' || (cancellationReasons(err) ?? []).some((r) => r.Code === 'ValidationError');
-  if (invalid) return { code: 'INTERNAL', message: 'The import stopped on rows it could not store; the rows before them are imported. It has been logged.' };
+  if (invalid) return { code: 'INTERNAL', message: 'The import stopped on rows it could not store; the rows committed until then stay imported. It has been logged.' };
   return undefined;
 };
 

@@ -12,7 +12,7 @@ import { handler as createImport } from '../../functions/imports/create-import';
 import { handler as runImport } from '../../functions/imports/run-import';
 import { db } from '../../shared/db/client';
 import { transact } from '../../shared/db/transact';
-import { rowErrorItem } from '../../shared/imports/import.repository';
+import { failImport, rowErrorItem, startImport } from '../../shared/imports/import.repository';
 import { archiveDirectly } from '../helpers/data';
 import { countDbRequests } from '../helpers/db-requests';
 import { call, httpEvent, invoke, lambdaContext } from '../helpers/http-event';
@@ -31,8 +31,8 @@ const upload = async (csv: string | Buffer, type: 'contacts' | 'companies' = 'co
   return res.body.id as string;
 };
 /** A middleware on the DynamoDB client for the length of `fn`. */
-const withHook = async <T>(name: string, hook: (commandName: string, send: () => Promise<unknown>) => Promise<unknown>, fn: () => Promise<T>): Promise<T> => {
-  db().middlewareStack.add((next, context) => (args) => hook(String(context.commandName), () => next(args)) as never, { step: 'initialize', name });
+const withHook = async <T>(name: string, hook: (commandName: string, send: () => Promise<unknown>, input: Record<string, unknown>) => Promise<unknown>, fn: () => Promise<T>): Promise<T> => {
+  db().middlewareStack.add((next, context) => (args) => hook(String(context.commandName), () => next(args), args.input as Record<string, unknown>) as never, { step: 'initialize', name });
   try {
     return await fn();
   } finally {
@@ -199,6 +199,33 @@ describe('import worker', () => {
     expect(done.errors.every((e: { field: string; message: string }) => e.field === 'company' && /archived or removed during the import/.test(e.message))).toBe(true);
     expect(await contactsTagged('midarchive')).toBe(5);
     expect((await call({ route: 'GET /v1/companies/{id}', params: { id: company.id } })).body.counts.contacts).toBe(0);
+  });
+});
+
+describe('failures', () => {
+  it('fails the job with INTERNAL when DynamoDB refuses the rows as invalid (a retry would be refused the same), instead of leaving it to the DLQ', async () => {
+    const id = await upload(file(10, 'refused'));
+    const event = await engines.queues.take('imports');
+    // The real engine refuses the transaction: one of its items made larger than an item may be.
+    const result = (await withHook(
+      'oversize-put',
+      async (command, send, input) => {
+        const put = /TransactWrite/.test(command) ? (input as { TransactItems: { Put?: { Item: Record<string, unknown> } }[] }).TransactItems.find((i) => i.Put)?.Put : undefined;
+        if (put) put.Item = { ...put.Item, padding: 'p'.repeat(420 * 1024) };
+        return send();
+      },
+      () => runImport(event as never, ctx()),
+    )) as SQSBatchResponse;
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({ status: 'failed', processedRows: 0, error: { code: 'INTERNAL' } });
+  });
+
+  it('leaves an ended job ended: a late delivery cannot turn it back to running or failed', async () => {
+    const id = await upload(file(3, 'ended'));
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    expect(await startImport(id, 3, ['firstName'])).toBe(false);
+    expect(await failImport(id, { code: 'INTERNAL', message: 'late' })).toBe(false);
+    expect(await job(id)).toMatchObject({ status: 'completed', created: 3, error: null });
   });
 });
 
