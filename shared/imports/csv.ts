@@ -6,10 +6,24 @@
  * header matching and a clear refusal of what is not CSV text.
  */
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { COLUMN_ALIASES, type ImportType } from './import.schema';
 
-export class NotCsvError extends Error {}
+/** What can be wrong with a whole file; each ends the job as `failed` with this `code`. */
+export type FileErrorCode = 'CSV_EMPTY' | 'CSV_NOT_TEXT' | 'CSV_NOT_UTF8' | 'CSV_MALFORMED' | 'CSV_MISSING_COLUMNS' | 'CSV_HEADER_TOO_LARGE';
+
+/**
+ * A problem of the file itself: the same bytes fail the same way on every delivery, so the job
+ * fails at once instead of being retried (anything else a run throws is taken as transient).
+ */
+export class ImportFileError extends Error {
+  constructor(
+    readonly code: FileErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface CsvRow {
   /** Spreadsheet row number: the header is row 1. */
@@ -32,39 +46,65 @@ export const mapHeader = (type: ImportType, header: string[]): (string | undefin
   });
 };
 
-/** `,` or `;`, whichever the header line has more of outside quotes. */
-const detectDelimiter = (head: string): string => {
+/**
+ * From the start of the file: the delimiter (`,` or `;`, whichever the header line has more of
+ * outside quotes) and the line break the header line ends with. The line break is given to
+ * csv-parse rather than left for it to discover, which it does character by character until
+ * it finds one: seconds for a long line without any. No line break in the head: any of the
+ * three ends a line.
+ */
+const detectDialect = (head: string): { delimiter: string; recordDelimiter: string[] } => {
   let commas = 0;
   let semicolons = 0;
   let quoted = false;
-  for (const ch of head) {
+  for (let i = 0; i < head.length; i++) {
+    const ch = head[i];
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) break;
-    else if (!quoted && ch === ',') commas++;
+    else if (!quoted && (ch === '\n' || ch === '\r')) {
+      const recordDelimiter = ch === '\r' && head[i + 1] === '\n' ? '\r\n' : ch;
+      return { delimiter: semicolons > commas ? ';' : ',', recordDelimiter: [recordDelimiter] };
+    } else if (!quoted && ch === ',') commas++;
     else if (!quoted && ch === ';') semicolons++;
   }
-  return semicolons > commas ? ';' : ',';
+  return { delimiter: semicolons > commas ? ';' : ',', recordDelimiter: ['\r\n', '\n', '\r'] };
 };
+
+const notUtf8 = () => new ImportFileError('CSV_NOT_UTF8', 'The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and upload it again.');
 
 /** Refuses binary and non-UTF-8 content, chunk by chunk (a character split across chunks is fine). */
 async function* utf8Text(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  for await (const chunk of chunks) {
-    if (chunk.includes(0)) throw new NotCsvError('The file is not CSV text (it contains binary data). Export it from your spreadsheet as CSV (UTF-8) and upload it again.');
+  const check = (text: () => string) => {
     try {
       // U+FFFD: bytes that were not UTF-8 already replaced on the way in (e.g. a Latin-1 file sent as text).
-      if (decoder.decode(chunk, { stream: true }).includes('\uFFFD')) throw new Error('replacement character');
+      if (text().includes('\uFFFD')) throw new Error('replacement character');
     } catch {
-      throw new NotCsvError('The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and upload it again.');
+      throw notUtf8();
     }
+  };
+  for await (const chunk of chunks) {
+    if (chunk.includes(0)) throw new ImportFileError('CSV_NOT_TEXT', 'The file is not CSV text (it contains binary data). Export it from your spreadsheet as CSV (UTF-8) and upload it again.');
+    check(() => decoder.decode(chunk, { stream: true }));
     yield chunk;
   }
+  // A file that ends inside a multi-byte character is not UTF-8 either.
+  check(() => decoder.decode());
 }
+
+/** csv-parse's refusals (only an unclosed quote is left once quotes are relaxed), said for the person who saved the file. */
+const malformed = (err: CsvError) =>
+  new ImportFileError(
+    'CSV_MALFORMED',
+    err.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? `The file is not valid CSV: a quoted field that starts on line ${err.lines} is never closed. Check that line's quotes, or save the file from your spreadsheet again.`
+      : `The file is not valid CSV: ${err.message}`,
+  );
 
 /**
  * The header and then every data row, streamed: memory stays flat whatever the file size.
- * Throws NotCsvError for binary, non-UTF-8 or empty content, and csv-parse's error (with its
- * line) for broken quoting.
+ * Throws ImportFileError for binary, non-UTF-8 or empty content and for a quote never closed.
+ * A quote inside an unquoted field (`Ann "Al"`) or after a closed one is kept as text, as
+ * spreadsheets read it.
  */
 export async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ header: string[] } | CsvRow> {
   const source = utf8Text(chunks)[Symbol.asyncIterator]();
@@ -77,8 +117,9 @@ export async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ 
     head.push(next.value);
     headText += next.value.toString('utf8');
   }
-  if (!headText.replace(/^\uFEFF/, '').trim()) throw new NotCsvError('The file is empty.');
-  const parser = parse({ delimiter: detectDelimiter(headText.replace(/^\uFEFF/, '')), bom: true, relax_column_count: true });
+  if (!headText.replace(/^\uFEFF/, '').trim()) throw new ImportFileError('CSV_EMPTY', 'The file is empty. Fill in the template and upload it again.');
+  const { delimiter, recordDelimiter } = detectDialect(headText.replace(/^\uFEFF/, ''));
+  const parser = parse({ delimiter, record_delimiter: recordDelimiter, bom: true, relax_column_count: true, relax_quotes: true });
   Readable.from(
     (async function* () {
       yield* head;
@@ -90,13 +131,30 @@ export async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ 
   // Every record is a spreadsheet row (a quoted line break does not start a new one); empty
   // rows are skipped but still counted, so row numbers match what the user sees.
   let row = 0;
-  for await (const record of parser as AsyncIterable<string[]>) {
-    row++;
-    if (row === 1) yield { header: record };
-    else if (record.some((f) => f.trim() !== '')) yield { row, fields: record };
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      row++;
+      if (row === 1) yield { header: record };
+      else if (record.some((f) => f.trim() !== '')) yield { row, fields: record };
+    }
+  } catch (err) {
+    throw err instanceof CsvError ? malformed(err) : err;
   }
-  if (row === 0) throw new NotCsvError('The file has no header row.');
+  if (row === 0) throw new ImportFileError('CSV_EMPTY', 'The file has no header row. Download the template to see the expected header.');
 }
 
-/** One CSV line (RFC 4180 quoting), for errors.csv. */
-export const csvLine = (fields: readonly string[]): string => fields.map((f) => (/[",\r\n;]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+/**
+ * What a spreadsheet would run as a formula (OWASP, CSV injection): a cell starting with `=`,
+ * `+`, `-`, `@`, tab or CR is prefixed with `'`, so it is shown as text.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+export const neutralizeFormula = (cell: string) => (FORMULA_START.test(cell) ? `'${cell}` : cell);
+/** The import's side of that: `'+44 …` read back from an errors.csv is `+44 …` again. */
+export const restoreNeutralized = (cell: string) => (cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell);
+
+/** One CSV line for errors.csv: RFC 4180 quoting, every cell neutralised as above. */
+export const csvLine = (fields: readonly string[]): string =>
+  fields
+    .map(neutralizeFormula)
+    .map((f) => (/[",\r\n;]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f))
+    .join(',');

@@ -3,12 +3,15 @@
  * (`CHUNK#0001`…, read back one at a time so the worker streams it), and one item per failed
  * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchPut, queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { importSchema, type ImportJob, type ImportType, type RowError } from './import.schema';
+
+type JobError = NonNullable<ImportJob['error']>;
 
 /** DynamoDB items hold 400 KB; chunks stay well under it. */
 export const CHUNK_BYTES = 300 * 1024;
@@ -21,7 +24,6 @@ export interface StoredImport extends Omit<ImportJob, 'errors'> {
   header: string[] | null;
   /** Who uploaded it: the actor of the audit entries of imported companies. */
   createdBy: { sub: string; email: string | null } | null;
-  failure: string | null;
 }
 
 const FIELDS = Object.keys(importSchema.shape).filter((f) => f !== 'errors');
@@ -47,7 +49,7 @@ export const storeUpload = async (id: string, type: ImportType, body: Buffer, no
     completedAt: null,
     chunks: chunks.length,
     header: null,
-    failure: null,
+    error: null,
     createdBy,
   };
   await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry() }, ConditionExpression: 'attribute_not_exists(pk)' }));
@@ -64,7 +66,7 @@ export async function* readUpload(id: string, chunks: number): AsyncGenerator<Bu
 }
 
 const toStored = (item: Record<string, unknown>): StoredImport =>
-  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'header', 'failure', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
+  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'header', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
 
 export const getStoredImport = async (id: string): Promise<StoredImport | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.importJob(id), ConsistentRead: true }));
@@ -84,9 +86,9 @@ export const getImportWithErrors = async (id: string): Promise<ImportJob | undef
   const [jobItem, ...errorItems] = out.Items ?? [];
   if (!jobItem || jobItem.sk !== 'IMPORT') return undefined;
   const job = toStored(jobItem);
-  const errors: RowError[] = errorItems.map((e) => ({ row: e.row as number, field: (e.field as string) ?? null, message: e.message as string }));
-  if (job.failure) errors.unshift({ row: 0, field: null, message: job.failure });
-  const { chunks: _c, header: _h, failure: _f, createdBy: _b, ...resource } = job;
+  const errors: RowError[] = errorItems.map((e) => ({ row: e.row as number, field: (e.field as string) ?? null, code: (e.code as string) ?? 'VALIDATION_FAILED', message: e.message as string }));
+  if (job.error) errors.unshift({ row: 0, field: null, ...job.error });
+  const { chunks: _c, header: _h, createdBy: _b, ...resource } = job;
   return { ...resource, errors };
 };
 
@@ -132,15 +134,33 @@ export const doneRanges = async (id: string): Promise<{ first: number; last: num
   return ranges;
 };
 
-export const updateImport = (id: string, set: Partial<StoredImport>) => {
+/**
+ * Sets fields of a job that has not ended; false if it has (another delivery finished it
+ * first), so a late run never turns `completed` back into `running` or `failed`.
+ */
+const updateUnfinished = async (id: string, set: Partial<StoredImport>): Promise<boolean> => {
   const entries = Object.entries(set);
-  return db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.importJob(id),
-      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-    }),
-  );
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.importJob(id),
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: '#status IN (:queued, :running)',
+        ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])), '#status': 'status' },
+        ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])), ':queued': 'queued', ':running': 'running' },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
 };
+
+/** The first pass's results: the job is running, with its total and header. */
+export const startImport = (id: string, totalRows: number, header: string[]) => updateUnfinished(id, { status: 'running', totalRows, header });
+
+export const completeImport = (id: string) => updateUnfinished(id, { status: 'completed', completedAt: new Date().toISOString() });
+
+export const failImport = (id: string, error: JobError) => updateUnfinished(id, { status: 'failed', error, completedAt: new Date().toISOString() });

@@ -9,8 +9,15 @@ export const createImportQuery = z.object({ type: z.enum(IMPORT_TYPES) });
 export const templateParams = z.object({ template: z.enum(['contacts.csv', 'companies.csv']) });
 export const csvBody = z.string().meta({ description: 'The CSV file (UTF-8, with or without BOM; `,` or `;`; CRLF or LF)' });
 
-export const rowErrorSchema = z.object({ row: z.number().int(), field: z.string().nullable(), message: z.string() });
+/**
+ * A row's error; `code`: `VALIDATION_FAILED`, `UNKNOWN_COMPANY`, `COMPANY_ARCHIVED` or
+ * `ROW_TOO_LARGE` (more than a stored item holds), or for `row: 0` the job's own failure code.
+ */
+export const rowErrorSchema = z.object({ row: z.number().int(), field: z.string().nullable(), code: z.string(), message: z.string() });
 export type RowError = z.output<typeof rowErrorSchema>;
+
+/** Why a job failed (API.md: "A job that fails carries { code, message }"); the codes are `FileErrorCode` (csv.ts) and `INTERNAL_ERROR`. */
+export const jobErrorSchema = z.object({ code: z.string(), message: z.string() });
 
 export const importSchema = z
   .object({
@@ -24,6 +31,8 @@ export const importSchema = z
     failed: z.number().int(),
     /** The first 100 row errors; `errors.csv` has them all. A job-level failure has `row: 0`. */
     errors: z.array(rowErrorSchema),
+    /** Set when `status` is `failed`: the file could not be read as a whole. */
+    error: jobErrorSchema.nullable(),
     createdAt: isoTime,
     completedAt: isoTime.nullable(),
   })

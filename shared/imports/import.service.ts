@@ -1,32 +1,23 @@
 /**
  * CSV imports. The upload is stored and a job queued; the worker streams the file, validates
- * each row with the same schemas as the API, and writes a batch of rows, their errors, the
- * job's counters and a "rows a..b done" marker in one transaction, a few batches in flight at
- * once. A redelivered, killed or timed-out run skips the ranges already marked, so no row is
- * written twice or lost; duplicates are skipped and counted; a bad row never stops the rest.
+ * each row with the same schemas as the API, and writes a group of rows, their errors, the
+ * job's counters and a "rows a..b done" marker in one transaction, a few groups in flight at
+ * once. Groups are cut from the file alone, so every delivery cuts the same ones: a
+ * redelivered, concurrent, killed or timed-out run finds each group committed at most once,
+ * and no row is written or counted twice or lost. Duplicates are skipped and counted; a bad
+ * row never stops the rest; a file that cannot be read fails the job at once with a `code`.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import type * as z from 'zod';
-import { claimBilling, putNewAddress } from '../addresses/address.repository';
-import { createAddressBody } from '../addresses/address.schema';
-import { newAddress } from '../addresses/address.service';
-import { appendAudit, diff } from '../audit/audit.repository';
-import { companyReference, putNewCompany } from '../companies/company.repository';
-import { createCompanyBody, EDITABLE_FIELDS } from '../companies/company.schema';
-import { newCompany } from '../companies/company.service';
-import { putNewContact } from '../contacts/contact.repository';
-import { createContactBody } from '../contacts/contact.schema';
-import { newContact } from '../contacts/contact.service';
-import { keys, normalizeName } from '../db/keys';
+import { companyReference } from '../companies/company.repository';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
-import { csvLine, mapHeader, NotCsvError, readCsv, type CsvRow } from './csv';
-import { batchGet } from '../db/batch';
-import { allErrors, doneMarker, doneRanges, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
-import { requiredColumns, TEMPLATE_COLUMNS, type ImportType, type RowError } from './import.schema';
+import { csvLine, ImportFileError, mapHeader, readCsv, type CsvRow } from './csv';
+import { allErrors, completeImport, doneMarker, doneRanges, failImport, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, startImport, storeUpload, type StoredImport } from './import.repository';
+import { grouper, GROUP_ITEMS, outcomesOf, rowBytes, storedFields, type Context, type Outcome } from './import.rows';
+import { requiredColumns, TEMPLATE_COLUMNS, type ImportJob, type ImportType } from './import.schema';
 
 export const template = (type: ImportType) => `${TEMPLATE_COLUMNS[type].join(',')}\r\n`;
 
@@ -39,7 +30,7 @@ export const createImport = async (caller: Caller, type: ImportType, body: Buffe
 
 export const findImport = getImportWithErrors;
 
-/** errors.csv: the original header plus `error`, then each failed row as uploaded. */
+/** errors.csv: the original header plus `error`, then each failed row as uploaded; formulas neutralised (csvLine). */
 export async function* errorsCsv(job: StoredImport): AsyncGenerator<string> {
   yield `${csvLine([...(job.header ?? TEMPLATE_COLUMNS[job.type]), 'error'])}\r\n`;
   for await (const e of allErrors(job.id)) yield `${csvLine([...e.fields, e.message])}\r\n`;
@@ -47,120 +38,15 @@ export async function* errorsCsv(job: StoredImport): AsyncGenerator<string> {
 
 // ── the worker ──────────────────────────────────────────────────────────────────────────
 
-/** What one row becomes: written items, a duplicate, or an error. */
-type Outcome = { kind: 'write'; items: TxItem[]; companyId?: string; key: string } | { kind: 'duplicate' } | { kind: 'error'; error: RowError };
-
 interface Batch {
   rows: CsvRow[];
   outcomes: Outcome[];
 }
 
-const BATCH_ITEM_BUDGET = 90;
 const TIME_RESERVE_MS = 60_000;
 
-const firstIssue = (error: z.ZodError, columns: Record<string, string>): { field: string | null; message: string } => {
-  const issue = error.issues[0]!;
-  const field = issue.path.length ? String(issue.path[0]) : null;
-  return { field: field ? (columns[field] ?? field) : null, message: `${field ? `${columns[field] ?? field}: ` : ''}${issue.message}` };
-};
-
-const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
-/** Reads a row's canonical columns. */
-const valuesOf = (mapping: (string | undefined)[], fields: string[]) => {
-  const out: Record<string, string | undefined> = {};
-  mapping.forEach((column, i) => {
-    if (column) out[column] = blankToUndefined(fields[i]);
-  });
-  return out;
-};
-
-/** "Jane van der Berg" → Jane / van der Berg. */
-const splitName = (name: string | undefined) => {
-  const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
-  return parts.length < 2 ? { firstName: parts[0], lastName: undefined } : { firstName: parts[0], lastName: parts.slice(1).join(' ') };
-};
-
-interface Context {
-  job: StoredImport;
-  mapping: (string | undefined)[];
-  actor: Pick<Caller, 'sub' | 'email'>;
-  /** Company names already resolved in this run. */
-  companies: Map<string, { id: string; status: string } | null>;
-}
-
-const resolveCompanies = async (ctx: Context, names: string[]) => {
-  const missing = [...new Set(names.map(normalizeName))].filter((n) => !ctx.companies.has(n));
-  if (!missing.length) return;
-  const guards = await batchGet(missing.map((n) => keys.companyName(n)));
-  const idByName = new Map(guards.map((g) => [String(g.pk).slice('COMPANYNAME#'.length), g.companyId as string]));
-  const companies = await batchGet([...idByName.values()].map((id) => keys.company(id)));
-  const statusById = new Map(companies.map((c) => [c.id as string, c.status as string]));
-  for (const n of missing) {
-    const id = idByName.get(n);
-    ctx.companies.set(n, id && statusById.has(id) ? { id, status: statusById.get(id)! } : null);
-  }
-};
-
-/** Contacts: validation with the API's schema, company by name, duplicates by email within the file (the database's are found on commit). */
-const contactOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]> => {
-  const now = new Date().toISOString();
-  const parsed = rows.map((r) => {
-    const v = valuesOf(ctx.mapping, r.fields);
-    const names = v.firstName || v.lastName ? { firstName: v.firstName, lastName: v.lastName } : splitName(v.name);
-    const input = { ...names, email: v.email, phone: v.phone, title: v.title };
-    return { row: r, company: v.company, result: createContactBody.omit({ companyId: true, sendInvite: true }).safeParse(input) };
-  });
-  await resolveCompanies(ctx, parsed.flatMap((p) => (p.result.success && p.company ? [p.company] : [])));
-  // Emails already in the database are found by the batch's transaction (see `commit`); earlier rows of the file here.
-  const seen = new Set<string>();
-  return parsed.map(({ row, company, result }): Outcome => {
-    const columns = { firstName: 'firstName', lastName: 'lastName', email: 'email', phone: 'phone', title: 'title' };
-    if (!result.success) return { kind: 'error', error: { row: row.row, ...firstIssue(result.error, columns) } };
-    const email = result.data.email;
-    if (seen.has(email)) return { kind: 'duplicate' };
-    let companyId: string | undefined;
-    if (company) {
-      const found = ctx.companies.get(normalizeName(company));
-      if (!found) return { kind: 'error', error: { row: row.row, field: 'company', message: `company: no company is named "${company}"` } };
-      if (found.status !== 'active') return { kind: 'error', error: { row: row.row, field: 'company', message: `company: "${company}" is archived` } };
-      companyId = found.id;
-    }
-    seen.add(email);
-    const contact = newContact({ ...result.data, companyId: companyId ?? null }, now, 'csv');
-    return { kind: 'write', items: putNewContact(contact), companyId, key: email };
-  });
-};
-
-/** Companies: the API's create schema, duplicates by name (the guard items, and earlier rows), an optional billing and site address. */
-const companyOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]> => {
-  const now = new Date().toISOString();
-  const parsed = rows.map((r) => {
-    const v = valuesOf(ctx.mapping, r.fields);
-    const employeeCount = v.employeeCount === undefined ? undefined : /^\d+$/.test(v.employeeCount.replace(/[,\s]/g, '')) ? Number(v.employeeCount.replace(/[,\s]/g, '')) : v.employeeCount;
-    const company = createCompanyBody.safeParse({ name: v.name, primaryDomain: v.primaryDomain, phone: v.phone, website: v.website, industry: v.industry, employeeCount });
-    const hasAddress = Boolean(v.line1 || v.city || v.postalCode || v.country);
-    const address = hasAddress ? createAddressBody.safeParse({ line1: v.line1, city: v.city, region: v.region, postalCode: v.postalCode, country: v.country, isBilling: true, isSite: true }) : undefined;
-    return { row: r, company, address };
-  });
-  await resolveCompanies(ctx, parsed.flatMap((p) => (p.company.success ? [p.company.data.name] : [])));
-  const seen = new Set<string>();
-  return parsed.map(({ row, company, address }): Outcome => {
-    if (!company.success) return { kind: 'error', error: { row: row.row, ...firstIssue(company.error, {}) } };
-    if (address && !address.success) return { kind: 'error', error: { row: row.row, ...firstIssue(address.error, {}) } };
-    const key = normalizeName(company.data.name);
-    if (ctx.companies.get(key) || seen.has(key)) return { kind: 'duplicate' };
-    seen.add(key);
-    const c = newCompany(company.data, now);
-    ctx.companies.set(key, { id: c.id, status: 'active' });
-    const items = [...putNewCompany(c), appendAudit({ companyId: c.id, actor: ctx.actor, action: 'company.created', reason: `CSV import ${ctx.job.id}`, changes: diff({}, c, EDITABLE_FIELDS), at: now })];
-    if (address?.success) {
-      const a = newAddress(address.data);
-      items.push(putNewAddress(c.id, a), ...claimBilling(c.id, a.id, undefined));
-    }
-    return { kind: 'write', items, key };
-  });
-};
+/** The header is kept on the job item (for errors.csv), beside its other fields. */
+export const MAX_HEADER_BYTES = 64 * 1024;
 
 const countsOf = (outcomes: Outcome[]) => ({
   processed: outcomes.length,
@@ -169,7 +55,7 @@ const countsOf = (outcomes: Outcome[]) => ({
   failed: outcomes.filter((o) => o.kind === 'error').length,
 });
 
-const fieldsOf = (rows: CsvRow[], row: number) => rows.find((r) => r.row === row)?.fields ?? [];
+const fieldsOf = (rows: CsvRow[], row: number) => storedFields(rows.find((r) => r.row === row)?.fields ?? []);
 
 /** Whose condition an item of a batch's transaction carries: a row's writes, or a company's counter. */
 type Owner = { row: number } | { companyId: string } | null;
@@ -196,6 +82,8 @@ const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): { items: Tx
     items.push({ item: companyReference(companyId, { contacts: n }, { into: true }).item });
     owners.push({ companyId });
   }
+  // The group was cut on the most its rows could take (grouper); more is a bug in WRITE_ITEMS, not a bad file.
+  if (items.length > GROUP_ITEMS) throw new Error(`Import group of rows ${rows[0]!.row}-${rows[rows.length - 1]!.row} has ${items.length} items, more than it was cut for`);
   return { items, owners };
 };
 
@@ -204,11 +92,12 @@ const cancellationReasons = (err: unknown) => (err instanceof TransactionCancele
 const MAX_COMMIT_ATTEMPTS = 10;
 
 /**
- * Commits a batch with its counters and done marker (last, so a replayed batch is recognised).
+ * Commits a group with its counters and done marker (last, so a replayed group is recognised).
  * Rows are not checked beforehand: the transaction's conditions are the check. If some fail
  * (an email or name already taken, a company archived or removed), the cancellation reasons
- * name each one; those rows become duplicates or errors and the rest commit again, so a batch
- * costs one more transaction whatever number of its rows collide.
+ * name each one; those rows become duplicates or errors and the rest commit again, so a group
+ * costs one more transaction whatever number of its rows collide. If the marker's condition
+ * failed, another delivery committed this very group: nothing is written or counted again.
  */
 const commit = async (ctx: Context, batch: Batch): Promise<void> => {
   let outcomes = batch.outcomes;
@@ -233,105 +122,100 @@ const commit = async (ctx: Context, batch: Batch): Promise<void> => {
       if ((!taken.size && !gone.size) || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
       outcomes = outcomes.map((o, i): Outcome => {
         if (o.kind !== 'write') return o;
-        if (o.companyId && gone.has(o.companyId)) return { kind: 'error', error: { row: batch.rows[i]!.row, field: 'company', message: 'company: archived or removed during the import' } };
+        if (o.companyId && gone.has(o.companyId)) return { kind: 'error', error: { row: batch.rows[i]!.row, field: 'company', code: 'COMPANY_ARCHIVED', message: 'company: archived or removed during the import' } };
         return taken.has(i) ? { kind: 'duplicate' } : o;
       });
     }
   }
 };
 
-/** Batches committing at once: transactions are the import's round trips, so a few overlap. */
+/** Groups committing at once: transactions are the import's round trips, so a few overlap. */
 const IN_FLIGHT = 4;
 
-const BATCH_ROWS = 40;
+type JobError = NonNullable<ImportJob['error']>;
+
+/**
+ * The failures a retry cannot change, which end the job now: the file's own, and DynamoDB
+ * refusing a request as invalid (the same rows would be refused on every delivery). Anything
+ * else (throttling, a network fault, a crash) is thrown, so SQS delivers the message again.
+ */
+const permanentFailure = (err: unknown): JobError | undefined => {
+  if (err instanceof ImportFileError) return { code: err.code, message: err.message };
+  const invalid = (err as Error | undefined)?.name === 'ValidationException' || (cancellationReasons(err) ?? []).some((r) => r.Code === 'ValidationError');
+  if (invalid) return { code: 'INTERNAL', message: 'The import stopped on rows it could not store; the rows committed until then stay imported. It has been logged.' };
+  return undefined;
+};
 
 /** Runs (or resumes) an import; `continue` when it handed over to a new message before the Lambda timeout. */
 export const runImport = async (importId: string, remainingMs: () => number): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
   const job = await getStoredImport(importId);
   if (!job || job.status === 'completed' || job.status === 'failed') return 'skipped';
-  const fail = async (message: string) => {
-    await updateImport(importId, { status: 'failed', failure: message, completedAt: new Date().toISOString() });
-    return 'failed' as const;
-  };
-  const createdBy = job.createdBy ?? { sub: 'import', email: null };
+  try {
+    return await importRows(job, remainingMs);
+  } catch (err) {
+    const failure = permanentFailure(err);
+    if (!failure) {
+      logger.error('Import failed, will be retried', { importId, error: err as Error });
+      throw err;
+    }
+    if (failure.code === 'INTERNAL') logger.error('Import refused by DynamoDB', { importId, error: err as Error });
+    else logger.info('Import file refused', { importId, code: failure.code });
+    return (await failImport(importId, failure)) ? 'failed' : 'skipped';
+  }
+};
+
+const importRows = async (job: StoredImport, remainingMs: () => number): Promise<'completed' | 'continue' | 'skipped'> => {
+  const importId = job.id;
   // Commits in flight never reject (a failure is kept aside), so they can always be awaited.
   const inFlight: Promise<void>[] = [];
   try {
     const rows = readCsv(readUpload(importId, job.chunks));
     const first = await rows.next();
-    if (first.done || !('header' in first.value)) return await fail('The file has no header row.');
+    if (first.done || !('header' in first.value)) throw new ImportFileError('CSV_EMPTY', 'The file has no header row. Download the template to see the expected header.');
     const header = first.value.header;
+    if (rowBytes(header) > MAX_HEADER_BYTES) throw new ImportFileError('CSV_HEADER_TOO_LARGE', `The header line is ${Math.ceil(rowBytes(header) / 1024)} KB (${header.length} columns); it may hold at most ${MAX_HEADER_BYTES / 1024} KB. Keep only the columns of the template and upload the file again.`);
     const mapping = mapHeader(job.type, header);
     const missing = requiredColumns(job.type, new Set(mapping.filter((m): m is string => !!m)));
-    if (missing.length) return await fail(`Missing required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}. Download the template to see the expected header.`);
+    if (missing.length) throw new ImportFileError('CSV_MISSING_COLUMNS', `Missing required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}. Download the template to see the expected header.`);
     if (job.totalRows === null) {
-      // A first, cheap pass counts the rows so progress has a total.
+      // A first, cheap pass counts the rows so progress has a total (and finds a broken file before anything is written).
       let total = 0;
       for await (const r of readCsv(readUpload(importId, job.chunks))) if ('row' in r) total++;
+      if (!(await startImport(importId, total, header))) return 'skipped';
       job.totalRows = total;
-      await updateImport(importId, { totalRows: total, header, status: 'running' });
     }
-    const ctx: Context = { job, mapping, actor: createdBy, companies: new Map() };
-    const done = await doneRanges(importId);
-    const isDone = (row: number) => done.some((d) => row >= d.first && row <= d.last);
+    const ctx: Context = { job, mapping, actor: job.createdBy ?? { sub: 'import', email: null }, companies: new Map() };
+    const done = new Set((await doneRanges(importId)).map((d) => d.first));
     let failure: unknown;
-    const submit = async (batch: Batch) => {
+    const submit = async (group: CsvRow[]) => {
+      if (done.has(group[0]!.row)) return false; // committed by an earlier run
+      const outcomes = await outcomesOf(ctx, group);
       if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
       if (failure) throw failure;
       // A failed commit is remembered, not thrown here, so none is left unobserved.
-      inFlight.push(commit(ctx, batch).catch((err: unknown) => void (failure ??= err)));
+      inFlight.push(commit(ctx, { rows: group, outcomes }).catch((err: unknown) => void (failure ??= err)));
+      return true;
     };
     const settle = async () => {
       await Promise.all(inFlight.splice(0));
       if (failure) throw failure;
     };
-    let pending: CsvRow[] = [];
-    const flush = async () => {
-      if (!pending.length) return;
-      const outcomes = job.type === 'contacts' ? await contactOutcomes(ctx, pending) : await companyOutcomes(ctx, pending);
-      // Keep each transaction within DynamoDB's 100 items: split the batch by its item count.
-      let rowsPart: CsvRow[] = [];
-      let outcomesPart: Outcome[] = [];
-      let budget = 1;
-      const companiesInPart = new Set<string>();
-      for (const [i, o] of outcomes.entries()) {
-        const cost = (o.kind === 'write' ? o.items.length : o.kind === 'error' ? 1 : 0) + (o.kind === 'write' && o.companyId && !companiesInPart.has(o.companyId) ? 1 : 0);
-        if (budget + cost > BATCH_ITEM_BUDGET && rowsPart.length) {
-          await submit({ rows: rowsPart, outcomes: outcomesPart });
-          rowsPart = [];
-          outcomesPart = [];
-          budget = 1;
-          companiesInPart.clear();
-        }
-        rowsPart.push(pending[i]!);
-        outcomesPart.push(o);
-        budget += cost;
-        if (o.kind === 'write' && o.companyId) companiesInPart.add(o.companyId);
-      }
-      if (rowsPart.length) await submit({ rows: rowsPart, outcomes: outcomesPart });
-      pending = [];
-    };
+    const groups = grouper(job.type, mapping);
     for await (const r of rows) {
-      if (!('row' in r) || isDone(r.row)) continue; // committed by an earlier run
-      pending.push(r);
-      if (pending.length >= BATCH_ROWS) {
-        await flush();
-        if (remainingMs() < TIME_RESERVE_MS) {
-          await settle();
-          await sendToQueue('imports', { importId });
-          return 'continue';
-        }
+      if (!('row' in r)) continue;
+      const closed = groups.add(r);
+      if (closed && (await submit(closed)) && remainingMs() < TIME_RESERVE_MS) {
+        await settle();
+        await sendToQueue('imports', { importId });
+        return 'continue';
       }
     }
-    await flush();
+    const last = groups.rest();
+    if (last.length) await submit(last);
     await settle();
-    await updateImport(importId, { status: 'completed', completedAt: new Date().toISOString() });
-    return 'completed';
+    return (await completeImport(importId)) ? 'completed' : 'skipped';
   } catch (err) {
     await Promise.all(inFlight.splice(0));
-    if (err instanceof NotCsvError) return fail(err.message);
-    if ((err as { code?: string }).code?.startsWith('CSV_')) return fail(`The file is not valid CSV: ${(err as Error).message}`);
-    logger.error('Import failed, will be retried', { importId, error: err as Error });
     throw err;
   }
 };

@@ -100,11 +100,20 @@ describe('contacts import', () => {
 
   it('fails at once, with a clear message, for a missing required column, a file that is not CSV, and broken quoting', async () => {
     const missing = await importFile('contacts', fixture('contacts-missing-email.csv'));
-    expect(missing).toMatchObject({ status: 'failed', processedRows: 0, errors: [{ row: 0, message: expect.stringMatching(/Missing required column: email/) }] });
+    expect(missing).toMatchObject({ status: 'failed', processedRows: 0, error: { code: 'CSV_MISSING_COLUMNS' }, errors: [{ row: 0, code: 'CSV_MISSING_COLUMNS', message: expect.stringMatching(/Missing required column: email/) }] });
     const png = await importFile('contacts', fixture('not-csv.png'));
-    expect(png).toMatchObject({ status: 'failed', errors: [{ row: 0, message: expect.stringMatching(/not (CSV|UTF-8)/) }] });
+    expect(png).toMatchObject({ status: 'failed', error: { code: 'CSV_NOT_TEXT' }, errors: [{ row: 0, message: expect.stringMatching(/not (CSV|UTF-8)/) }] });
     const broken = await importFile('contacts', fixture('broken-quotes.csv'));
-    expect(broken).toMatchObject({ status: 'failed', errors: [{ row: 0, message: expect.stringMatching(/not valid CSV/) }] });
+    expect(broken).toMatchObject({ status: 'failed', error: { code: 'CSV_MALFORMED' }, errors: [{ row: 0, message: expect.stringMatching(/not valid CSV/) }] });
+  });
+
+  it('reads quotes inside a field as spreadsheets do, and makes a 4 MB field its row\'s error: neither stays queued', async () => {
+    const quotes = await importFile('contacts', fixture('contacts-bare-quotes.csv'), 10_000);
+    expect(quotes).toMatchObject({ status: 'completed', created: 2, failed: 0 });
+    expect((await api('GET', '/v1/contacts?q=ann.al@bare.example')).body.items).toMatchObject([{ firstName: 'Ann "Al"', lastName: 'Smith' }]);
+    expect((await api('GET', '/v1/contacts?q=bo.lee@bare.example')).body.items).toMatchObject([{ firstName: '"Bo" Jr' }]);
+    const big = await importFile('contacts', `firstName,lastName,email,notes\nBig,Field,big.field@bare.example,${'x'.repeat(4 * 1024 * 1024)}\nSmall,Row,small.row@bare.example,\n`, 20_000);
+    expect(big).toMatchObject({ status: 'completed', processedRows: 2, created: 1, failed: 1, errors: [{ row: 2, field: null, code: 'ROW_TOO_LARGE' }] });
   });
 
   it('refuses what the upload route cannot take: no type, wrong content type, over 5 MB', async () => {
