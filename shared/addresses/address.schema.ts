@@ -100,6 +100,7 @@ export const addressSchema = z
       .object({ name: z.string(), phone: z.string().nullable(), email: z.string().nullable(), notes: z.string().nullable() })
       .nullable()
       .meta({ description: 'Who grants access on site (e.g. a tenant or letting agent)' }),
+    version: z.number().int().meta({ description: 'Also sent as `ETag`; `If-Match` on PATCH and DELETE' }),
   })
   .meta({ id: 'Address' });
 export type Address = z.output<typeof addressSchema>;

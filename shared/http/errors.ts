@@ -84,10 +84,13 @@ export class ConflictError extends ApiError {
 }
 
 export class PreconditionFailedError extends ApiError {
-  constructor(current: number) {
+  constructor(readonly current: number) {
     super(412, 'VERSION_MISMATCH', 'Precondition failed', `If-Match does not match the current version (${current}).`);
   }
 }
+
+/** 409: the request lost a race with another write and changed nothing; read again and retry. */
+export const concurrentChange = () => new ConflictError('CONCURRENT_CHANGE', 'The record was changed by another request while this one was writing; read it again and retry.');
 
 export class PayloadTooLargeError extends ApiError {
   constructor(limit: number) {
@@ -128,7 +131,7 @@ export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): P
       return await fn();
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
-      if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
+      if (i >= attempts) throw concurrentChange();
       await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** i) + Math.random() * 30));
     }
   }
