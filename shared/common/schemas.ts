@@ -48,4 +48,4 @@ export const multiline = (max: number) =>
     .max(max);
 
 /** What a single line becomes where it must fit on one line whatever it holds (an email subject built from stored data). */
-export const toOneLine = (v: string): string => v.replace(new RegExp(`${SINGLE_LINE_FORBIDDEN.source}+`, 'g'), ' ').trim();
+export const toOneLine = (v: string): string => v.replace(new RegExp(` *(?:${SINGLE_LINE_FORBIDDEN.source})+ *`, 'g'), ' ').trim();

@@ -58,8 +58,9 @@ describe('create and list', () => {
     engines.requests.reset();
     const res = await create(companyId, body);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), ...body, label: 'Head office' });
+    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), ...body, label: 'Head office', version: 1 });
     expect(res.headers.location).toBe(`/v1/companies/${companyId}/addresses/${res.body.id}`);
+    expect(res.headers.etag).toBe('"1"');
     expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
 
     engines.requests.reset();
@@ -122,9 +123,9 @@ describe('billing address', () => {
     expect(res.body).toMatchObject({ id: b.id, isBilling: true });
     expect(engines.requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(1);
     const items = (await list(companyId)).body.items;
-    expect(items.map((x: { id: string; isBilling: boolean }) => [x.id, x.isBilling])).toEqual([
-      [a.id, false],
-      [b.id, true],
+    expect(items.map((x: { id: string; isBilling: boolean; version: number }) => [x.id, x.isBilling, x.version])).toEqual([
+      [a.id, false, 2],
+      [b.id, true, 2],
     ]);
     expect(await billingPointer(companyId)).toBe(b.id);
   });
@@ -182,7 +183,8 @@ describe('update', () => {
     const a = (await create(companyId, { ...minimal, label: 'Site', postalCode: 'N1', isSite: true, access: { name: 'Agent', notes: 'Key safe' } })).body;
     const res = await patch(companyId, a.id, { label: null, city: 'Manchester', access: null, country: 'ie' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...a, label: null, city: 'Manchester', access: null, country: 'IE' });
+    expect(res.body).toEqual({ ...a, label: null, city: 'Manchester', access: null, country: 'IE', version: 2 });
+    expect(res.headers.etag).toBe('"2"');
     expect((await list(companyId)).body.items).toEqual([res.body]);
   });
 
