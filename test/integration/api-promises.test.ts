@@ -236,7 +236,10 @@ describe('control characters and UTF-8', () => {
 });
 
 describe('archived means preserved as-is', () => {
-  /** A company with a bit of everything, and a contact `x` that moved away but left a ticket behind. */
+  /**
+   * A company with a bit of everything, a contact `x` that moved away but left a ticket behind,
+   * and a contact `y` that joined from `other` and left a ticket there.
+   */
   const retired = async () => {
     const co = await company();
     const other = await company();
@@ -244,11 +247,14 @@ describe('archived means preserved as-is', () => {
     const ticket = await record('tickets', { companyId: co.id, contactId: c.id, subject: 'Printer' });
     const leftBehind = await record('tickets', { companyId: co.id, contactId: x.id, subject: 'Old laptop' });
     expect((await call({ route: 'PATCH /v1/contacts/{id}', params: { id: x.id }, body: { companyId: other.id } })).status).toBe(200);
+    const y = await contact(other.id);
+    const elsewhere = await record('tickets', { companyId: other.id, contactId: y.id, subject: 'VPN' });
+    expect((await call({ route: 'PATCH /v1/contacts/{id}', params: { id: y.id }, body: { companyId: co.id } })).status).toBe(200);
     const asset = await record('assets', { companyId: co.id, contactId: c.id, name: 'PC-1' });
     const invoice = await record('invoices', { companyId: co.id, number: 'INV-1', total: '10.00' });
     const addr = await address(co.id);
     await call({ route: 'POST /v1/contacts/{id}/deactivate', params: { id: c2.id } });
-    return { co, other, c, c2, x, ticket, leftBehind, asset, invoice, addr };
+    return { co, other, c, c2, x, y, ticket, leftBehind, elsewhere, asset, invoice, addr };
   };
   type Fixture = Awaited<ReturnType<typeof retired>>;
 
@@ -270,13 +276,17 @@ describe('archived means preserved as-is', () => {
     { name: 'DELETE an address', run: (f) => call({ route: 'DELETE /v1/companies/{id}/addresses/{addressId}', params: { id: f.co.id, addressId: f.addr.id } }) },
     { name: "DELETE a contact elsewhere whose ticket stayed behind", run: (f) => call({ route: 'DELETE /v1/contacts/{id}', params: { id: f.x.id } }) },
     { name: 'DELETE a contact', run: (f) => call({ route: 'DELETE /v1/contacts/{id}', params: { id: f.c2.id } }) },
+    // Refused before its ticket and asset are unlinked (the snapshot shows them still linked).
+    { name: 'DELETE a contact with a ticket and an asset', run: (f) => call({ route: 'DELETE /v1/contacts/{id}', params: { id: f.c.id } }) },
+    // Its ticket is in an active company: still nothing is unlinked before the refusal.
+    { name: 'DELETE a contact that joined with a ticket elsewhere', run: (f) => call({ route: 'DELETE /v1/contacts/{id}', params: { id: f.y.id } }) },
   ];
 
   /** What the company holds, as the API shows it. */
   const snapshot = async (f: Fixture) => ({
     company: (await call({ route: 'GET /v1/companies/{id}', params: { id: f.co.id } })).body,
-    contacts: await Promise.all([f.c, f.c2, f.x].map(async (c) => (await call({ route: 'GET /v1/contacts/{id}', params: { id: c.id } })).body)),
-    tickets: await Promise.all([f.ticket, f.leftBehind].map(async (t) => (await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body)),
+    contacts: await Promise.all([f.c, f.c2, f.x, f.y].map(async (c) => (await call({ route: 'GET /v1/contacts/{id}', params: { id: c.id } })).body)),
+    tickets: await Promise.all([f.ticket, f.leftBehind, f.elsewhere].map(async (t) => (await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body)),
     asset: (await call({ route: 'GET /v1/assets/{id}', params: { id: f.asset.id } })).body,
     invoice: (await call({ route: 'GET /v1/invoices/{id}', params: { id: f.invoice.id } })).body,
     addresses: (await call({ route: 'GET /v1/companies/{id}/addresses', params: { id: f.co.id } })).body,
