@@ -2,7 +2,7 @@
  * Company addresses on a real DynamoDB Local: one Query per list, one billing address even
  * under concurrent requests, archived companies read-only, and strict validation.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as listAddresses } from '../../functions/addresses/list-addresses';
@@ -186,6 +186,16 @@ describe('update', () => {
     expect(res.body).toEqual({ ...a, label: null, city: 'Manchester', access: null, country: 'IE', version: 2 });
     expect(res.headers.etag).toBe('"2"');
     expect((await list(companyId)).body.items).toEqual([res.body]);
+  });
+
+  it('reads an address stored before addresses had versions as version 1, and edits it under If-Match "1"', async () => {
+    const companyId = await newCompany();
+    const a = (await create(companyId, minimal)).body;
+    await db().send(new UpdateCommand({ TableName: tableName(), Key: keys.address(companyId, a.id), UpdateExpression: 'REMOVE version' }));
+    expect((await list(companyId)).body.items[0].version).toBe(1);
+    const res = await invoke(updateAddress, httpEvent({ route: 'PATCH /v1/companies/{id}/addresses/{addressId}', params: { id: companyId, addressId: a.id }, body: { city: 'Leeds' }, headers: { 'if-match': '"1"' } }));
+    expect(res).toMatchObject({ status: 200, body: { city: 'Leeds', version: 2 } });
+    expect((await list(companyId)).body.items[0]).toMatchObject({ city: 'Leeds', version: 2 });
   });
 
   it('answers with the address unchanged for a no-op patch', async () => {
