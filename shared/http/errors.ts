@@ -131,7 +131,7 @@ export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): P
       return await fn();
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
-      if (i >= attempts) throw concurrentChange();
+      if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
       await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** i) + Math.random() * 30));
     }
   }

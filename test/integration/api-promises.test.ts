@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { mailMessageSchema } from '../../shared/mail/mail.schema';
-import { queueMail } from '../../shared/mail/mail.service';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeNext } from '../helpers/db-requests';
 import { call, httpEvent, invoke, lambdaContext, type TestResponse } from '../helpers/http-event';
@@ -222,15 +221,12 @@ describe('control characters and UTF-8', () => {
     expect(ok).toMatchObject({ status: 201, body: { name: `${name} Zoë 😀` } });
   });
 
-  it('never lets CR or LF into a mail header: subjects built from stored data become one line', async () => {
-    // A name stored before today's rules (or by a path that bypassed them) still holds a line break.
+  it('never lets CR or LF into a mail header: the worker makes a subject one line, and refuses such an address', async () => {
+    // Built from a name stored before today's rules (or by a path that bypassed them).
     const subject = 'Your Acme\r\nBcc: victim@example.com\r\n support portal account';
-    await queueMail({ to: ['ann@example.com'], subject, text: 'Set your password' });
-    const queued = JSON.parse((await engines.queues.take('mail')).Records[0]!.body);
-    expect(queued.subject).toBe('Your Acme Bcc: victim@example.com support portal account');
-    // A message already on the queue is made one line by the worker's own schema.
-    const parsed = mailMessageSchema.parse({ id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', to: ['ann@example.com'], subject, text: 'x' });
-    expect(parsed.subject).not.toMatch(/[\r\n]/);
+    const parsed = mailMessageSchema.parse({ id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', to: ['ann@example.com'], subject, text: 'Line 1\nLine 2' });
+    expect(parsed.subject).toBe('Your Acme Bcc: victim@example.com support portal account');
+    expect(parsed.text).toBe('Line 1\nLine 2');
     expect(mailMessageSchema.safeParse({ id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', to: ['ann@example.com\r\nBcc: x@y.example'], subject: 's', text: 'x' }).success).toBe(false);
   });
 });
