@@ -17,22 +17,32 @@ export const countDbRequests = () => {
 };
 
 /**
+ * Runs `before` ahead of every request the shared client sends (a fault to inject, a concurrent
+ * change to make); it may throw instead of letting the request go. Returns the remover.
+ */
+export const beforeDbRequest = (before: (command: string, input: unknown) => Promise<void> | void) => {
+  const name = `before-${Math.random()}`;
+  db().middlewareStack.add(
+    (next, context) => async (args) => {
+      await before(String(context.commandName).replace(/Command$/, ''), args.input);
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return () => void db().middlewareStack.remove(name);
+};
+
+/**
  * Runs `competitor` once, just before the next `command` (wire name) this process sends, then
  * lets that request go: put between a service's read and its write, it shows a lost race on
  * the real engine every time instead of now and then. The competitor's own requests pass.
  */
 export const beforeNext = (command: string, competitor: () => Promise<unknown>): void => {
-  const name = `race-${Math.random()}`;
   let fired = false;
-  db().middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!fired && String(context.commandName).replace(/Command$/, '') === command) {
-        fired = true;
-        db().middlewareStack.remove(name);
-        await competitor();
-      }
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
+  const remove = beforeDbRequest(async (sent) => {
+    if (fired || sent !== command) return;
+    fired = true;
+    remove();
+    await competitor();
+  });
 };
