@@ -80,7 +80,7 @@ export const routes = [
   // Company lifecycle
   { method: 'POST', path: '/v1/companies/{id}/archive', handler: 'functions/companies/archive-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Archive a company (reversible)' },
   { method: 'POST', path: '/v1/companies/{id}/restore', handler: 'functions/companies/restore-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Restore an archived company' },
-  { method: 'GET', path: '/v1/companies/{id}/deletion-preview', handler: 'functions/companies/get-deletion-preview.ts', pool: 'staff', groups: ARCHIVERS, table: 'read', summary: 'What a permanent delete would be blocked by, unassign and delete' },
+  { method: 'GET', path: '/v1/companies/{id}/deletion-preview', handler: 'functions/companies/get-deletion-preview.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'What a permanent delete would be blocked by, unassign and delete' },
   { method: 'DELETE', path: '/v1/companies/{id}', handler: 'functions/companies/delete-company.ts', pool: 'staff', groups: SUPER_ADMIN_ONLY, table: 'write', queues: ['company-cleanup', 'quickbooks-sync'], summary: 'Permanently delete an archived company (SuperAdmin; confirmed by its exact name)' },
   { method: 'GET', path: '/v1/jobs/{id}', handler: 'functions/jobs/get-job.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A background job and its progress' },
   { method: 'GET', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/get-compliance-organization.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's compliance organization" },

@@ -6,5 +6,5 @@ import { addressLocation, createAddress } from '../../shared/addresses/address.s
 export const handler = apiHandler(addressApi['POST /v1/companies/{id}/addresses'], async (req) => {
   staffCaller(req);
   const address = await createAddress(req.params.id, req.body, req.idempotency);
-  return { status: 201, body: address, location: addressLocation(req.params.id, address.id) };
+  return { status: 201, body: address, etag: address.version, location: addressLocation(req.params.id, address.id) };
 });

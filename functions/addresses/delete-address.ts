@@ -5,6 +5,6 @@ import { deleteAddress } from '../../shared/addresses/address.service';
 
 export const handler = apiHandler(addressApi['DELETE /v1/companies/{id}/addresses/{addressId}'], async (req) => {
   staffCaller(req);
-  await deleteAddress(req.params.id, req.params.addressId);
+  await deleteAddress(req.params.id, req.params.addressId, req.ifMatch);
   return { status: 204 };
 });

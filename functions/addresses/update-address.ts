@@ -5,5 +5,6 @@ import { updateAddress } from '../../shared/addresses/address.service';
 
 export const handler = apiHandler(addressApi['PATCH /v1/companies/{id}/addresses/{addressId}'], async (req) => {
   staffCaller(req);
-  return { status: 200, body: await updateAddress(req.params.id, req.params.addressId, req.body) };
+  const address = await updateAddress(req.params.id, req.params.addressId, req.body, req.ifMatch);
+  return { status: 200, body: address, etag: address.version };
 });

@@ -1,14 +1,15 @@
 /**
  * Address items live in their company's partition, next to the company item and the billing
- * pointer, so one Query reads them all. Changes are returned as transaction items; a lost race
- * for the billing pointer surfaces as `StaleReadError` so the service can re-read and retry.
+ * pointer, so one Query reads them all. Changes are returned as transaction items, each at the
+ * address's version as read; a lost race for the billing pointer surfaces as `StaleReadError`
+ * so the service can re-read and retry.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
-import { companyArchived } from '../companies/company.repository';
-import { NotFoundError, StaleReadError } from '../http/errors';
+import { companyActive } from '../companies/company.repository';
+import { NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import type { Address } from './address.schema';
 
 /** Another request changed which address is the billing one since we read it. */
@@ -16,7 +17,12 @@ const raced = () => new StaleReadError();
 
 const toItem = (companyId: string, a: Address) => ({ ...keys.address(companyId, a.id), type: 'Address', companyId, ...a });
 
-const fromItem = ({ pk: _pk, sk: _sk, type: _t, companyId: _c, ...rest }: Record<string, unknown>) => rest as Address;
+// Addresses written before they had a version are at version 1.
+const fromItem = ({ pk: _pk, sk: _sk, type: _t, companyId: _c, ...rest }: Record<string, unknown>) => ({ ...rest, version: Number(rest.version ?? 1) }) as Address;
+
+/** The address is still at `expected` (an item without a version is at 1). */
+const atVersion = (expected: number) => (expected === 1 ? '(attribute_not_exists(version) OR version = :expected)' : 'version = :expected');
+const versionFailed = (old: Record<string, unknown> | undefined) => (old ? new PreconditionFailedError(Number(old.version ?? 1)) : new NotFoundError('address'));
 
 export interface CompanyAddresses {
   /** The company's status; `undefined` when there is no such company. */
@@ -49,19 +55,8 @@ export const getBillingAddressId = async (companyId: string): Promise<string | u
   return out.Item ? String(out.Item.addressId) : undefined;
 };
 
-/** The company exists and is active (addresses of an archived company are read-only). */
-export const companyIsActive = (companyId: string): TxItem => ({
-  item: {
-    ConditionCheck: {
-      TableName: tableName(),
-      Key: keys.company(companyId),
-      ConditionExpression: 'attribute_exists(pk) AND #status = :active',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':active': 'active' },
-    },
-  },
-  onConditionFailed: (old) => (old ? companyArchived() : new NotFoundError('company')),
-});
+/** The company exists and is active (addresses of an archived company are preserved as they are). */
+export const companyIsActive = (companyId: string): TxItem => companyActive(companyId, () => new NotFoundError('company'));
 
 export const putNewAddress = (companyId: string, a: Address): TxItem => ({
   item: { Put: { TableName: tableName(), Item: toItem(companyId, a), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -89,12 +84,13 @@ export const claimBilling = (companyId: string, addressId: string, previous: str
     pointer,
     {
       item: {
+        // Clearing the flag is a change of that address: its version moves too.
         Update: {
           TableName: tableName(),
           Key: keys.address(companyId, previous),
-          UpdateExpression: 'SET isBilling = :false',
+          UpdateExpression: 'SET isBilling = :false, version = if_not_exists(version, :one) + :one',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':false': false },
+          ExpressionAttributeValues: { ':false': false, ':one': 1 },
         },
       },
       onConditionFailed: raced,
@@ -116,20 +112,19 @@ export const releaseBilling = (companyId: string, addressId: string): TxItem => 
 });
 
 /**
- * Sets the changed fields. When the billing flag changes, the address must still have the flag
- * as read, so a concurrent billing move makes this a retry instead of a second billing address.
+ * Sets the changed fields and the next version, at the version read: a concurrent change of
+ * this address (a billing flag cleared by another one's claim included) fails the write.
+ * With nothing to change it is a check of that version alone.
  */
 export const updateAddressFields = (companyId: string, before: Address, after: Address, changed: (keyof Address)[]): TxItem => {
   const key = keys.address(companyId, before.id);
-  const guardBilling = changed.includes('isBilling');
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = guardBilling ? { ':wasBilling': before.isBilling } : {};
-  const condition = guardBilling ? 'attribute_exists(pk) AND isBilling = :wasBilling' : 'attribute_exists(pk)';
-  const onConditionFailed = (old: Record<string, unknown> | undefined) => (old ? raced() : new NotFoundError('address'));
+  const condition = `attribute_exists(pk) AND ${atVersion(before.version)}`;
+  const values: Record<string, unknown> = { ':expected': before.version };
   if (changed.length === 0) {
-    return { item: { ConditionCheck: { TableName: tableName(), Key: key, ConditionExpression: condition } }, onConditionFailed };
+    return { item: { ConditionCheck: { TableName: tableName(), Key: key, ConditionExpression: condition, ExpressionAttributeValues: values } }, onConditionFailed: versionFailed };
   }
-  const assignments = changed.map((f) => {
+  const names: Record<string, string> = {};
+  const assignments = [...changed, 'version' as const].map((f) => {
     names[`#${f}`] = f;
     values[`:${f}`] = after[f];
     return `#${f} = :${f}`;
@@ -145,19 +140,19 @@ export const updateAddressFields = (companyId: string, before: Address, after: A
         ExpressionAttributeValues: values,
       },
     },
-    onConditionFailed,
+    onConditionFailed: versionFailed,
   };
 };
 
-/** Deletes the address if its billing flag is still as read (else the pointer may need to go too). */
+/** Deletes the address at the version read (so its billing flag, and the pointer to release, are as read). */
 export const deleteAddressItem = (companyId: string, before: Address): TxItem => ({
   item: {
     Delete: {
       TableName: tableName(),
       Key: keys.address(companyId, before.id),
-      ConditionExpression: 'attribute_exists(pk) AND isBilling = :wasBilling',
-      ExpressionAttributeValues: { ':wasBilling': before.isBilling },
+      ConditionExpression: `attribute_exists(pk) AND ${atVersion(before.version)}`,
+      ExpressionAttributeValues: { ':expected': before.version },
     },
   },
-  onConditionFailed: (old) => (old ? raced() : new NotFoundError('address')),
+  onConditionFailed: versionFailed,
 });

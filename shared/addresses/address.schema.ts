@@ -1,6 +1,6 @@
 /** Address: request bodies and the resource as API.md defines them. */
 import * as z from 'zod';
-import { id, text } from '../common/schemas';
+import { id, multiline, text } from '../common/schemas';
 
 /** ISO 3166-1 alpha-2 codes (all 249 officially assigned). */
 export const COUNTRY_CODES = [
@@ -41,10 +41,10 @@ const country = z
 
 const access = z
   .strictObject({
-    name: z.string().trim().min(1, 'Name is required').max(200),
+    name: text(200).min(1, 'Name is required'),
     phone: text(50).nullable().optional(),
     email: z.email().max(254).nullable().optional(),
-    notes: text(2000).nullable().optional(),
+    notes: multiline(2000).nullable().optional(),
   });
 
 /** The optional fields; `null` clears them on PATCH. */
@@ -58,8 +58,8 @@ const optional = {
 
 export const createAddressBody = z
   .strictObject({
-    line1: z.string().trim().min(1, 'Line 1 is required').max(200),
-    city: z.string().trim().min(1, 'City is required').max(100),
+    line1: text(200).min(1, 'Line 1 is required'),
+    city: text(100).min(1, 'City is required'),
     country,
     isBilling: z.boolean().default(false),
     isSite: z.boolean().default(false),
@@ -70,8 +70,8 @@ export type CreateAddressInput = z.output<typeof createAddressBody>;
 
 export const updateAddressBody = z
   .strictObject({
-    line1: z.string().trim().min(1, 'Line 1 is required').max(200),
-    city: z.string().trim().min(1, 'City is required').max(100),
+    line1: text(200).min(1, 'Line 1 is required'),
+    city: text(100).min(1, 'City is required'),
     country,
     isBilling: z.boolean(),
     isSite: z.boolean(),
@@ -100,6 +100,7 @@ export const addressSchema = z
       .object({ name: z.string(), phone: z.string().nullable(), email: z.string().nullable(), notes: z.string().nullable() })
       .nullable()
       .meta({ description: 'Who grants access on site (e.g. a tenant or letting agent)' }),
+    version: z.number().int().meta({ description: 'Also sent as `ETag`; `If-Match` on PATCH and DELETE' }),
   })
   .meta({ id: 'Address' });
 export type Address = z.output<typeof addressSchema>;

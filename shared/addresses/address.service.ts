@@ -1,10 +1,13 @@
 /**
  * Address rules: addresses belong to an active company, and at most one is the billing address.
  * The billing pointer item makes "at most one" hold under concurrency: every billing change is
- * conditional on the pointer as read, and a lost race is re-read and retried.
+ * conditional on the pointer as read, and a lost race for the pointer is re-read and retried.
+ * Edits and deletes are at the address's version (`If-Match`, or as read): a race lost on the
+ * address itself is 412 or 409 CONCURRENT_CHANGE, never retried (shared/http/concurrency.ts).
  */
 import { ulid } from 'ulid';
 import { transact, type TxItem } from '../db/transact';
+import { versionBase } from '../http/concurrency';
 import { NotFoundError, retryOnStaleRead } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import {
@@ -40,6 +43,7 @@ export const newAddress = (input: CreateAddressInput, id = ulid()): Address => (
   isBilling: input.isBilling,
   isSite: input.isSite,
   access: normalizeAccess(input.access),
+  version: 1,
 });
 
 /** The company's addresses in creation order; one Query. */
@@ -58,7 +62,7 @@ export const createAddress = async (companyId: string, input: CreateAddressInput
   const location = addressLocation(companyId, address.id);
   return retryingBillingRaces(async () => {
     await transact([
-      ...recordIdempotent(idempotency, { status: 201, body: address, headers: { location } }),
+      ...recordIdempotent(idempotency, { status: 201, body: address, headers: { location, etag: `"${address.version}"` } }),
       companyIsActive(companyId),
       putNewAddress(companyId, address),
       ...(address.isBilling ? await claimItems(companyId, address.id) : []),
@@ -69,29 +73,33 @@ export const createAddress = async (companyId: string, input: CreateAddressInput
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput): Promise<Address> =>
-  retryingBillingRaces(async () => {
+export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput, ifMatch?: number | '*'): Promise<Address> => {
+  const base = versionBase(ifMatch);
+  return retryingBillingRaces(async () => {
     const before = await getAddress(companyId, addressId);
     if (!before) throw new NotFoundError('address');
+    base.check(before.version);
     const requested: Partial<Address> = { ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) } as Partial<Address>;
-    const after: Address = { ...before, ...requested };
-    const changed = ADDRESS_FIELDS.filter((f) => f in requested && !sameValue(before[f], after[f]));
+    const changed = ADDRESS_FIELDS.filter((f) => f in requested && !sameValue(before[f], requested[f]));
+    const after: Address = { ...before, ...requested, version: changed.length ? before.version + 1 : before.version };
 
     const billing: TxItem[] = [];
     if (changed.includes('isBilling')) {
       billing.push(...(after.isBilling ? await claimItems(companyId, addressId) : [releaseBilling(companyId, addressId)]));
     }
-    await transact([companyIsActive(companyId), updateAddressFields(companyId, before, after, changed), ...billing]);
+    await base.write(transact([companyIsActive(companyId), updateAddressFields(companyId, before, after, changed), ...billing]));
     return after;
   });
+};
 
-export const deleteAddress = async (companyId: string, addressId: string): Promise<void> =>
-  retryingBillingRaces(async () => {
+export const deleteAddress = async (companyId: string, addressId: string, ifMatch?: number | '*'): Promise<void> => {
+  const base = versionBase(ifMatch);
+  return retryingBillingRaces(async () => {
     const before = await getAddress(companyId, addressId);
     if (!before) throw new NotFoundError('address');
-    await transact([
-      companyIsActive(companyId),
-      deleteAddressItem(companyId, before),
-      ...(before.isBilling ? [releaseBilling(companyId, addressId)] : []),
-    ]);
+    base.check(before.version);
+    await base.write(
+      transact([companyIsActive(companyId), deleteAddressItem(companyId, before), ...(before.isBilling ? [releaseBilling(companyId, addressId)] : [])]),
+    );
   });
+};

@@ -14,6 +14,6 @@ export const commentApi = {
     params: idParams,
     body: staffCommentBody,
     responses: { 201: { description: 'The comment; `public` ones are shown in the client portal, `internal` ones never are (default `internal`)', schema: commentSchema } },
-    errors: { 404: ['NOT_FOUND'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
   },
 } as const satisfies Record<string, RequestSpec>;

@@ -6,7 +6,7 @@ import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
-import { NotFoundError } from '../http/errors';
+import { NotFoundError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { StoredRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
@@ -35,19 +35,21 @@ export const putComment = (ticketId: string, c: Comment): TxItem => ({
 });
 
 /**
- * The ticket a comment goes on, as a transaction item: it must exist and, for a portal caller,
- * belong to the caller's company; otherwise the ticket is `404`, whatever the reason.
+ * The ticket a comment goes on, as a transaction item: it must exist and still be in
+ * `companyId` (the caller's company from the portal, the ticket's company as staff read it;
+ * `null`: a ticket whose company was permanently deleted). From the portal any other ticket is
+ * `404`, whatever the reason; for staff a ticket moved since the read is read again.
  */
-export const ticketGuard = (ticketId: string, companyId?: string): TxItem => ({
+export const ticketGuard = (ticketId: string, companyId: string | null, moved: 'not-found' | 'retry'): TxItem => ({
   item: {
     ConditionCheck: {
       TableName: tableName(),
       Key: keys.record(TICKET.prefix, ticketId),
-      ConditionExpression: companyId ? 'attribute_exists(pk) AND companyId = :company' : 'attribute_exists(pk)',
-      ...(companyId ? { ExpressionAttributeValues: { ':company': companyId } } : {}),
+      ConditionExpression: companyId ? 'attribute_exists(pk) AND companyId = :company' : 'attribute_exists(pk) AND attribute_type(companyId, :null)',
+      ExpressionAttributeValues: companyId ? { ':company': companyId } : { ':null': 'NULL' },
     },
   },
-  onConditionFailed: () => new NotFoundError('ticket'),
+  onConditionFailed: (old) => (old && moved === 'retry' ? new StaleReadError() : new NotFoundError('ticket')),
 });
 
 /**

@@ -3,7 +3,7 @@
  * The author is who wrote it (a staff user or a portal contact), never something the body names.
  */
 import * as z from 'zod';
-import { id, isoTime, pageOf } from '../common/schemas';
+import { id, isoTime, multiline, pageOf } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 
 export const COMMENT_VISIBILITIES = ['public', 'internal'] as const;
@@ -30,7 +30,8 @@ export const commentSchema = z
 export type Comment = z.infer<typeof commentSchema>;
 export type CommentAuthor = Comment['author'];
 
-const commentBody = z.string().trim().min(1, 'Required').max(20_000);
+// Bodies span lines; the shared rule still refuses NUL and the other control characters.
+const commentBody = multiline(20_000).min(1, 'Required');
 
 /** Staff: `visibility` defaults to `internal`, so nothing reaches the portal unless asked for. */
 export const staffCommentBody = z

@@ -1,13 +1,18 @@
 /**
  * Ticket comments, for staff and the portal alike: a comment is written in one transaction with
- * a check that its ticket exists (and, from the portal, belongs to the caller's company).
+ * a check that its ticket exists in the company it was read in (from the portal: the caller's
+ * company), and that this company is active: an archived company's tickets take no comments.
  */
 import { ulid } from 'ulid';
+import { companyActive, companyArchived } from '../companies/company.repository';
 import type { Contact } from '../contacts/contact.schema';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
+import { NotFoundError, retryOnStaleRead } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
+import { getRecord } from '../records/record.repository';
+import { recordKinds } from '../records/record.schema';
 import { listComments, putComment, ticketGuard } from './comment.repository';
 import type { Comment, CommentAuthor, CommentVisibility } from './comment.schema';
 
@@ -20,7 +25,8 @@ export const contactAuthor = (contact: Pick<Contact, 'id' | 'firstName' | 'lastN
 
 /**
  * Adds a comment to a ticket. `companyId` (portal) limits it to that company's tickets: any
- * other ticket is `404`, exactly like an unknown one.
+ * other ticket is `404`, exactly like an unknown one. Staff comment on any ticket, once it is
+ * read: the comment commits only while the ticket is still in that company and it is active.
  */
 export const addComment = async (
   ticketId: string,
@@ -28,8 +34,24 @@ export const addComment = async (
   opts: { companyId?: string; idempotency?: IdempotencyContext } = {},
 ): Promise<Comment> => {
   const comment: Comment = { id: ulid(), body: input.body, visibility: input.visibility, author: input.author, createdAt: new Date().toISOString() };
-  await transact([...recordIdempotent(opts.idempotency, { status: 201, body: comment }), ticketGuard(ticketId, opts.companyId), putComment(ticketId, comment)]);
+  await retryOnStaleRead(async () => {
+    const companyId = opts.companyId ?? (await ticketCompany(ticketId));
+    await transact([
+      ...recordIdempotent(opts.idempotency, { status: 201, body: comment }),
+      ticketGuard(ticketId, companyId, opts.companyId ? 'not-found' : 'retry'),
+      // Gone only while a permanent delete's cleanup runs: the ticket stays as it is until then.
+      ...(companyId ? [companyActive(companyId, companyArchived)] : []),
+      putComment(ticketId, comment),
+    ]);
+  });
   return comment;
+};
+
+/** The company a ticket is in (`null` once its company was permanently deleted). */
+const ticketCompany = async (ticketId: string): Promise<string | null> => {
+  const ticket = await getRecord(recordKinds.ticket, ticketId, true);
+  if (!ticket) throw new NotFoundError('ticket');
+  return ticket.companyId ?? null;
 };
 
 /** Staff: every comment of a ticket, public and internal, newest first. */

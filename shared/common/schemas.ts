@@ -20,5 +20,32 @@ export const problemSchema = z
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id: name });
 
-/** A text field that may be cleared with `null` on PATCH. */
-export const text = (max: number) => z.string().trim().max(max);
+/**
+ * What a person may type, decided here for every schema. A single line (names, titles,
+ * subjects, address lines, phone numbers, tags, …) holds no control character at all: no C0
+ * (NUL, TAB, CR, LF, …), DEL or C1, and no Unicode line or paragraph separator, so nothing typed
+ * can break a line of an email header, a CSV row or a log entry. Multi-line text (notes,
+ * descriptions, comment bodies) may hold line breaks and tabs, and no other control character.
+ * Checked before trimming, so a trailing line break is refused, not silently dropped.
+ */
+export const SINGLE_LINE_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
+export const MULTI_LINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/** One line of text, trimmed, at most `max` characters (`.min(1, …)` for a required one, `.nullable()` where a PATCH may clear it). */
+export const text = (max: number) =>
+  z
+    .string()
+    .refine((v) => !SINGLE_LINE_FORBIDDEN.test(v), 'Must be a single line without control characters')
+    .trim()
+    .max(max);
+
+/** Text that may span lines (LF, CR, TAB allowed), trimmed, at most `max` characters. */
+export const multiline = (max: number) =>
+  z
+    .string()
+    .refine((v) => !MULTI_LINE_FORBIDDEN.test(v), 'Must not contain control characters other than line breaks and tabs')
+    .trim()
+    .max(max);
+
+/** What a single line becomes where it must fit on one line whatever it holds (an email subject built from stored data). */
+export const toOneLine = (v: string): string => v.replace(new RegExp(` *(?:${SINGLE_LINE_FORBIDDEN.source})+ *`, 'g'), ' ').trim();

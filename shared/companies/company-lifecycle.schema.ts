@@ -1,8 +1,8 @@
 /** Archive, restore, deletion preview and permanent delete: bodies and results. */
 import * as z from 'zod';
-import { id } from '../common/schemas';
+import { id, multiline } from '../common/schemas';
 
-export const archiveBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).meta({ id: 'ArchiveCompany' });
+export const archiveBody = z.strictObject({ reason: multiline(1000).min(1).optional() }).meta({ id: 'ArchiveCompany' });
 
 export const BLOCKER_CODES = ['NOT_ARCHIVED', 'OUTSTANDING_INVOICES', 'COMPLIANCE_TENANT_ACTIVE'] as const;
 

@@ -24,12 +24,12 @@ export const companyApi = {
     params: idParams,
     body: updateCompanyBody,
     responses: { 200: { description: 'The updated company', schema: companySchema } },
-    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
+    errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
   'PUT /v1/companies/{id}/primary-contact': {
     params: idParams,
     body: primaryContactBody,
     responses: { 200: { description: 'The company with its new primary contact', schema: companySchema } },
-    errors: { 400: ['UNKNOWN_CONTACT'], 404: ['NOT_FOUND'], 409: ['CONTACT_NOT_IN_COMPANY', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
+    errors: { 400: ['UNKNOWN_CONTACT', 'INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['CONTACT_NOT_IN_COMPANY', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
 } as const satisfies Record<string, RequestSpec>;

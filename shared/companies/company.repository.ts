@@ -95,7 +95,7 @@ export const updateCompanyFields = (before: Company, after: Company, changed: (k
       },
       onConditionFailed: (old) => {
         if (!old) return new NotFoundError('company');
-        if (old.status !== 'active') return new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+        if (old.status !== 'active') return companyArchived();
         return new PreconditionFailedError(Number(old.version));
       },
     },
@@ -124,9 +124,25 @@ export const updateCompanyFields = (before: Company, after: Company, changed: (k
 export const companyArchived = () => new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
 
 /**
- * The company a contact or record points at, as one transaction item: it must exist
- * (`400 UNKNOWN_COMPANY`) and, when something is created in or moved into it, be active
- * (`409 COMPANY_ARCHIVED`); its counters change by `deltas` in the same write.
+ * Archived means preserved as-is (seed 000): whatever changes one of a company's contacts,
+ * records, addresses or comments carries this condition on the company item in its own
+ * transaction, so an archive at the same instant makes the change fail (`409 COMPANY_ARCHIVED`)
+ * instead of slipping in after a read said "active". `missing` is what no such company means
+ * to the caller. Only the permanent delete's cleanup writes without it.
+ */
+const activeCompany = { condition: 'attribute_exists(pk) AND #status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } };
+
+export const companyActive = (companyId: string, missing: () => Error): TxItem =>
+  countAndGuard(keys.company(companyId), {}, { ...activeCompany, onConditionFailed: (old) => (old ? companyArchived() : missing()) });
+
+/**
+ * The company a contact or record points at, as one transaction item: it must be active
+ * (`409 COMPANY_ARCHIVED`, see `companyActive`), whether something is created in it, moved
+ * into it, changed in it or moved out of it; its counters change by `deltas` in the same write.
+ * `into`: the caller named this company, so a missing one is `400 UNKNOWN_COMPANY`; otherwise
+ * it is the company the record already points at, gone only while a permanent delete's
+ * cleanup runs, and the record stays as it is (`409 COMPANY_ARCHIVED`) until the cleanup
+ * unassigns it.
  * `primary` keeps the primary contact right when a contact leaves: `clear` unsets it (it was
  * this contact when read), `keep` asserts it still is not this contact.
  */
@@ -135,14 +151,9 @@ export const companyReference = (
   deltas: CountDeltas,
   opts: { into: boolean; primary?: { contactId: string; clear: boolean }; now?: string },
 ): TxItem => {
-  const conditions = ['attribute_exists(pk)'];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  if (opts.into) {
-    conditions.push('#status = :active');
-    names['#status'] = 'status';
-    values[':active'] = 'active';
-  }
+  const conditions = [activeCompany.condition];
+  const names: Record<string, string> = { ...activeCompany.names };
+  const values: Record<string, unknown> = { ...activeCompany.values };
   if (opts.primary) {
     names['#primary'] = 'primaryContactId';
     values[':contact'] = opts.primary.contactId;
@@ -157,8 +168,8 @@ export const companyReference = (
       names,
       values,
       onConditionFailed: (old) => {
-        if (!old) return new BadRequestError('UNKNOWN_COMPANY', `No company has the id ${companyId}.`, [{ path: 'companyId', message: 'Unknown company' }]);
-        if (opts.into && old.status !== 'active') return companyArchived();
+        if (!old) return opts.into ? new BadRequestError('UNKNOWN_COMPANY', `No company has the id ${companyId}.`, [{ path: 'companyId', message: 'Unknown company' }]) : companyArchived();
+        if (old.status !== 'active') return companyArchived();
         return new StaleReadError();
       },
     },

@@ -1,6 +1,6 @@
 /** Company: request bodies, query and the resource as API.md defines them. */
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
+import { id, isoTime, multiline, pageOf, text } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 
 export const COMPANY_STATUSES = ['active', 'archived'] as const;
@@ -21,15 +21,15 @@ const editable = {
   industry: text(100).nullable(),
   employeeCount: z.number().int().min(0).max(10_000_000).nullable(),
   accountManagerId: text(128).nullable(),
-  notes: text(10_000).nullable(),
+  notes: multiline(10_000).nullable(),
   tags: z
-    .array(z.string().trim().min(1).max(50))
+    .array(text(50).min(1))
     .max(50)
     .refine((t) => new Set(t.map((s) => s.toLowerCase())).size === t.length, 'Tags must be unique')
     .nullable(),
 };
 
-const name = z.string().trim().min(1, 'Name is required').max(200);
+const name = text(200).min(1, 'Name is required');
 
 export const createCompanyBody = z.strictObject({ name, ...z.object(editable).partial().shape }).meta({ id: 'CreateCompany' });
 export type CreateCompanyInput = z.output<typeof createCompanyBody>;

@@ -6,11 +6,12 @@ import { ulid } from 'ulid';
 import { appendAudit, diff } from '../audit/audit.repository';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
+import { versionBase } from '../http/concurrency';
+import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { contactReference } from '../contacts/contact.repository';
-import { getCompany, listCompanies, putNewCompany, updateCompanyFields } from './company.repository';
+import { companyArchived, getCompany, listCompanies, putNewCompany, updateCompanyFields } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
 
 export const companyLocation = (id: string) => `/v1/companies/${id}`;
@@ -58,59 +59,46 @@ export const findCompany = async (id: string): Promise<Company> => {
 export const searchCompanies = (status: CompanyStatus, q: string | undefined, limit: number, cursor?: string): Promise<Page<Company>> =>
   listCompanies(status, q, limit, cursor);
 
-const MAX_ATTEMPTS = 3;
-
 /**
- * Applies a partial update. With `If-Match`, a stale version is a 412; without it, a concurrent
- * edit is retried on the fresh record (the last writer wins field by field, none is lost).
+ * Applies a partial update at the version it is based on (`If-Match`, or the one read): a
+ * stale `If-Match` is 412, a race lost without one is 409 CONCURRENT_CHANGE (shared/http/concurrency.ts).
  */
 export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined): Promise<Company> => {
-  for (let attempt = 1; ; attempt++) {
-    const before = await getCompany(id, true);
-    if (!before) throw new NotFoundError('company');
-    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
-    if (before.status === 'archived') throw new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
+  const base = versionBase(ifMatch);
+  const before = await getCompany(id, true);
+  if (!before) throw new NotFoundError('company');
+  base.check(before.version);
+  if (before.status === 'archived') throw companyArchived();
 
-    const requested = { ...input, ...(input.tags === null ? { tags: [] } : {}) } as Partial<Company>;
-    const changes = diff(before, { ...before, ...requested }, EDITABLE_FIELDS as (keyof Company)[]);
-    const changed = Object.keys(changes) as (keyof Company)[];
-    if (changed.length === 0) return before; // nothing to write, nothing to audit
+  const requested = { ...input, ...(input.tags === null ? { tags: [] } : {}) } as Partial<Company>;
+  const changes = diff(before, { ...before, ...requested }, EDITABLE_FIELDS as (keyof Company)[]);
+  const changed = Object.keys(changes) as (keyof Company)[];
+  if (changed.length === 0) return before; // nothing to write, nothing to audit
 
-    const now = new Date().toISOString();
-    const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
-    try {
-      await transact([
-        ...updateCompanyFields(before, after, changed),
-        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, at: now }),
-      ]);
-      return after;
-    } catch (err) {
-      const raced = err instanceof PreconditionFailedError && ifMatch === undefined && attempt < MAX_ATTEMPTS;
-      if (!raced) throw err;
-    }
-  }
+  const now = new Date().toISOString();
+  const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
+  await base.write(
+    transact([...updateCompanyFields(before, after, changed), appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, at: now })]),
+  );
+  return after;
 };
 
 /** One primary contact per company, which must be one of its contacts (checked in the same transaction). */
 export const setPrimaryContact = async (caller: Caller, id: string, contactId: string, ifMatch: number | '*' | undefined): Promise<Company> => {
-  for (let attempt = 1; ; attempt++) {
-    const before = await getCompany(id, true);
-    if (!before) throw new NotFoundError('company');
-    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
-    if (before.status === 'archived') throw new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
-    if (before.primaryContactId === contactId) return before;
-    const now = new Date().toISOString();
-    const after: Company = { ...before, primaryContactId: contactId, version: before.version + 1, updatedAt: now };
-    try {
-      await transact([
-        ...updateCompanyFields(before, after, ['primaryContactId']),
-        contactReference(contactId, id, {}),
-        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: diff(before, after, ['primaryContactId']), at: now }),
-      ]);
-      return after;
-    } catch (err) {
-      const raced = err instanceof PreconditionFailedError && ifMatch === undefined && attempt < MAX_ATTEMPTS;
-      if (!raced) throw err;
-    }
-  }
+  const base = versionBase(ifMatch);
+  const before = await getCompany(id, true);
+  if (!before) throw new NotFoundError('company');
+  base.check(before.version);
+  if (before.status === 'archived') throw companyArchived();
+  if (before.primaryContactId === contactId) return before;
+  const now = new Date().toISOString();
+  const after: Company = { ...before, primaryContactId: contactId, version: before.version + 1, updatedAt: now };
+  await base.write(
+    transact([
+      ...updateCompanyFields(before, after, ['primaryContactId']),
+      contactReference(contactId, id, {}),
+      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: diff(before, after, ['primaryContactId']), at: now }),
+    ]),
+  );
+  return after;
 };

@@ -29,21 +29,21 @@ export const contactApi = {
     params: idParams,
     body: updateContactBody,
     responses: { 200: { description: 'The updated contact; a move changes both companies’ counts', schema: contactSchema } },
-    errors: { 400: ['UNKNOWN_COMPANY'], 404: ['NOT_FOUND'], 409: ['CONTACT_EMAIL_TAKEN', 'COMPANY_ARCHIVED'], 412: ['VERSION_MISMATCH'] },
+    errors: { 400: ['UNKNOWN_COMPANY', 'INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['CONTACT_EMAIL_TAKEN', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
   'DELETE /v1/contacts/{id}': {
     params: idParams,
     responses: { 204: { description: 'Deleted; its tickets and assets remain, with `contactId: null`' } },
-    errors: { 404: ['NOT_FOUND'], 412: ['VERSION_MISMATCH'] },
+    errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
   'POST /v1/contacts/{id}/deactivate': {
     params: idParams,
     responses: { 200: { description: 'The contact, `inactive`; its portal calls get 403 from the next request on', schema: contactSchema } },
-    errors: { 404: ['NOT_FOUND'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED'] },
   },
   'POST /v1/contacts/{id}/activate': {
     params: idParams,
     responses: { 200: { description: 'The contact, `active` again', schema: contactSchema } },
-    errors: { 404: ['NOT_FOUND'] },
+    errors: { 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED'] },
   },
 } as const satisfies Record<string, RequestSpec>;

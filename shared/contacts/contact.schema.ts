@@ -11,7 +11,7 @@ export type ContactSource = (typeof CONTACT_SOURCES)[number];
 
 /** Emails are compared and stored lower-case, so uniqueness is case-insensitive. */
 export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('Must be an email address'));
-const personName = z.string().trim().min(1, 'Required').max(100);
+const personName = text(100).min(1, 'Required');
 
 const editable = {
   firstName: personName,

@@ -5,9 +5,10 @@
  */
 import { ulid } from 'ulid';
 import { appendAudit } from '../audit/audit.repository';
-import { companyReference, getCompany } from '../companies/company.repository';
+import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
+import { versionBase } from '../http/concurrency';
 import { NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
@@ -73,12 +74,14 @@ export const searchContacts = (listing: ContactListing, filter: { status?: Conta
 /**
  * The items that take a contact out of its company: the counter, and the primary contact
  * cleared (with an audit entry) if it was this one when read; a race makes the write fail
- * and the caller retry.
+ * and the caller retry. An archived company keeps its contacts (`409 COMPANY_ARCHIVED`): said
+ * here from the read, enforced by the company item's condition in the write.
  */
 const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: ContactRecord, now: string): Promise<TxItem[]> => {
   if (!contact.companyId) return [];
   const company = await getCompany(contact.companyId, true);
   if (!company) return [];
+  if (company.status !== 'active') throw companyArchived();
   const wasPrimary = company.primaryContactId === contact.id;
   return [
     companyReference(company.id, { contacts: -1 }, { into: false, primary: { contactId: contact.id, clear: wasPrimary }, now }),
@@ -86,45 +89,54 @@ const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: Cont
   ];
 };
 
-const MAX_ATTEMPTS = 3;
+/** A change that keeps the contact in its company: the company must still be active when it commits. */
+const stayInCompany = (contact: ContactRecord): TxItem[] => (contact.companyId ? [companyReference(contact.companyId, {}, { into: false })] : []);
 
-/** PATCH: changed fields at the version read; a move changes both companies' counters in the same transaction. */
+/**
+ * PATCH: changed fields at the version it is based on (`If-Match`, or as read); a move changes
+ * both companies' counters in the same transaction. A lost race for the old company's primary
+ * contact is retried while the contact itself is unchanged; a race on the contact is 409 / 412.
+ */
 export const updateContact = async (caller: Caller, id: string, input: UpdateContactInput, ifMatch: number | '*' | undefined): Promise<Contact> => {
-  for (let attempt = 1; ; attempt++) {
+  const base = versionBase(ifMatch);
+  const { before, after } = await retryOnStaleRead(async () => {
     const before = await getContact(id, true);
     if (!before) throw new NotFoundError('contact');
-    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
+    base.check(before.version);
     const changed = CONTACT_FIELDS.filter((f) => f in input && (input[f] ?? null) !== (before[f] ?? null));
-    if (changed.length === 0) return toContact(before);
+    if (changed.length === 0) return { before, after: before };
     const now = new Date().toISOString();
     const after: ContactRecord = { ...before, ...input, version: before.version + 1, updatedAt: now };
     const moved = before.companyId !== after.companyId;
-    try {
-      await transact([
+    await base.write(
+      transact([
         ...updateContactItem(before, after, changed),
-        ...(moved ? await leaveCompany(caller, before, now) : []),
+        ...(moved ? await leaveCompany(caller, before, now) : stayInCompany(before)),
         ...(moved && after.companyId ? [companyReference(after.companyId, { contacts: 1 }, { into: true })] : []),
-      ]);
-    } catch (err) {
-      const raced = (err instanceof StaleReadError || err instanceof PreconditionFailedError) && ifMatch === undefined && attempt < MAX_ATTEMPTS;
-      if (raced) continue;
-      throw err;
-    }
-    if (before.email !== after.email && before.portalUsername && after.email) await portalUsers().updateEmail(before.portalUsername, after.email);
-    return toContact(after);
-  }
+      ]),
+    );
+    return { before, after };
+  });
+  if (before.email !== after.email && before.portalUsername && after.email) await portalUsers().updateEmail(before.portalUsername, after.email);
+  return toContact(after);
 };
 
-/** Unlinks the contact's records, then deletes it at the version read once nothing counts against it. */
+/**
+ * Unlinks the contact's records, then deletes it at the version it is based on, once nothing
+ * counts against it. An archived company's contact is refused before anything is unlinked.
+ */
 export const deleteContact = async (caller: Caller, id: string, ifMatch: number | '*' | undefined): Promise<void> => {
+  const base = versionBase(ifMatch);
   let username: string | null | undefined;
   await retryOnStaleRead(async () => {
-    await unlinkContactRecords(id);
     const contact = await getContact(id, true);
     if (!contact) throw new NotFoundError('contact');
-    if (typeof ifMatch === 'number' && ifMatch !== contact.version) throw new PreconditionFailedError(contact.version);
+    base.check(contact.version);
     const now = new Date().toISOString();
-    await transact([...deleteContactItem(contact), ...(await leaveCompany(caller, contact, now))]);
+    const leaving = await leaveCompany(caller, contact, now);
+    // Unlinking changes records (each under its own company's condition), not the contact's version.
+    await unlinkContactRecords(id);
+    await base.write(transact([...deleteContactItem(contact), ...leaving]));
     username = contact.portalUsername;
   }, 10);
   if (username) await portalUsers().deleteUser(username);
@@ -133,6 +145,7 @@ export const deleteContact = async (caller: Caller, id: string, ifMatch: number 
 /**
  * Activate or deactivate. Portal requests check the status on every call, so this takes effect
  * on the contact's next request; the portal user is also disabled and signed out everywhere.
+ * The action sets one field to a value that depends on nothing else, so a race is retried.
  */
 export const setContactStatus = async (id: string, status: ContactStatus): Promise<Contact> => {
   const contact = await retryOnStaleRead(async () => {
@@ -141,7 +154,7 @@ export const setContactStatus = async (id: string, status: ContactStatus): Promi
     if (before.status === status) return before;
     const after: ContactRecord = { ...before, status, version: before.version + 1, updatedAt: new Date().toISOString() };
     try {
-      await transact(updateContactItem(before, after, ['status']));
+      await transact([...updateContactItem(before, after, ['status']), ...stayInCompany(before)]);
     } catch (err) {
       if (err instanceof PreconditionFailedError) throw new StaleReadError();
       throw err;

@@ -84,10 +84,13 @@ export class ConflictError extends ApiError {
 }
 
 export class PreconditionFailedError extends ApiError {
-  constructor(current: number) {
+  constructor(readonly current: number) {
     super(412, 'VERSION_MISMATCH', 'Precondition failed', `If-Match does not match the current version (${current}).`);
   }
 }
+
+/** 409: the request lost a race with another write and changed nothing; read again and retry. */
+export const concurrentChange = () => new ConflictError('CONCURRENT_CHANGE', 'The record was changed by another request while this one was writing; read it again and retry.');
 
 export class PayloadTooLargeError extends ApiError {
   constructor(limit: number) {

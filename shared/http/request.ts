@@ -81,6 +81,32 @@ const parseIfMatch = (header: string | undefined): number | '*' | undefined => {
   return Number(m[1]);
 };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON must be UTF-8 (RFC 8259 §8.1) and its strings whole Unicode text: invalid bytes (which a
+ * lenient decode would turn into U+FFFD) and `\uD800`-style lone surrogates (which JSON.parse
+ * accepts) are refused as malformed, so neither is ever stored or echoed back.
+ */
+const parseJson = (bytes: Buffer): unknown => {
+  const malformed = (detail: string) => new BadRequestError('MALFORMED_JSON', detail);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw malformed('The request body is not valid UTF-8.');
+  }
+  const whole = (v: string) => !/[\uD800-\uDFFF]/.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+  try {
+    return JSON.parse(text, function (key, value: unknown) {
+      if (!whole(key) || (typeof value === 'string' && !whole(value))) throw new RangeError('lone surrogate');
+      return value;
+    });
+  } catch (err) {
+    throw malformed(err instanceof RangeError ? 'The request body holds a string that is not valid Unicode (a lone surrogate).' : 'The request body is not valid JSON.');
+  }
+};
+
 const mediaType = (header: string | undefined): string => (header ?? '').split(';')[0]!.trim().toLowerCase();
 
 export const parseRequest = async <S extends RequestSpec>(
@@ -108,16 +134,8 @@ export const parseRequest = async <S extends RequestSpec>(
   if (spec.body) {
     const expected = spec.contentType ?? 'application/json';
     if (bytes.length > 0 && mediaType(headers['content-type']) !== expected) throw new UnsupportedMediaTypeError(expected);
-    if (expected === 'application/json') {
-      if (bytes.length === 0) json = undefined;
-      else {
-        try {
-          json = JSON.parse(rawBody);
-        } catch {
-          throw new BadRequestError('MALFORMED_JSON', 'The request body is not valid JSON.');
-        }
-      }
-    } else json = rawBody;
+    if (expected === 'application/json') json = bytes.length === 0 ? undefined : parseJson(bytes);
+    else json = rawBody;
   } else if (bytes.length > 0 && route.method !== 'GET') {
     // A route that takes no body still refuses one it cannot read, instead of ignoring it.
     if (mediaType(headers['content-type']) !== 'application/json') throw new UnsupportedMediaTypeError('application/json');

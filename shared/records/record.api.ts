@@ -11,7 +11,7 @@ const routesOf = <K extends RecordKind>(k: K) => {
     create: { body: s.createBody, responses: { 201: { description: `The ${k.name}; \`Location\` names it`, schema: k.schema } }, errors: { 400: refs, 409: conflicts, 422: ['IDEMPOTENCY_KEY_REUSED'] } },
     list: { query: s.listQuery, responses: { 200: { description: `${k.plural} newest first`, schema: s.page } }, errors: { 400: ['INVALID_CURSOR'] } },
     get: { params: idParams, responses: { 200: { description: `The ${k.name}; \`ETag\` carries its version`, schema: k.schema } }, errors: { 404: ['NOT_FOUND'] } },
-    update: { params: idParams, body: s.updateBody, responses: { 200: { description: `The updated ${k.name}`, schema: k.schema } }, errors: { 400: refs, 404: ['NOT_FOUND'], 409: conflicts, 412: ['VERSION_MISMATCH'] } },
+    update: { params: idParams, body: s.updateBody, responses: { 200: { description: `The updated ${k.name}`, schema: k.schema } }, errors: { 400: [...refs, 'INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: [...conflicts, 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] } },
   } satisfies Record<string, RequestSpec>;
 };
 

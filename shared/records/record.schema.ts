@@ -5,7 +5,7 @@
  * a new entry here (and four lines in the route table).
  */
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
+import { id, isoTime, multiline, pageOf, text } from '../common/schemas';
 import { pageQuery } from '../http/pagination';
 import type { CountDeltas } from '../db/counters';
 
@@ -46,19 +46,19 @@ export interface RecordKind {
 }
 
 const ticketFields = {
-  subject: z.string().trim().min(1, 'Required').max(200),
-  description: text(20_000).nullable(),
+  subject: text(200).min(1, 'Required'),
+  description: multiline(20_000).nullable(),
   priority: z.enum(PRIORITIES),
   status: z.enum(TICKET_STATUSES),
 };
 const assetFields = {
-  name: z.string().trim().min(1, 'Required').max(200),
+  name: text(200).min(1, 'Required'),
   kind: z.enum(ASSET_KINDS),
   serialNumber: text(100).nullable(),
   os: text(100).nullable(),
 };
 const invoiceFields = {
-  number: z.string().trim().min(1, 'Required').max(50),
+  number: text(50).min(1, 'Required'),
   total: money,
   balance: money,
   dueDate: date.nullable(),

@@ -8,7 +8,8 @@ import { companyReference } from '../companies/company.repository';
 import { contactReference } from '../contacts/contact.repository';
 import { negate, sumDeltas, type CountDeltas } from '../db/counters';
 import { transact, type TxItem } from '../db/transact';
-import { NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError } from '../http/errors';
+import { versionBase } from '../http/concurrency';
+import { NotFoundError, retryOnStaleRead } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { getRecord, listRecords, putNewRecord, recordsOfContact, updateRecordItem, type StoredRecord } from './record.repository';
@@ -56,7 +57,11 @@ export const searchRecords = async (kind: RecordKind, query: { companyId?: strin
   return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
 };
 
-/** Counter items for a change from `before` to `after` (either may be absent), one item per company and contact touched. */
+/**
+ * Company and contact items for a change from `before` to `after` (either may be absent): one
+ * per company and contact touched, with the counter deltas. Every company touched is there,
+ * deltas or not, because its condition is what keeps an archived company's records as they are.
+ */
 const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
   const was = before ? kind.counts(before) : { company: {}, contact: {} };
   const now = kind.counts(after);
@@ -68,10 +73,7 @@ const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after:
     entry.deltas.push(now.company);
     companies.set(after.companyId, entry);
   }
-  for (const [id, { deltas, into }] of companies) {
-    const sum = sumDeltas(...deltas);
-    if (into || Object.keys(sum).length) items.push(companyReference(id, sum, { into }));
-  }
+  for (const [id, { deltas, into }] of companies) items.push(companyReference(id, sumDeltas(...deltas), { into }));
   if (kind.linksContact) {
     const movedCompany = before?.companyId !== after.companyId;
     if (before?.contactId && before.contactId !== after.contactId) items.push(contactReference(before.contactId, null, negate(was.contact)));
@@ -85,22 +87,17 @@ const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after:
   return items;
 };
 
-/** PATCH: changed fields only, at the version read; a stale `If-Match` is 412, a race without one is retried. */
+/** PATCH: changed fields only, at the version it is based on: a stale `If-Match` is 412, a race lost without one 409. */
 export const updateRecord = async (kind: RecordKind, id: string, input: Record<string, unknown>, ifMatch: number | '*' | undefined) => {
-  for (let attempt = 1; ; attempt++) {
-    const before = await getRecord(kind, id, true);
-    if (!before) throw new NotFoundError(kind.name);
-    if (typeof ifMatch === 'number' && ifMatch !== before.version) throw new PreconditionFailedError(before.version);
-    const changed = Object.keys(input).filter((f) => JSON.stringify(input[f] ?? null) !== JSON.stringify(before[f] ?? null));
-    if (changed.length === 0) return toResource(kind, before);
-    const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };
-    try {
-      await transact([updateRecordItem(kind, before, after, changed), ...counterItems(kind, before, after)]);
-      return toResource(kind, after);
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError || err instanceof StaleReadError) || ifMatch !== undefined || attempt >= 3) throw err;
-    }
-  }
+  const base = versionBase(ifMatch);
+  const before = await getRecord(kind, id, true);
+  if (!before) throw new NotFoundError(kind.name);
+  base.check(before.version);
+  const changed = Object.keys(input).filter((f) => JSON.stringify(input[f] ?? null) !== JSON.stringify(before[f] ?? null));
+  if (changed.length === 0) return toResource(kind, before);
+  const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };
+  await base.write(transact([updateRecordItem(kind, before, after, changed), ...counterItems(kind, before, after)]));
+  return toResource(kind, after);
 };
 
 /**
@@ -118,7 +115,12 @@ export const unlinkContactRecords = async (contactId: string): Promise<void> => 
           const current = await getRecord(kind, r.id, true);
           if (!current || current.contactId !== contactId) return; // already unlinked (the index lags)
           const after = { ...current, contactId: null, version: current.version + 1, updatedAt: new Date().toISOString() };
-          await transact([updateRecordItem(kind, current, after, ['contactId'], { expectContact: contactId }), contactReference(contactId, null, negate(kind.counts(current).contact))]);
+          await transact([
+            updateRecordItem(kind, current, after, ['contactId'], { expectContact: contactId }),
+            contactReference(contactId, null, negate(kind.counts(current).contact)),
+            // A record of an archived company keeps its contact link too (the delete is refused).
+            ...(current.companyId ? [companyReference(current.companyId, {}, { into: false })] : []),
+          ]);
           unlinked++;
         });
       }

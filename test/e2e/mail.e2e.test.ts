@@ -48,6 +48,16 @@ describe('mail worker', () => {
     expect(mail.destination.to).toEqual(['jane@northwind.example']);
   });
 
+  it('writes a one-line subject to SES whatever the message holds (no header injection)', async () => {
+    const event = structuredClone(sample);
+    const id = ulid();
+    event.Records = [{ ...event.Records[0]!, body: JSON.stringify({ id, to: ['a@b.example'], subject: `Your ${id}\r\nBcc: victim@example.com\r\n portal`, text: 'hello' }) }];
+    expect(await handler(event as never, lambdaContext)).toEqual({ batchItemFailures: [] });
+    const mail = await waitFor(async () => (await outbox()).find((m) => m.subject.includes(id)));
+    expect(mail.subject).toBe(`Your ${id} Bcc: victim@example.com portal`);
+    expect(mail.destination.to).toEqual(['a@b.example']);
+  });
+
   it('sends a redelivered message once, and fails only the bad record of a batch', async () => {
     const event = structuredClone(sample);
     const id = ulid();

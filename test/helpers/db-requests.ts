@@ -31,3 +31,18 @@ export const beforeDbRequest = (before: (command: string, input: unknown) => Pro
   );
   return () => void db().middlewareStack.remove(name);
 };
+
+/**
+ * Runs `competitor` once, just before the next `command` (wire name) this process sends, then
+ * lets that request go: put between a service's read and its write, it shows a lost race on
+ * the real engine every time instead of now and then. The competitor's own requests pass.
+ */
+export const beforeNext = (command: string, competitor: () => Promise<unknown>): void => {
+  let fired = false;
+  const remove = beforeDbRequest(async (sent) => {
+    if (fired || sent !== command) return;
+    fired = true;
+    remove();
+    await competitor();
+  });
+};

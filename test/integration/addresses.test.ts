@@ -2,7 +2,7 @@
  * Company addresses on a real DynamoDB Local: one Query per list, one billing address even
  * under concurrent requests, archived companies read-only, and strict validation.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as listAddresses } from '../../functions/addresses/list-addresses';
@@ -58,8 +58,9 @@ describe('create and list', () => {
     engines.requests.reset();
     const res = await create(companyId, body);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), ...body, label: 'Head office' });
+    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), ...body, label: 'Head office', version: 1 });
     expect(res.headers.location).toBe(`/v1/companies/${companyId}/addresses/${res.body.id}`);
+    expect(res.headers.etag).toBe('"1"');
     expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
 
     engines.requests.reset();
@@ -122,9 +123,9 @@ describe('billing address', () => {
     expect(res.body).toMatchObject({ id: b.id, isBilling: true });
     expect(engines.requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(1);
     const items = (await list(companyId)).body.items;
-    expect(items.map((x: { id: string; isBilling: boolean }) => [x.id, x.isBilling])).toEqual([
-      [a.id, false],
-      [b.id, true],
+    expect(items.map((x: { id: string; isBilling: boolean; version: number }) => [x.id, x.isBilling, x.version])).toEqual([
+      [a.id, false, 2],
+      [b.id, true, 2],
     ]);
     expect(await billingPointer(companyId)).toBe(b.id);
   });
@@ -182,8 +183,19 @@ describe('update', () => {
     const a = (await create(companyId, { ...minimal, label: 'Site', postalCode: 'N1', isSite: true, access: { name: 'Agent', notes: 'Key safe' } })).body;
     const res = await patch(companyId, a.id, { label: null, city: 'Manchester', access: null, country: 'ie' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...a, label: null, city: 'Manchester', access: null, country: 'IE' });
+    expect(res.body).toEqual({ ...a, label: null, city: 'Manchester', access: null, country: 'IE', version: 2 });
+    expect(res.headers.etag).toBe('"2"');
     expect((await list(companyId)).body.items).toEqual([res.body]);
+  });
+
+  it('reads an address stored before addresses had versions as version 1, and edits it under If-Match "1"', async () => {
+    const companyId = await newCompany();
+    const a = (await create(companyId, minimal)).body;
+    await db().send(new UpdateCommand({ TableName: tableName(), Key: keys.address(companyId, a.id), UpdateExpression: 'REMOVE version' }));
+    expect((await list(companyId)).body.items[0].version).toBe(1);
+    const res = await invoke(updateAddress, httpEvent({ route: 'PATCH /v1/companies/{id}/addresses/{addressId}', params: { id: companyId, addressId: a.id }, body: { city: 'Leeds' }, headers: { 'if-match': '"1"' } }));
+    expect(res).toMatchObject({ status: 200, body: { city: 'Leeds', version: 2 } });
+    expect((await list(companyId)).body.items[0]).toMatchObject({ city: 'Leeds', version: 2 });
   });
 
   it('answers with the address unchanged for a no-op patch', async () => {

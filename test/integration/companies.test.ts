@@ -206,12 +206,14 @@ describe('update', () => {
     expect((await get(body.id)).body.phone).toBe('1');
   });
 
-  it('loses neither of two concurrent edits without If-Match', async () => {
+  it('never applies an edit without If-Match on top of one it did not see: the race loser is 409 CONCURRENT_CHANGE', async () => {
     const { body } = await create({ name: unique('Both') });
-    const [a, b] = await Promise.all([patch(body.id, { phone: '42' }), patch(body.id, { industry: 'Retail' })]);
-    expect([a.status, b.status]).toEqual([200, 200]);
+    const [a, b] = await Promise.all([patch(body.id, { phone: '42' }), patch(body.id, { phone: '43' })]);
+    const won = [a, b].filter((r) => r.status === 200);
+    for (const r of [a, b]) if (r.status !== 200) expect(r.body.code).toBe('CONCURRENT_CHANGE');
     const after = (await get(body.id)).body;
-    expect(after).toMatchObject({ phone: '42', industry: 'Retail', version: 3 });
+    expect(after.version).toBe(1 + won.length);
+    expect(after.phone).toBe(won.find((r) => r.body.version === after.version)!.body.phone);
   });
 
   it('renames: the old name is freed, a taken name is refused and nothing changes', async () => {

@@ -217,9 +217,10 @@ describe('related records and exact counts', () => {
       ops.push(call({ route: 'PATCH /v1/tickets/{id}', params: { id: t.body.id }, body: i % 2 ? { companyId: target.companyId, contactId: target.id } : { status: 'closed' } }));
       ops.push(call({ route: 'PATCH /v1/tickets/{id}', params: { id: t.body.id }, body: { priority: 'critical' } }));
     }
-    const results = (await Promise.all(ops)) as { status: number }[];
+    const results = (await Promise.all(ops)) as { status: number; body: { code?: string } }[];
     expect(results.length).toBeGreaterThanOrEqual(60);
-    expect(results.filter((r) => r.status >= 300)).toEqual([]);
+    // Two PATCHes of the same ticket race: the one that read the older version is refused, never applied unseen.
+    expect(results.filter((r) => r.status >= 300 && !(r.status === 409 && r.body.code === 'CONCURRENT_CHANGE'))).toEqual([]);
 
     // Recount from the records themselves and compare with the stored counters.
     for (const co of companies) {
