@@ -325,8 +325,9 @@ describe('errors.csv', () => {
     const fixed = (res.body as string).replace('not-an-email', `${tag}.h@example.com`).replace(',also-bad,', `,${tag}.s@example.com,`).replace(/'\+1,a,b,c,d,'=1\+2\r\n/, '');
     const again = await upload(fixed);
     await runImport((await engines.queues.take('imports')) as never, ctx());
-    expect(await job(again)).toMatchObject({ status: 'completed', created: 2, failed: 0 });
+    // The tab comes back as it was, and a single-line field refuses control characters (shared/common/schemas.ts).
+    expect(await job(again)).toMatchObject({ status: 'completed', created: 1, failed: 1, errors: [expect.objectContaining({ row: 3, field: 'phone' })] });
     expect(await listAll('GET /v1/contacts', `${tag}.h`)).toMatchObject([{ firstName: '=HYPERLINK("http://evil.example")', phone: '+44 20 7946 0000' }]);
-    expect(await listAll('GET /v1/contacts', `${tag}.s`)).toMatchObject([{ firstName: '@SUM(A1)', phone: 'Tab' }]);
+    expect(await listAll('GET /v1/contacts', `${tag}.s`)).toEqual([]);
   });
 });
