@@ -40,7 +40,7 @@ export const startLambdaEndpoint = async (log?: (line: string) => void): Promise
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(result));
       } catch (err) {
-        log?.(`${name} refused: ${(err as Error).message}`);
+        log?.(`[${name}] refused: ${(err as Error).message}`);
         res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
         res.end(JSON.stringify({ errorMessage: (err as Error).message, errorType: (err as Error).name }));
       }

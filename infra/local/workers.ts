@@ -55,7 +55,7 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
         messages = got.Messages ?? [];
       } catch (err) {
         if (abort.signal.aborted) return;
-        opts.log?.(`${q.name}: receive failed: ${(err as Error).message}`);
+        opts.log?.(`[${name}] ${q.name}: receive failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -66,15 +66,15 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
         const result = (await handler(event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
         failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
-        opts.log?.(`${q.name}: ${name} threw, the batch will be redelivered: ${(err as Error).message}`);
+        opts.log?.(`[${name}] ${q.name}: threw, the batch will be redelivered: ${(err as Error).message}`);
         failed = new Set(messages.map((m) => m.MessageId!));
       }
       const done = messages.filter((m) => !failed.has(m.MessageId!));
-      if (failed.size) opts.log?.(`${q.name}: ${failed.size} of ${messages.length} record(s) failed and will be retried`);
+      if (failed.size) opts.log?.(`[${name}] ${q.name}: ${failed.size} of ${messages.length} record(s) failed and will be retried`);
       if (done.length) {
         await sqs
           .send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }))
-          .catch((err: Error) => opts.log?.(`${q.name}: delete failed: ${err.message}`));
+          .catch((err: Error) => opts.log?.(`[${name}] ${q.name}: delete failed: ${err.message}`));
       }
     }
   };
