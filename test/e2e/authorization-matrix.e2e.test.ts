@@ -13,10 +13,9 @@
  * route also shows that another company's ticket is not found. A route added to the table is
  * in the matrix without a change here.
  */
-import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeKeyOf, routes, STAFF_GROUPS, type RouteDef, type StaffGroup } from '../../shared/routes';
-import { apiClient, foreignPoolToken, portalUser, staffToken, type Api, type ApiResponse } from '../support/api';
+import { apiClient, concretePath, foreignPoolToken, portalUser, recordsOfOneCompany, staffToken, type Api, type ApiResponse, type PathIds } from '../support/api';
 import { startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -29,8 +28,7 @@ type Identity =
   | { name: 'SuperAdmin of a foreign pool'; kind: 'foreign'; token: string };
 
 const identities: Identity[] = [];
-/** Path parameter values by the collection the parameter follows (`/v1/contacts/{id}` → contacts). */
-const ids: Record<string, string> = {};
+const ids: PathIds = {};
 
 beforeAll(async () => {
   stack = await startStack();
@@ -46,35 +44,9 @@ beforeAll(async () => {
   );
 
   // The records the matrix's paths name belong to a company the portal user is not in.
-  const target = await portalUser(stack.info, admin, 'Target');
-  const made = async (path: string, body: unknown) => {
-    const res = await api('POST', path, { token: admin, body });
-    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
-    return res.body.id as string;
-  };
-  Object.assign(ids, {
-    companies: target.companyId,
-    contacts: target.contactId,
-    tickets: await made('/v1/tickets', { companyId: target.companyId, subject: 'Printer on fire' }),
-    assets: await made('/v1/assets', { companyId: target.companyId, name: 'Laptop 7' }),
-    invoices: await made('/v1/invoices', { companyId: target.companyId, number: `INV-${Date.now()}`, total: '10.00' }),
-    addresses: await made(`/v1/companies/${target.companyId}/addresses`, { line1: '1 Main St', city: 'Springfield', country: 'US' }),
-    templates: 'contacts.csv',
-  });
+  Object.assign(ids, await recordsOfOneCompany(stack.info, admin));
 }, 120_000);
 afterAll(async () => stack?.stop());
-
-/** A concrete path: each `{param}` gets the id of the collection named before it, or a fresh id no record has. */
-const concretePath = (path: string): string => {
-  const segments = path.split('/');
-  return segments
-    .map((s, i) => {
-      if (!s.startsWith('{')) return s;
-      const collection = s === '{addressId}' ? 'addresses' : s === '{template}' ? 'templates' : segments[i - 1]!;
-      return ids[collection] ?? ulid();
-    })
-    .join('/');
-};
 
 type Expected = 'unauthorized' | 'forbidden' | 'allowed';
 
@@ -104,7 +76,7 @@ describe('authorization matrix (route table × identities)', () => {
   const ordered = [...(routes as readonly RouteDef[])].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
 
   it.each(ordered.map((r) => [routeKeyOf(r), r] as const))('%s', async (_key, route) => {
-    const path = concretePath(route.path);
+    const path = concretePath(route.path, ids);
     const wrong: string[] = [];
     // Staff groups one after another: an allowed group's call may change the record (archive, deactivate).
     for (const who of identities) {

@@ -12,6 +12,7 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { ulid } from 'ulid';
 import type { StackInfo } from '../../infra/local/stack';
 import { nextOutboxToken } from '../../infra/local/engines/ses';
 import { login } from './stack';
@@ -113,3 +114,42 @@ export const foreignPoolToken = async (info: StackInfo): Promise<string> => {
     cognito.destroy();
   }
 };
+
+/** Path parameter values by the collection the parameter follows (`/v1/contacts/{id}` → `contacts`). */
+export type PathIds = Record<string, string>;
+
+/**
+ * A company (with a portal contact) and one record of every kind in it, for requests whose paths
+ * should name real records: the ids by collection, for `concretePath`.
+ */
+export const recordsOfOneCompany = async (info: StackInfo, staff: string): Promise<PathIds & { portalUser: string }> => {
+  const api = apiClient(info);
+  const target = await portalUser(info, staff, 'Target');
+  const made = async (path: string, body: unknown) => {
+    const res = await api('POST', path, { token: staff, body });
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
+    return res.body.id as string;
+  };
+  return {
+    portalUser: target.idToken,
+    companies: target.companyId,
+    contacts: target.contactId,
+    tickets: await made('/v1/tickets', { companyId: target.companyId, subject: 'Printer on fire' }),
+    assets: await made('/v1/assets', { companyId: target.companyId, name: 'Laptop 7' }),
+    invoices: await made('/v1/invoices', { companyId: target.companyId, number: `INV-${Date.now()}`, total: '10.00' }),
+    addresses: await made(`/v1/companies/${target.companyId}/addresses`, { line1: '1 Main St', city: 'Springfield', country: 'US' }),
+    templates: 'contacts.csv',
+  };
+};
+
+/** The collection a path parameter names an id of: the segment before it, or the parameter's own name. */
+export const collectionOf = (path: string, param: string): string => {
+  if (param === 'addressId') return 'addresses';
+  if (param === 'template') return 'templates';
+  const segments = path.split('/');
+  return segments[segments.indexOf(`{${param}}`) - 1]!;
+};
+
+/** A concrete path: each `{param}` gets the id of its collection in `ids`, or a fresh id no record has. */
+export const concretePath = (path: string, ids: PathIds, value: (param: string) => string | undefined = () => undefined): string =>
+  path.replace(/\{(\w+)\}/g, (_, param: string) => value(param) ?? ids[collectionOf(path, param)] ?? ulid());
