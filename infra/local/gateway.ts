@@ -14,7 +14,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { matchPath } from '../../shared/http/paths';
 import { fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
-import { functionNameOf, loadHandler, localContext } from './handlers';
+import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
 
 /** API Gateway HTTP APIs refuse payloads above 10 MB. */
@@ -244,7 +244,7 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     const entry = route?.handler ?? fallbackRoute.handler;
     const handler = await loadHandler(entry);
     const timeout = route?.timeoutSeconds ?? routeFunctionDefaults.timeoutSeconds;
-    const result = (await handler(event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
+    const result = (await invoke(handler, event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
     if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
     }

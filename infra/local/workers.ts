@@ -8,7 +8,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { queues, type QueueDef } from '../../shared/queues';
-import { functionNameOf, loadHandler, localContext } from './handlers';
+import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 
 export interface Workers {
   stop: () => Promise<void>;
@@ -63,7 +63,7 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
       const event: SQSEvent = { Records: messages.map((m) => toRecord(m, arn, opts.region)) };
       let failed: Set<string>;
       try {
-        const result = (await handler(event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
+        const result = (await invoke(handler, event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
         failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
         opts.log?.(`[${name}] ${q.name}: threw, the batch will be redelivered: ${(err as Error).message}`);
