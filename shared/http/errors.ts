@@ -2,6 +2,7 @@
  * Typed API errors: each carries its HTTP status and a stable UPPER_SNAKE `code`. One mapper
  * (`toProblem`) turns them into application/problem+json; anything else becomes an opaque 500.
  */
+import { backoff, retryPolicies } from '../db/retry';
 export interface FieldError {
   path: string;
   message: string;
@@ -122,14 +123,14 @@ export class StaleReadError extends Error {
 }
 
 /** Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409. */
-export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): Promise<T> => {
+export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts: number = retryPolicies.staleRead.attempts): Promise<T> => {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
       if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
-      await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** i) + Math.random() * 30));
+      await backoff(retryPolicies.staleRead, i - 1);
     }
   }
 };
