@@ -55,9 +55,10 @@ const cancelled = (...codes: string[]) => {
   injected++;
   return new TransactionCanceledException({ message: `Transaction cancelled [${codes.join(', ')}]`, $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 };
-const throttled = () => {
+const throttled = (name: 'ProvisionedThroughputExceededException' | 'ThrottlingException') => {
   injected++;
-  return new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: {} });
+  if (name === 'ProvisionedThroughputExceededException') return new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: {} });
+  return Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name, $metadata: {} });
 };
 
 /** A counter update on a company item, the write every contact, ticket and asset makes. */
@@ -168,8 +169,8 @@ describe('what the client sees (a real handler, POST /v1/companies)', () => {
     return body;
   };
 
-  it('answers 429 THROTTLED with Retry-After when DynamoDB keeps throttling the request', async () => {
-    ddb.on(TransactWriteCommand).callsFake(() => Promise.reject(throttled()));
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException'] as const)('answers 429 THROTTLED with Retry-After when DynamoDB keeps answering %s', async (name) => {
+    ddb.on(TransactWriteCommand).callsFake(() => Promise.reject(throttled(name)));
     const res = await create();
     expectProblem(res, 429, 'THROTTLED');
     expect(Number(res.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
