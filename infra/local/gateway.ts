@@ -13,6 +13,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { matchPath } from '../../shared/http/paths';
+import { scrub } from '../../shared/logger';
 import { fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
 import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
@@ -274,7 +275,7 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     handle(req, started, url, route)
       .catch((err: unknown) => {
         // A handler that throws is a Lambda error: API Gateway answers 500 without a body of ours.
-        opts.log?.(`[${fn}] ${method} ${path} failed: ${(err as Error).stack ?? String(err)}`);
+        opts.log?.(`[${fn}] ${method} ${path} failed: ${scrub((err as Error).stack ?? String(err))}`);
         return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) };
       })
       .then((result) => {

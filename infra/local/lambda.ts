@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scrub } from '../../shared/logger';
 import { cognitoTriggers } from '../../shared/triggers';
 import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
@@ -40,7 +41,7 @@ export const startLambdaEndpoint = async (log?: (line: string) => void): Promise
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(result));
       } catch (err) {
-        log?.(`[${name}] refused: ${(err as Error).message}`);
+        log?.(`[${name}] refused: ${scrub((err as Error).message)}`);
         res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
         res.end(JSON.stringify({ errorMessage: (err as Error).message, errorType: (err as Error).name }));
       }

@@ -7,6 +7,7 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { scrub } from '../../shared/logger';
 import { queues, type QueueDef } from '../../shared/queues';
 import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 
@@ -66,7 +67,7 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
         const result = (await invoke(handler, event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
         failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
-        opts.log?.(`[${name}] ${q.name}: threw, the batch will be redelivered: ${(err as Error).message}`);
+        opts.log?.(`[${name}] ${q.name}: threw, the batch will be redelivered: ${scrub((err as Error).message)}`);
         failed = new Set(messages.map((m) => m.MessageId!));
       }
       const done = messages.filter((m) => !failed.has(m.MessageId!));
