@@ -150,8 +150,8 @@ const rawProblem = (status: number, reason: string, code: string, detail: string
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 };
 
-/** What the gateway logs of a request: never its query string, which can carry OAuth codes, states and tokens. */
-const pathOf = (rawUrl: string | undefined): string => (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
+/** What the gateway logs of a request: its path, cut short, never its query string (OAuth codes, states, tokens). */
+const pathOf = (pathname: string): string => pathname.slice(0, 200);
 
 const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
   new Promise((resolve, reject) => {
