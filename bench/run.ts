@@ -39,7 +39,7 @@ const log = (s: string) => console.log(s);
 
 // ── the stack and a client ──────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'clientele-bench-'));
-const stack = await startLocalStack({ dir, ports: { api: 0, cognito: 0, dynamodb: 0, ses: 0, sqs: 0 }, persist: false, fixedCognitoIds: false, workers: false });
+const stack = await startLocalStack({ dir, ports: { api: 0, cognito: 0, dynamodb: 0, ses: 0, sqs: 0 }, persist: false, fixedCognitoIds: false, workers: false, throttle: false });
 const info: StackInfo = stack.info;
 const counter = tallyDb();
 const sqs = new SQSClient({ endpoint: info.sqs.endpoint, region: info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });

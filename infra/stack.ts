@@ -36,7 +36,7 @@ import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
 import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
-import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
+import { fallbackRoute, fallbackThrottle, handlerEntries, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef, type TableAccess, type Throttle } from '../shared/routes';
 import { cognitoTriggers } from '../shared/triggers';
 import { PORTAL_CLIENT_ATTRIBUTES, PORTAL_CUSTOM_ATTRIBUTES, type PortalStandardAttribute } from '../shared/portal/portal-pool';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
@@ -399,6 +399,7 @@ export class ClienteleStack extends Stack {
       portal: new HttpJwtAuthorizer('PortalJwt', issuer(portalPool), { jwtAudience: [portalClient.userPoolClientId], authorizerName: 'portal-pool' }),
     };
 
+    const apiRoutes: HttpRoute[] = [];
     for (const entry of handlerEntries().filter((e) => e !== fallbackRoute.handler)) {
       const fn = makeFunction(constructId(entry), entry, routeNeeds(entry));
       const integration = new HttpLambdaIntegration(`${constructId(entry)}Integration`, fn);
@@ -409,6 +410,7 @@ export class ClienteleStack extends Stack {
           integration,
           authorizer: r.pool === 'public' ? undefined : authorizers[r.pool],
         });
+        apiRoutes.push(route);
         if (r.pool === 'public') {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',
@@ -434,7 +436,16 @@ export class ClienteleStack extends Stack {
         authorizerError: '$context.authorizer.error',
       }),
     };
-    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    // Throttling from the route table (shared/routes.ts `throttleOf`), the limits the local gateway applies too:
+    // `$default` (unknown paths) as a public route, each route its own pool's or declared limit.
+    const throttling = (t: Throttle) => ({ throttlingBurstLimit: t.burstLimit, throttlingRateLimit: t.rateLimit });
+    stage.defaultRouteSettings = throttling(fallbackThrottle);
+    // `routeSettings` is a raw JSON map (CDK does not rename its keys), so it takes CloudFormation's names.
+    stage.routeSettings = Object.fromEntries(
+      (routes as readonly RouteDef[]).map((r) => [routeKeyOf(r), { ThrottlingBurstLimit: throttleOf(r).burstLimit, ThrottlingRateLimit: throttleOf(r).rateLimit }]),
+    );
+    // A stage's route settings name routes that must exist first.
+    for (const route of apiRoutes) stage.node.addDependency(route);
 
     // ── Workers and schedules ─────────────────────────────────────────────────────────────
     for (const q of queues) {

@@ -41,7 +41,34 @@ export interface RouteDef {
   /** Function settings; default `routeFunctionDefaults`. */
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Request rate the gateway allows on this route; default `poolThrottle[pool]`. */
+  throttle?: Throttle;
 }
+
+/**
+ * API Gateway's route throttling (a token bucket per route, shared by every caller): `rateLimit`
+ * requests per second refill a bucket of `burstLimit`. The CDK stage and the local gateway both
+ * read it from here through `throttleOf`.
+ */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * Limits by pool. Public routes need no login, so anyone can drive them: they get the tightest
+ * limit (enough for people setting passwords and OAuth redirects, not for a script).
+ */
+export const poolThrottle: Record<Pool, Throttle> = {
+  staff: { rateLimit: 100, burstLimit: 200 },
+  portal: { rateLimit: 50, burstLimit: 100 },
+  public: { rateLimit: 10, burstLimit: 20 },
+};
+
+export const throttleOf = (r: Pick<RouteDef, 'pool' | 'throttle'>): Throttle => r.throttle ?? poolThrottle[r.pool];
+
+/** The catch-all route (unknown paths) is throttled like a public route: it needs no token either. */
+export const fallbackThrottle: Throttle = poolThrottle.public;
 
 /** An API function's timeout and memory unless its route says otherwise (API Gateway waits 30 s at most). */
 export const routeFunctionDefaults = { timeoutSeconds: 10, memoryMb: 512 } as const;

@@ -13,12 +13,22 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { matchPath } from '../../shared/http/paths';
-import { fallbackRoute, routeFunctionDefaults, routeKeyOf, routes, type Pool, type RouteDef } from '../../shared/routes';
-import { functionNameOf, loadHandler, localContext } from './handlers';
+import { scrub } from '../../shared/logger';
+import { fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
+import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
 
 /** API Gateway HTTP APIs refuse payloads above 10 MB. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** The longest URL (path and query) the gateway takes; longer ones get a problem+json `414`. */
+export const GATEWAY_MAX_URL = 8 * 1024;
+/** The most header bytes (names, values, separators) the gateway takes; more get a problem+json `431`. */
+export const GATEWAY_MAX_HEADERS = 16 * 1024;
+/**
+ * Node's own header limit, set well above ours so our check, not Node's bare `431`, answers;
+ * beyond it the `clientError` handler still answers with a problem document.
+ */
+const NODE_MAX_HEADER_SIZE = 4 * GATEWAY_MAX_HEADERS;
 
 export interface PoolConfig {
   userPoolId: string;
@@ -29,6 +39,8 @@ export interface GatewayOptions {
   port: number;
   cognitoEndpoint: string;
   pools: { staff: PoolConfig; portal: PoolConfig };
+  /** Apply the route table's throttling (default true), as the HTTP API stage does. */
+  throttle?: boolean;
   log?: (line: string) => void;
 }
 
@@ -98,11 +110,48 @@ const table: RouteDef[] = [...routes].sort(byMostSpecific);
 
 const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|xml|x-www-form-urlencoded|javascript))/i;
 
-const problem = (status: number, code: string, title: string, detail: string): APIGatewayProxyStructuredResultV2 => ({
+const problem = (status: number, code: string, title: string, detail: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode: status,
-  headers: { 'content-type': 'application/problem+json' },
+  headers: { 'content-type': 'application/problem+json', ...headers },
   body: JSON.stringify({ type: 'about:blank', title, status, detail, code, errors: [] }),
 });
+
+/**
+ * API Gateway's route throttling: one token bucket per route, shared by all callers, holding
+ * `burstLimit` tokens and refilled at `rateLimit` per second. Answers how many seconds until a
+ * request would pass (0: it passes now and takes a token).
+ */
+export const tokenBuckets = (now: () => number = Date.now) => {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key: string, limit: Throttle): number => {
+    const t = now();
+    const b = buckets.get(key) ?? { tokens: limit.burstLimit, at: t };
+    b.tokens = Math.min(limit.burstLimit, b.tokens + ((t - b.at) / 1000) * limit.rateLimit);
+    b.at = t;
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / limit.rateLimit));
+  };
+};
+
+/** Bytes the request's headers take on the wire (`name: value\r\n` each). */
+const headerBytes = (req: IncomingMessage): number => {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) n += Buffer.byteLength(req.rawHeaders[i]!) + Buffer.byteLength(req.rawHeaders[i + 1]!) + 4;
+  return n;
+};
+
+/** A problem document written straight to a socket Node could not parse a request from. */
+const rawProblem = (status: number, reason: string, code: string, detail: string): string => {
+  const body = JSON.stringify({ type: 'about:blank', title: reason, status, detail, code, errors: [] });
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+};
+
+/** What the gateway logs of a request: its path, cut short, never its query string (OAuth codes, states, tokens). */
+const pathOf = (pathname: string): string => pathname.slice(0, 200);
 
 const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
   new Promise((resolve, reject) => {
@@ -135,11 +184,22 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     }
   };
 
-  const handle = async (req: IncomingMessage, started: number): Promise<APIGatewayProxyStructuredResultV2> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const throttled = tokenBuckets();
+
+  const handle = async (req: IncomingMessage, started: number, url: URL, route: RouteDef | undefined): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const route = table.find((r) => r.method === method && matchPath(r.path, url.pathname));
     const body = await readBody(req);
+    if ((req.url ?? '').length > GATEWAY_MAX_URL) {
+      return problem(414, 'URI_TOO_LONG', 'URI too long', `URLs longer than ${GATEWAY_MAX_URL} characters are refused by the gateway.`);
+    }
+    if (headerBytes(req) > GATEWAY_MAX_HEADERS) {
+      return problem(431, 'HEADERS_TOO_LARGE', 'Request header fields too large', `Request headers above ${GATEWAY_MAX_HEADERS} bytes are refused by the gateway.`);
+    }
+    // Throttling comes before the authorizer, as on API Gateway: a flood of bad tokens is throttled too.
+    if (opts.throttle !== false) {
+      const wait = throttled(route ? routeKeyOf(route) : '$default', route ? throttleOf(route) : fallbackThrottle);
+      if (wait > 0) return problem(429, 'THROTTLED', 'Too many requests', 'This route is receiving more requests than it allows; try again shortly.', { 'retry-after': String(wait) });
+    }
     if (body === 'too-large') return problem(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'Request bodies above 10 MB are refused by the gateway.');
 
     let claims: Record<string, string> | undefined;
@@ -185,7 +245,7 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     const entry = route?.handler ?? fallbackRoute.handler;
     const handler = await loadHandler(entry);
     const timeout = route?.timeoutSeconds ?? routeFunctionDefaults.timeoutSeconds;
-    const result = (await handler(event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
+    const result = (await invoke(handler, event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
     if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
     }
@@ -199,18 +259,38 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => {
     const started = Date.now();
-    handle(req, started)
+    const method = (req.method ?? 'GET').toUpperCase();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return respond(res, problem(400, 'VALIDATION_FAILED', 'Invalid request', 'The request URL could not be parsed.'));
+    }
+    const path = pathOf(url.pathname);
+    const route = table.find((r) => r.method === method && matchPath(r.path, url.pathname));
+    // Each line names the function that served the request, as its CloudWatch log group would.
+    const fn = functionNameOf(route?.handler ?? fallbackRoute.handler);
+    handle(req, started, url, route)
       .catch((err: unknown) => {
         // A handler that throws is a Lambda error: API Gateway answers 500 without a body of ours.
-        opts.log?.(`${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
+        opts.log?.(`[${fn}] ${method} ${path} failed: ${scrub((err as Error).stack ?? String(err))}`);
         return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) };
       })
       .then((result) => {
         respond(res, result);
-        opts.log?.(`${req.method} ${req.url} → ${result.statusCode} (${Date.now() - started} ms)`);
+        opts.log?.(`[${fn}] ${method} ${path} → ${result.statusCode} (${Date.now() - started} ms)`);
       });
+  });
+  // A request Node cannot parse (headers beyond even Node's limit, a broken request line) still gets a problem document.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    socket.end(
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? rawProblem(431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', `Request headers above ${GATEWAY_MAX_HEADERS} bytes are refused by the gateway.`)
+        : rawProblem(400, 'Bad Request', 'VALIDATION_FAILED', 'The HTTP request could not be parsed.'),
+    );
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scrub } from '../../shared/logger';
 import { cognitoTriggers } from '../../shared/triggers';
-import { functionNameOf, loadHandler, localContext } from './handlers';
+import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
 
 /** The triggers cognito-local can run (it has no PreAuthentication). */
@@ -36,11 +37,11 @@ export const startLambdaEndpoint = async (log?: (line: string) => void): Promise
       }
       try {
         const handler = await loadHandler(trigger.handler);
-        const result = await handler(JSON.parse(Buffer.concat(chunks).toString('utf8')), localContext(name!, 5, randomUUID()));
+        const result = await invoke(handler, JSON.parse(Buffer.concat(chunks).toString('utf8')), localContext(name!, 5, randomUUID()));
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(result));
       } catch (err) {
-        log?.(`${name} refused: ${(err as Error).message}`);
+        log?.(`[${name}] refused: ${scrub((err as Error).message)}`);
         res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
         res.end(JSON.stringify({ errorMessage: (err as Error).message, errorType: (err as Error).name }));
       }

@@ -55,6 +55,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Drive the workers from their queues (default true; the benchmark runs them by hand). */
   workers?: boolean;
+  /** Apply the route table's throttling at the gateway (default true, as on AWS). */
+  throttle?: boolean;
   log?: (line: string) => void;
 }
 
@@ -190,7 +192,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     };
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
-    await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
+    await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, throttle: opts.throttle, log: opts.log }));
     if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
     writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
     return { info, stop: stopAll };

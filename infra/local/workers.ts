@@ -7,8 +7,9 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { scrub } from '../../shared/logger';
 import { queues, type QueueDef } from '../../shared/queues';
-import { functionNameOf, loadHandler, localContext } from './handlers';
+import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 
 export interface Workers {
   stop: () => Promise<void>;
@@ -55,7 +56,7 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
         messages = got.Messages ?? [];
       } catch (err) {
         if (abort.signal.aborted) return;
-        opts.log?.(`${q.name}: receive failed: ${(err as Error).message}`);
+        opts.log?.(`[${name}] ${q.name}: receive failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -63,18 +64,18 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
       const event: SQSEvent = { Records: messages.map((m) => toRecord(m, arn, opts.region)) };
       let failed: Set<string>;
       try {
-        const result = (await handler(event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
+        const result = (await invoke(handler, event, localContext(name, q.worker.timeoutSeconds, crypto.randomUUID()))) as SQSBatchResponse | undefined;
         failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
-        opts.log?.(`${q.name}: ${name} threw, the batch will be redelivered: ${(err as Error).message}`);
+        opts.log?.(`[${name}] ${q.name}: threw, the batch will be redelivered: ${scrub((err as Error).message)}`);
         failed = new Set(messages.map((m) => m.MessageId!));
       }
       const done = messages.filter((m) => !failed.has(m.MessageId!));
-      if (failed.size) opts.log?.(`${q.name}: ${failed.size} of ${messages.length} record(s) failed and will be retried`);
+      if (failed.size) opts.log?.(`[${name}] ${q.name}: ${failed.size} of ${messages.length} record(s) failed and will be retried`);
       if (done.length) {
         await sqs
           .send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }))
-          .catch((err: Error) => opts.log?.(`${q.name}: delete failed: ${err.message}`));
+          .catch((err: Error) => opts.log?.(`[${name}] ${q.name}: delete failed: ${err.message}`));
       }
     }
   };

@@ -6,6 +6,7 @@
  * address itself is 412 or 409 CONCURRENT_CHANGE, never retried (shared/http/concurrency.ts).
  */
 import { ulid } from 'ulid';
+import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
 import { versionBase } from '../http/concurrency';
 import { NotFoundError, retryOnStaleRead } from '../http/errors';
@@ -25,8 +26,8 @@ import { ADDRESS_FIELDS, type Address, type CreateAddressInput, type UpdateAddre
 
 export const addressLocation = (companyId: string, addressId: string) => `/v1/companies/${companyId}/addresses/${addressId}`;
 
-/** A lost race for the billing pointer is re-read and retried (billing changes are rare; 8 tries absorb a burst). */
-const retryingBillingRaces = <T>(attempt: () => Promise<T>): Promise<T> => retryOnStaleRead(attempt, 8);
+/** A lost race for the billing pointer is re-read and retried: the pointer is one item every billing change of a company writes. */
+const retryingBillingRaces = <T>(attempt: () => Promise<T>): Promise<T> => retryOnStaleRead(attempt, retryPolicies.hotItem);
 
 const normalizeAccess = (access: CreateAddressInput['access']): Address['access'] =>
   access ? { name: access.name, phone: access.phone ?? null, email: access.email ?? null, notes: access.notes ?? null } : null;

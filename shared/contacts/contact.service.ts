@@ -6,6 +6,7 @@
 import { ulid } from 'ulid';
 import { appendAudit } from '../audit/audit.repository';
 import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
+import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { versionBase } from '../http/concurrency';
@@ -138,7 +139,7 @@ export const deleteContact = async (caller: Caller, id: string, ifMatch: number 
     await unlinkContactRecords(id);
     await base.write(transact([...deleteContactItem(contact), ...leaving]));
     username = contact.portalUsername;
-  }, 10);
+  }, retryPolicies.hotItem);
   if (username) await portalUsers().deleteUser(username);
 };
 

@@ -1,8 +1,12 @@
-/** BatchWriteItem and BatchGetItem in DynamoDB's page sizes, retrying what DynamoDB left unprocessed, with backoff. */
+/**
+ * BatchWriteItem and BatchGetItem in DynamoDB's page sizes, retrying what DynamoDB left
+ * unprocessed with the `unprocessed` policy's jittered backoff; still unprocessed after its
+ * attempts (a throttle that persists) is `429 THROTTLED`.
+ */
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from './client';
-
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+import { ThrottledError } from '../http/errors';
+import { backoff, retryPolicies } from './retry';
 
 /** BatchWriteItem in pages of 25, retrying unprocessed items with backoff. */
 export const batchPut = async (items: Record<string, unknown>[]): Promise<void> => {
@@ -11,7 +15,9 @@ export const batchPut = async (items: Record<string, unknown>[]): Promise<void> 
     for (let attempt = 0; requests.length; attempt++) {
       const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }));
       requests = (out.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
-      if (requests.length) await backoff(attempt);
+      if (!requests.length) break;
+      if (attempt + 1 >= retryPolicies.unprocessed.attempts) throw new ThrottledError();
+      await backoff(retryPolicies.unprocessed, attempt);
     }
   }
 };
@@ -25,7 +31,9 @@ export const batchGet = async (keyList: Record<string, string>[]): Promise<Recor
       const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
       found.push(...(out.Responses?.[tableName()] ?? []));
       pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
-      if (pending.length) await backoff(attempt);
+      if (!pending.length) break;
+      if (attempt + 1 >= retryPolicies.unprocessed.attempts) throw new ThrottledError();
+      await backoff(retryPolicies.unprocessed, attempt);
     }
   }
   return found;

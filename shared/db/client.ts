@@ -5,11 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../env';
+import { SDK_MAX_ATTEMPTS } from './retry';
 
 let client: DynamoDBDocumentClient | undefined;
 
 export const db = (): DynamoDBDocumentClient =>
-  (client ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  (client ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: SDK_MAX_ATTEMPTS }), {
     marshallOptions: { removeUndefinedValues: true },
   }));
 

@@ -7,7 +7,9 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConflictError, ThrottledError } from '../http/errors';
 import { db } from './client';
+import { backoff, retryPolicies } from './retry';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -17,8 +19,15 @@ export interface TxItem {
   onConditionFailed?: (old: Record<string, unknown> | undefined) => Error;
 }
 
-const MAX_CONFLICT_RETRIES = 3;
+/** Cancellation reasons that say DynamoDB throttled an item of the transaction. */
+const THROTTLE_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
+/**
+ * Commits the items in one transaction. A failed condition is reported at once as its item's
+ * error. A conflict with another transaction, or a throttled item, is retried with the policy's
+ * jittered backoff (shared/db/retry.ts); if it persists the caller gets `409 CONCURRENT_CHANGE`
+ * or `429 THROTTLED`, never the SDK's exception.
+ */
 export const transact = async (items: TxItem[]): Promise<void> => {
   const TransactItems = items.map(({ item, onConditionFailed }) => withOldValues(item, !!onConditionFailed));
   for (let attempt = 0; ; attempt++) {
@@ -37,12 +46,14 @@ export const transact = async (items: TxItem[]): Promise<void> => {
           throw err;
         }
       }
-      // Another transaction touched the same items at the same moment: try again.
-      if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < MAX_CONFLICT_RETRIES) {
-        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+      const kind = reasons.some((r) => r.Code === 'TransactionConflict') ? 'conflict' : reasons.some((r) => THROTTLE_REASONS.has(r.Code ?? '')) ? 'throttle' : undefined;
+      if (!kind) throw err;
+      if (attempt + 1 < retryPolicies[kind].attempts) {
+        await backoff(retryPolicies[kind], attempt);
         continue;
       }
-      throw err;
+      if (kind === 'throttle') throw new ThrottledError();
+      throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
     }
   }
 };

@@ -2,6 +2,7 @@
  * Typed API errors: each carries its HTTP status and a stable UPPER_SNAKE `code`. One mapper
  * (`toProblem`) turns them into application/problem+json; anything else becomes an opaque 500.
  */
+import { backoff, retryPolicies, type RetryPolicy } from '../db/retry';
 export interface FieldError {
   path: string;
   message: string;
@@ -125,29 +126,18 @@ export class StaleReadError extends Error {
 }
 
 /**
- * The wait before retry `i` (1-based): exponential up to a second, and jittered over the upper
- * half of its window, so requests that lost the same race do not meet again at the same moment.
- */
-export const staleReadBackoffMs = (i: number, random: () => number = Math.random): number => {
-  const window = Math.min(1000, 20 * 2 ** i);
-  return window / 2 + random() * (window / 2);
-};
-
-/** Attempts for a hot item: ten writers of one record at once (a double-clicked invite, retried requests) all win. */
-export const HOT_ITEM_ATTEMPTS = 12;
-
-/**
  * Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409.
- * Hot items pass `HOT_ITEM_ATTEMPTS`.
+ * A record many requests change at once passes `retryPolicies.hotItem`.
  */
-export const retryOnStaleRead = async <T>(fn: () => Promise<T>, attempts = 5): Promise<T> => {
+export const retryOnStaleRead = async <T>(fn: () => Promise<T>, policy: RetryPolicy = retryPolicies.staleRead): Promise<T> => {
+  const attempts = policy.attempts;
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
       if (!(err instanceof StaleReadError)) throw err;
       if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
-      await new Promise((r) => setTimeout(r, staleReadBackoffMs(i)));
+      await backoff(policy, i - 1);
     }
   }
 };

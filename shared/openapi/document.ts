@@ -32,6 +32,8 @@ const errorsOf = (route: RouteDef, codes: Record<number, readonly string[]>): Re
   const add = (status: number, ...c: string[]) => (all[status] = [...new Set([...(all[status] ?? []), ...c])]);
   if (route.pool !== 'public') add(401, 'UNAUTHORIZED');
   if (route.pool === 'staff') add(403, 'FORBIDDEN_ROLE');
+  // Every route is throttled (shared/routes.ts `throttleOf`); a persisting DynamoDB throttle is a 429 too.
+  add(429, 'THROTTLED');
   if (route.method !== 'GET') add(400, 'MALFORMED_JSON'), add(413, 'PAYLOAD_TOO_LARGE'), add(415, 'UNSUPPORTED_MEDIA_TYPE');
   if (route.method === 'POST') add(400, 'INVALID_IDEMPOTENCY_KEY');
   if (route.method === 'PATCH' || route.method === 'DELETE') add(400, 'INVALID_IF_MATCH');

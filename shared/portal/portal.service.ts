@@ -13,10 +13,11 @@ import { companyArchived, companyReference, getCompany } from '../companies/comp
 import type { Company } from '../companies/company.schema';
 import { contactIdByEmail, getContact, setContactPortal, toContact, type ContactRecord } from '../contacts/contact.repository';
 import type { Contact } from '../contacts/contact.schema';
+import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, ForbiddenError, HOT_ITEM_ATTEMPTS, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
 import { queueMail } from '../mail/mail.service';
 import { sendToQueue } from '../queue/send';
 import {
@@ -120,7 +121,7 @@ export const inviteContact = async (contactId: string): Promise<Contact> =>
       throw err;
     }
     return toContact({ ...contact, portal, version: contact.version + 1, updatedAt: now });
-  }, HOT_ITEM_ATTEMPTS);
+  }, retryPolicies.hotItem);
 
 /** A reset link, only for a contact whose portal account is set up; `extra` joins its transaction. */
 const resetLink = async (contactId: string, extra: TxItem[] = []): Promise<void> =>

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import OAuthClient from 'intuit-oauth';
-import { backoffMs } from '../common/backoff';
+import { backoffDelay, type RetryPolicy } from '../db/retry';
 import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { logger } from '../logger';
@@ -143,8 +143,8 @@ const EARLY_MS = 5 * 60_000;
 const RESERVE_MS = 2_000;
 const MAX_ATTEMPTS = 5;
 /** Tries at a throttled call (the deadline usually ends them first). */
-const THROTTLED_ATTEMPTS = 10;
-const THROTTLE_BACKOFF = { baseMs: 250, capMs: 8_000 };
+const THROTTLE_BACKOFF: RetryPolicy = { attempts: 10, baseMs: 250, capMs: 8_000, jitter: 'equal' };
+const THROTTLED_ATTEMPTS = THROTTLE_BACKOFF.attempts;
 
 interface Interceptable {
   axiosInstance: { interceptors: { response: { use: (fn: (r: { status: number; headers: Record<string, unknown> }) => unknown) => number } } };
@@ -159,7 +159,7 @@ const retryAfterMs = (value: unknown): number | undefined => {
 };
 
 /** The wait before retrying a 429: Intuit's `Retry-After` when it sent one, else a jittered exponential backoff. */
-export const throttledWaitMs = (attempt: number, retryAfter?: unknown): number => retryAfterMs(retryAfter) ?? backoffMs(attempt, THROTTLE_BACKOFF);
+export const throttledWaitMs = (attempt: number, retryAfter?: unknown): number => retryAfterMs(retryAfter) ?? backoffDelay(THROTTLE_BACKOFF, attempt - 1);
 
 /** A session on the connected QuickBooks company, until `deadline` (epoch ms). */
 export class QuickBooksClient {

@@ -10,7 +10,7 @@ import cdkJson from '../../cdk.json';
 import { readConfig } from '../../infra/config';
 import { ClienteleStack } from '../../infra/stack';
 import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
-import { handlerEntries, routeKeyOf, routes, type RouteDef } from '../../shared/routes';
+import { fallbackThrottle, handlerEntries, poolThrottle, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
 
@@ -126,6 +126,22 @@ describe('HTTP API', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
     });
+  });
+
+  it('throttles every route as the route table declares, public routes tighter, after the routes exist', () => {
+    const [[stageId, stage]] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage')) as [string, { Properties: any; DependsOn?: string[] }][];
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    expect(Object.keys(settings).sort()).toEqual(routes.map(routeKeyOf).sort());
+    for (const r of routes as readonly RouteDef[]) {
+      const t = throttleOf(r);
+      expect(settings[routeKeyOf(r)], routeKeyOf(r)).toEqual({ ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit });
+    }
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: fallbackThrottle.rateLimit, ThrottlingBurstLimit: fallbackThrottle.burstLimit });
+    expect(poolThrottle.public.rateLimit).toBeLessThan(poolThrottle.portal.rateLimit);
+    expect(poolThrottle.public.rateLimit).toBeLessThan(poolThrottle.staff.rateLimit);
+    const routeIds = Object.keys(resources('AWS::ApiGatewayV2::Route')).filter((id) => resources('AWS::ApiGatewayV2::Route')[id]!.Properties.RouteKey !== '$default');
+    expect(stageId).toBeTruthy();
+    expect(stage.DependsOn ?? []).toEqual(expect.arrayContaining(routeIds));
   });
 });
 

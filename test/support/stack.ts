@@ -14,7 +14,18 @@ export interface TestStack {
   stop: () => Promise<void>;
 }
 
-export const startStack = async (): Promise<TestStack> => {
+export interface TestStackOptions {
+  /**
+   * Apply the route table's throttling at the gateway. Off unless a test asks: tests fire bursts
+   * (fuzzing, authorization matrices, races) that no limit is meant to serve, and a `429` there
+   * would hide what they check. test/e2e/gateway-limits.e2e.test.ts tests the limits themselves.
+   */
+  throttle?: boolean;
+  /** Every line the stack logs (gateway, workers, triggers), as it is written. */
+  log?: (line: string) => void;
+}
+
+export const startStack = async (opts: TestStackOptions = {}): Promise<TestStack> => {
   const dir = mkdtempSync(join(tmpdir(), 'clientele-stack-'));
   const logs: string[] = [];
   const stack = await startLocalStack({
@@ -22,7 +33,11 @@ export const startStack = async (): Promise<TestStack> => {
     ports: { api: 0, cognito: 0, dynamodb: 0, ses: 0, sqs: 0 },
     persist: false,
     fixedCognitoIds: false,
-    log: (line) => logs.push(line),
+    throttle: opts.throttle ?? false,
+    log: (line) => {
+      logs.push(line);
+      opts.log?.(line);
+    },
   });
   return {
     info: stack.info,

@@ -4,20 +4,22 @@
  * for a hot item (ten writers of one version-checked record, each one read-then-write).
  */
 import { describe, expect, it } from 'vitest';
-import { ConflictError, HOT_ITEM_ATTEMPTS, retryOnStaleRead, staleReadBackoffMs, StaleReadError } from '../../shared/http/errors';
+import { backoffDelay, retryPolicies } from '../../shared/db/retry';
+import { ConflictError, retryOnStaleRead, StaleReadError } from '../../shared/http/errors';
 
-describe('staleReadBackoffMs', () => {
+describe('the stale-read backoff', () => {
+  const p = retryPolicies.staleRead;
   it('waits in the upper half of an exponential window capped at one second', () => {
-    for (let i = 1; i <= 12; i++) {
+    for (let i = 0; i <= 12; i++) {
       const window = Math.min(1000, 20 * 2 ** i);
-      expect(staleReadBackoffMs(i, () => 0)).toBe(window / 2);
-      expect(staleReadBackoffMs(i, () => 0.999999)).toBeCloseTo(window, 2);
+      expect(backoffDelay(p, i, () => 0)).toBe(window / 2);
+      expect(backoffDelay(p, i, () => 0.999999)).toBeCloseTo(window, 2);
     }
-    expect(staleReadBackoffMs(20, () => 1)).toBe(1000);
+    expect(backoffDelay(p, 20, () => 1)).toBe(1000);
   });
 
   it('spreads requests that lost the same race', () => {
-    const waits = new Set(Array.from({ length: 20 }, () => staleReadBackoffMs(3)));
+    const waits = new Set(Array.from({ length: 20 }, () => backoffDelay(p, 3)));
     expect(waits.size).toBeGreaterThan(10);
   });
 });
@@ -29,10 +31,10 @@ describe('retryOnStaleRead', () => {
       calls++;
       return Promise.reject(new StaleReadError());
     };
-    await expect(retryOnStaleRead(always, 3)).rejects.toBeInstanceOf(ConflictError);
+    await expect(retryOnStaleRead(always, { ...retryPolicies.staleRead, attempts: 3 })).rejects.toBeInstanceOf(ConflictError);
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryOnStaleRead(() => (calls++, Promise.reject(new Error('other'))), 5)).rejects.toThrow('other');
+    await expect(retryOnStaleRead(() => (calls++, Promise.reject(new Error('other'))))).rejects.toThrow('other');
     expect(calls).toBe(1);
   });
 
@@ -44,7 +46,7 @@ describe('retryOnStaleRead', () => {
         await new Promise((r) => setTimeout(r, 40)); // an invite's work between its read and its conditional write (reads, two Cognito calls)
         if (version !== read) throw new StaleReadError();
         version++;
-      }, HOT_ITEM_ATTEMPTS);
+      }, retryPolicies.hotItem);
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, write));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
     expect(version).toBe(10);
