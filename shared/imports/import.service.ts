@@ -21,6 +21,8 @@ import { newContact } from '../contacts/contact.service';
 import { keys, normalizeName } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
+import { jobKinds } from '../jobs/job-kinds';
+import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { csvLine, mapHeader, NotCsvError, readCsv, type CsvRow } from './csv';
@@ -245,8 +247,10 @@ const IN_FLIGHT = 4;
 
 const BATCH_ROWS = 40;
 
-/** Runs (or resumes) an import; `continue` when it handed over to a new message before the Lambda timeout. */
-export const runImport = async (importId: string, remainingMs: () => number): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
+/** Runs (or resumes) an import under its lease; `continue` when it handed over to a new message before the Lambda timeout. */
+export const runImport = (importId: string, remainingMs: () => number) => withLease(jobKinds.import, importId, (lease) => runLeased(importId, remainingMs, lease));
+
+const runLeased = async (importId: string, remainingMs: () => number, lease: Lease): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
   const job = await getStoredImport(importId);
   if (!job || job.status === 'completed' || job.status === 'failed') return 'skipped';
   const fail = async (message: string) => {
@@ -318,7 +322,7 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
         await flush();
         if (remainingMs() < TIME_RESERVE_MS) {
           await settle();
-          await sendToQueue('imports', { importId });
+          await lease.handOver(() => sendToQueue('imports', { importId }));
           return 'continue';
         }
       }

@@ -18,6 +18,8 @@ import { tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import { batchGet, queryAll } from '../db/batch';
+import { jobKinds } from '../jobs/job-kinds';
+import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { putNewRecord, updateRecordItem, type StoredRecord } from '../records/record.repository';
@@ -262,8 +264,10 @@ const deactivateUnseen = async (job: StoredSyncJob, counts: Counts) => {
 
 const startUrl = (phase: 'users' | 'devices') => `/${phase}/delta?$select=${(phase === 'users' ? USER_SELECT : DEVICE_SELECT).join(',')}&$top=${PAGE_SIZE}`;
 
-/** Runs (or resumes) a sync job; `continue` when it handed over to a new message. */
-export const runSync = async (jobId: string, remainingMs: () => number): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
+/** Runs (or resumes) a sync job under its lease; `continue` when it handed over to a new message. */
+export const runSync = (jobId: string, remainingMs: () => number) => withLease(jobKinds['m365-sync'], jobId, (lease) => runLeased(jobId, remainingMs, lease));
+
+const runLeased = async (jobId: string, remainingMs: () => number, lease: Lease): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
   const job = await getSyncJob(jobId);
   if (!job || job.status === 'completed' || job.status === 'failed') return 'skipped';
   const now = () => new Date().toISOString();
@@ -318,7 +322,7 @@ export const runSync = async (jobId: string, remainingMs: () => number): Promise
       if (!(await advanceSyncJob(job, cursor, next, phase, counts, errors))) return 'skipped'; // another delivery got further
       cursor = next;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
-        await sendToQueue('m365-sync', { type: 'sync', jobId });
+        await lease.handOver(() => sendToQueue('m365-sync', { type: 'sync', jobId }));
         return 'continue';
       }
     }
