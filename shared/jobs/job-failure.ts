@@ -46,7 +46,7 @@ export const markJobFailed = async (kind: JobKind, id: string, reason: JobFailur
         ReturnValues: 'ALL_NEW',
       }),
     );
-    await kind.afterFailure?.(out.Attributes ?? {}, now);
+    await kind.afterEnd?.(out.Attributes ?? {}, now);
     return 'failed';
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -55,7 +55,7 @@ export const markJobFailed = async (kind: JobKind, id: string, reason: JobFailur
   if (!job) return 'missing';
   if (job.status === 'failed') {
     // A crash after the status write may have left the follow-up undone: it is idempotent, so do it again.
-    await kind.afterFailure?.(job, now);
+    await kind.afterEnd?.(job, now);
     return 'already-failed';
   }
   return kind.finished.includes(job.status as string) ? 'finished' : 'leased';

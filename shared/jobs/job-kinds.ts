@@ -31,8 +31,12 @@ export interface JobKind {
   jobIdOf: (body: unknown) => string | undefined;
   /** Attributes a failure sets, and list attributes it appends to. */
   failure: (reason: JobFailure, now: string) => { set: Record<string, unknown>; append?: Record<string, unknown[]> };
-  /** What else a failure must put right (idempotent: it may run again after a crash). */
-  afterFailure?: (job: Record<string, unknown>, now: string) => Promise<void>;
+  /**
+   * What else the end of the job must put right beyond its own item (idempotent). Run after a
+   * failure written from outside the worker, and by the sweeper for a job whose run died after
+   * finishing but before it was done with the rest.
+   */
+  afterEnd?: (job: Record<string, unknown>, now: string) => Promise<void>;
 }
 
 const parsed = <S extends z.ZodType>(schema: S, body: unknown) => {
@@ -62,8 +66,9 @@ export const jobKinds: Record<LeasedKind, JobKind> = {
       return m?.type === 'sync' ? m.jobId : undefined;
     },
     failure: (reason, now) => ({ set: { status: 'failed', completedAt: now, failure: reason }, append: { errors: [{ externalId: null, message: `${reason.code}: ${reason.message}` }] } }),
-    // A failed sync frees the company's "one sync at a time" marker, or the company could never sync again.
-    afterFailure: (job, now) => afterSyncJobEnded({ id: job.id as string, companyId: job.companyId as string, tenantId: job.tenantId as string }, 'failed', now),
+    // An ended sync frees the company's "one sync at a time" marker, or the company could never sync again.
+    afterEnd: (job, now) =>
+      afterSyncJobEnded({ id: job.id as string, companyId: job.companyId as string, tenantId: job.tenantId as string }, job.status === 'completed' ? 'completed' : 'failed', (job.completedAt as string | null) ?? now),
   },
   'company-cleanup': {
     name: 'company-cleanup',

@@ -22,7 +22,7 @@ export const MAX_SWEEPS = 5;
 
 export interface SweepReport {
   requeued: { kind: LeasedKind; id: string }[];
-  /** Finished jobs still in the index (their run died after finishing, before leaving it). */
+  /** Finished jobs still in the index (their run died after finishing, before leaving it): their end is completed and they leave it. */
   cleared: number;
   stalled: { kind: LeasedKind; id: string }[];
 }
@@ -45,6 +45,8 @@ export const sweepJobs = async (): Promise<SweepReport> => {
     const read = item.leaseExpiresAt as string;
     try {
       if (kind.finished.includes(item.status as string)) {
+        // Its run died after writing the end, before the rest of it (the company's sync marker): finish that first.
+        await kind.afterEnd?.(item, iso(nowMs));
         await db().send(
           new UpdateCommand({
             TableName: tableName(),

@@ -167,7 +167,7 @@ describe('imports', () => {
       return { id, event: await engines.queues.take('imports'), verify: verifyImport(id, tag, ROWS) };
     });
     expect(kills).toBeGreaterThanOrEqual(10);
-  });
+  }, 120_000);
 
   it('killed again and again, each run a little further, still ends exact', async () => {
     const tag = `imr${++n}`;
@@ -342,7 +342,7 @@ describe('Microsoft 365 sync', () => {
       return { id: jobId, event: await engines.queues.take('m365-sync'), verify: verifySync(companyId, jobId) };
     });
     expect(kills).toBeGreaterThanOrEqual(15);
-  });
+  }, 300_000);
 });
 
 // ── company clean-up ────────────────────────────────────────────────────────────────────
@@ -372,11 +372,11 @@ const verifyCleanup = (r: Awaited<ReturnType<typeof retire>>) => async () => {
 describe('company clean-up', () => {
   it('killed at each request of its run, swept once its lease lapsed, resumes: 0 records missed, 0 changed twice', async () => {
     const kills = await killAtEveryPoint('company-cleanup', 'company-cleanup', cleanupWorker, async () => {
-      const r = await retire(30, 12);
+      const r = await retire(27, 4);
       return { id: r.jobId, event: await engines.queues.take('company-cleanup'), verify: verifyCleanup(r) };
     });
     expect(kills).toBeGreaterThanOrEqual(10);
-  });
+  }, 300_000);
 });
 
 // ── dead letters ────────────────────────────────────────────────────────────────────────
