@@ -254,6 +254,7 @@ describe('imports', () => {
       await atSecondBatch;
       lapse();
       expect((await sweepJobs()).requeued).toContainEqual({ kind: 'import', id });
+      await new Promise((r) => setTimeout(r, 300)); // the first batch, already on its way, lands
       const afterTakeover = await getImport(id);
       wake();
       expect(await first).toBe('lost');
@@ -265,6 +266,74 @@ describe('imports', () => {
     }
     await drain('imports', importWorker);
     await verifyImport(id, tag, ROWS)();
+  });
+
+  it('the heartbeat keeps a slow run’s lease live past its period; a renewal refused (taken over) stops the run', async () => {
+    const saved = { ...leaseTiming };
+    Object.assign(leaseTiming, { periodMs: 1500, heartbeatMs: 150, safetyMs: 100 });
+    // Stalls the run at its second batch until `wake()`, as a slow page of work would.
+    const stallAtSecondBatch = (name: string) => {
+      let arrived!: () => void;
+      const reached = new Promise<void>((r) => (arrived = r));
+      let wake!: () => void;
+      const gate = new Promise<void>((r) => (wake = r));
+      let transactions = 0;
+      db().middlewareStack.add(
+        (next, context) => async (args) => {
+          if (/TransactWrite/.test(String(context.commandName)) && ++transactions >= 2) {
+            if (transactions === 2) arrived();
+            await gate;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name, priority: 'high' },
+      );
+      return { reached, wake, remove: () => db().middlewareStack.remove(name) };
+    };
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      const tag = `imh${++n}`;
+      const id = await upload(csv(200, tag));
+      await engines.queues.take('imports');
+      const slow = stallAtSecondBatch(`slow-${n}`);
+      try {
+        const running = runImport(id, () => 900_000);
+        await slow.reached;
+        await pause(2 * leaseTiming.periodMs); // twice the lease period, with no progress
+        expect((await sweepJobs()).requeued).not.toContainEqual({ kind: 'import', id });
+        expect(await runImport(id, () => 900_000)).toBe('busy');
+        slow.wake();
+        expect(await running).toBe('completed');
+      } finally {
+        slow.remove();
+      }
+      await verifyImport(id, tag, 200)();
+
+      const tag2 = `imt${++n}`;
+      const id2 = await upload(csv(200, tag2));
+      await engines.queues.take('imports');
+      const stolen = stallAtSecondBatch(`stolen-${n}`);
+      try {
+        const running = stolen.reached.then(() => undefined);
+        const first = runImport(id2, () => 900_000);
+        await running;
+        // Another run takes the job over (as after a sweep); the stalled run's next heartbeat is refused.
+        await db().send(new UpdateCommand({ TableName: tableName(), Key: jobKinds.import.key(id2), UpdateExpression: 'SET leaseOwner = :other', ExpressionAttributeValues: { ':other': 'another-run' } }));
+        await pause(3 * leaseTiming.heartbeatMs); // the first batch, already on its way, lands meanwhile
+        const before = await getImport(id2);
+        expect(before.processedRows).toBeGreaterThan(0);
+        stolen.wake();
+        expect(await first).toBe('lost');
+        expect(await getImport(id2)).toMatchObject({ processedRows: before.processedRows, created: before.created });
+      } finally {
+        stolen.remove();
+      }
+      await db().send(new UpdateCommand({ TableName: tableName(), Key: jobKinds.import.key(id2), UpdateExpression: 'SET leaseOwner = :null', ExpressionAttributeValues: { ':null': null } }));
+      expect(await runImport(id2, () => 900_000)).toBe('completed');
+      await verifyImport(id2, tag2, 200)();
+    } finally {
+      Object.assign(leaseTiming, saved);
+    }
   });
 
   it('a job whose message was lost is queued again once its pick-up time passes (through the scheduled handler)', async () => {
