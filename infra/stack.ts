@@ -35,7 +35,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
-import { deadLetterConsumer, functionSchedules, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
+import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
 import { cognitoTriggers } from '../shared/triggers';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
@@ -252,6 +252,7 @@ export class ClienteleStack extends Stack {
     for (const q of queues) {
       const dlq = new Queue(this, `${constructId(q.name)}Dlq`, {
         retentionPeriod: Duration.days(14),
+        visibilityTimeout: Duration.seconds(deadLetterVisibilityTimeoutSeconds),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
       });

@@ -113,9 +113,12 @@ export const rateMs = (expression: FunctionScheduleDef['expression']): number =>
 export const deadLetterConsumer = {
   handler: 'functions/jobs/fail-dead-letters.ts',
   queues: JOB_QUEUES,
-  timeoutSeconds: 60,
+  timeoutSeconds: 30,
   memoryMb: 256,
   batchSize: 10,
   table: 'write',
   purpose: 'Marks the job of every message that reached a job queue’s dead-letter queue failed, with a reason',
 } as const;
+
+/** Dead-letter queues are consumed too (the job queues'), so they follow the same ≥ 6× rule against their consumer. */
+export const deadLetterVisibilityTimeoutSeconds = 6 * deadLetterConsumer.timeoutSeconds;

@@ -185,6 +185,8 @@ describe('queues', () => {
     const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
     const consumed = mappings.filter((m) => dlqIds.some((id) => JSON.stringify(m.Properties.EventSourceArn).includes(id)));
     expect(consumed).toHaveLength(deadLetterConsumer.queues.length);
+    // Lambda refuses an SQS event source whose visibility timeout is shorter than the function's timeout.
+    for (const id of dlqIds) expect(all[id]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deadLetterConsumer.timeoutSeconds);
     expect(new Set(consumed.map((m) => JSON.stringify(m.Properties.FunctionName))).size).toBe(1);
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
     for (const id of dlqIds) {
