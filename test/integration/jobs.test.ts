@@ -388,7 +388,9 @@ const linkedCompany = async () => {
 const verifySync = (companyId: string, jobId: string) => async () => {
   const job = (await call({ route: 'GET /v1/sync-jobs/{id}', params: { id: jobId } })).body;
   expect(job.status).toBe('completed');
-  // Each page's counts are added with its cursor move, once: never more than there are.
+  // Each page's counts are added with its cursor move, once: never more than there are. (Fewer, when the run
+  // died between saving a phase's delta link and moving the cursor: the resumed run reads from the saved link and
+  // sees no change. The records are all there; the job under-reports that phase.)
   expect(job.users.seen).toBeLessThanOrEqual(USERS);
   expect(job.devices.seen).toBeLessThanOrEqual(DEVICES);
   expect(job.users.created).toBeLessThanOrEqual(USERS);
