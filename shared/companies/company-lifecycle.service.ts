@@ -155,10 +155,10 @@ const applyOne = async (write: TxItem, jobId: string, kind: string): Promise<boo
 };
 
 /**
- * The cleanup worker's job (under the job's lease): every kind in declaration order, a page of up to 25 writes and the
- * progress counter in one transaction (each write is conditional, so a redelivered or resumed
- * job never does one twice, and progress counts exactly what was done). Returns `continue`
- * when the Lambda's time runs short, after queuing its own continuation.
+ * The cleanup worker's job, under the job's lease: every kind in declaration order, a page of
+ * up to 25 writes and the progress counter in one transaction (each write is conditional, so a
+ * redelivered or resumed job never does one twice, and progress counts exactly what was done).
+ * Returns `continue` when the Lambda's time runs short, after queuing its own continuation.
  */
 export const runCleanup = (jobId: string, companyId: string, remainingMs: () => number) =>
   withLease(jobKinds['company-cleanup'], jobId, (lease) => runLeasedCleanup(jobId, companyId, remainingMs, lease));
