@@ -24,7 +24,8 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -35,7 +36,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
-import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
+import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, fallbackThrottle, handlerEntries, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef, type TableAccess, type Throttle } from '../shared/routes';
 import { cognitoTriggers } from '../shared/triggers';
 import { PORTAL_CLIENT_ATTRIBUTES, PORTAL_CUSTOM_ATTRIBUTES, type PortalStandardAttribute } from '../shared/portal/portal-pool';
@@ -259,9 +260,11 @@ export class ClienteleStack extends Stack {
 
     // ── Queues ───────────────────────────────────────────────────────────────────────────
     const queueByName = new Map<QueueName, Queue>();
+    const dlqByName = new Map<QueueName, Queue>();
     for (const q of queues) {
       const dlq = new Queue(this, `${constructId(q.name)}Dlq`, {
         retentionPeriod: Duration.days(14),
+        visibilityTimeout: Duration.seconds(deadLetterVisibilityTimeoutSeconds),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
       });
@@ -276,6 +279,25 @@ export class ClienteleStack extends Stack {
         }),
       );
       Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
+      dlqByName.set(q.name, dlq);
+      // Anything that reaches a dead-letter queue needs a person. A consumer drains the job queues' ones within
+      // seconds (failing the job), so the messages it received count as well as those still waiting.
+      new Alarm(this, `${constructId(q.name)}DlqAlarm`, {
+        alarmDescription: `Messages reached the ${q.name} dead-letter queue (${q.purpose}): their work failed on every delivery.`,
+        metric: new MathExpression({
+          expression: 'FILL(visible, 0) + FILL(received, 0)',
+          usingMetrics: {
+            visible: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+            received: dlq.metricNumberOfMessagesReceived({ period: Duration.minutes(1), statistic: 'Sum' }),
+          },
+          label: 'messages in or received from the dead-letter queue',
+          period: Duration.minutes(1),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     }
 
     // ── Functions, each granted only what its routes or its queue declare ─────────────────
@@ -453,6 +475,27 @@ export class ClienteleStack extends Stack {
       const worker: WorkerDef = q.worker;
       const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker), q.name);
       fn.addEventSource(new SqsEventSource(queueByName.get(q.name)!, { batchSize: worker.batchSize, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }));
+    }
+    // Job leases: what reaches a job queue's dead-letter queue fails its job; the sweeper queues overdue jobs again.
+    const jobFunctionNeeds = (d: { table: TableAccess; queues?: readonly QueueName[]; timeoutSeconds: number; memoryMb: number }): Needs => ({
+      table: d.table,
+      portalUsers: false,
+      poolIds: false,
+      queues: new Set(d.queues ?? []),
+      signing: false,
+      mail: false,
+      quickbooks: false,
+      m365: false,
+      timeoutSeconds: d.timeoutSeconds,
+      memoryMb: d.memoryMb,
+    });
+    const deadLetterFn = makeFunction(`${constructId(deadLetterConsumer.handler)}Worker`, deadLetterConsumer.handler, jobFunctionNeeds({ ...deadLetterConsumer, queues: [] }), 'dead letters');
+    for (const q of deadLetterConsumer.queues) {
+      deadLetterFn.addEventSource(new SqsEventSource(dlqByName.get(q)!, { batchSize: deadLetterConsumer.batchSize, reportBatchItemFailures: true }));
+    }
+    for (const s of functionSchedules) {
+      const fn = makeFunction(`${constructId(s.handler)}Schedule`, s.handler, jobFunctionNeeds(s));
+      new Rule(this, `Schedule${constructId(s.name)}`, { description: s.purpose, schedule: Schedule.expression(s.expression), targets: [new LambdaFunction(fn, { retryAttempts: 0 })] });
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {

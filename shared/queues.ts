@@ -79,3 +79,52 @@ export const visibilityTimeoutSeconds = (q: QueueDef): number => Math.max(30, 6 
 export const schedules = [
   { name: 'm365-daily-sync', expression: 'cron(0 3 * * ? *)', queue: 'm365-sync', message: { type: 'sync-all-linked' }, purpose: 'Daily Microsoft 365 sync of every linked active company' },
 ] as const satisfies readonly { name: string; expression: string; queue: QueueName; message: unknown; purpose: string }[];
+
+/**
+ * Queues whose messages run leased long jobs (`shared/jobs/job-kinds.ts`): the job sweeper queues
+ * overdue jobs onto them again, and what reaches their dead-letter queues fails its job.
+ */
+export const JOB_QUEUES = ['imports', 'm365-sync', 'company-cleanup'] as const satisfies readonly QueueName[];
+
+export interface FunctionScheduleDef {
+  name: string;
+  /** EventBridge `rate(n minutes)`; the local stack runs it at start and then at the same rate. */
+  expression: `rate(${number} minutes)`;
+  handler: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  table: 'read' | 'write';
+  queues: readonly QueueName[];
+  purpose: string;
+}
+
+/** Functions EventBridge invokes on a schedule (no queue in between). */
+export const functionSchedules = [
+  {
+    name: 'job-sweeper',
+    expression: 'rate(5 minutes)',
+    handler: 'functions/jobs/sweep-jobs.ts',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    table: 'write',
+    queues: JOB_QUEUES,
+    purpose: 'Queues again every unfinished job whose lease lapsed (its worker died) or whose message was never picked up, so it resumes from its checkpoint',
+  },
+] as const satisfies readonly FunctionScheduleDef[];
+
+/** `rate(5 minutes)` → 300000. */
+export const rateMs = (expression: FunctionScheduleDef['expression']): number => Number(/^rate\((\d+) minutes?\)$/.exec(expression)![1]) * 60_000;
+
+/** The consumer of the job queues' dead-letter queues: each message fails its job with a reason. */
+export const deadLetterConsumer = {
+  handler: 'functions/jobs/fail-dead-letters.ts',
+  queues: JOB_QUEUES,
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  batchSize: 10,
+  table: 'write',
+  purpose: 'Marks the job of every message that reached a job queue’s dead-letter queue failed, with a reason',
+} as const;
+
+/** Dead-letter queues are consumed too (the job queues'), so they follow the same ≥ 6× rule against their consumer. */
+export const deadLetterVisibilityTimeoutSeconds = 6 * deadLetterConsumer.timeoutSeconds;

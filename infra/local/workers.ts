@@ -3,12 +3,15 @@
  * queue, receives the real SQS event shape and, like Lambda with `ReportBatchItemFailures`,
  * deletes every record except those it reports in `batchItemFailures` (all of them if it
  * throws). Failed records come back after the visibility timeout and, after
- * `maxReceiveCount` deliveries, SQS moves them to the dead-letter queue.
+ * `maxReceiveCount` deliveries, SQS moves them to the dead-letter queue, whose consumer (for the
+ * job queues) fails the job. Scheduled functions (the job sweeper) run at start and at their rate.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { scrub } from '../../shared/logger';
-import { queues, type QueueDef } from '../../shared/queues';
+import { deadLetterConsumer, functionSchedules, queues, rateMs, type QueueDef, type WorkerDef } from '../../shared/queues';
+import { leaseTiming } from '../../shared/jobs/lease-timing';
+import { dlqName } from './engines/sqs';
 import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 
 export interface Workers {
@@ -41,7 +44,7 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
   const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const abort = new AbortController();
 
-  const poll = async (q: QueueDef & { worker: NonNullable<QueueDef['worker']> }) => {
+  const poll = async (q: { name: string; worker: Pick<WorkerDef, 'handler' | 'batchSize' | 'timeoutSeconds'> }) => {
     const url = opts.queueUrls[q.name]!;
     const arn = `arn:aws:sqs:${opts.region}:000000000000:${q.name}`;
     const name = functionNameOf(q.worker.handler);
@@ -80,11 +83,36 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
     }
   };
 
-  const loops = queues.filter((q): q is typeof q & { worker: NonNullable<QueueDef['worker']> } => 'worker' in q && q.worker !== undefined).map((q) => poll(q));
+  const loops = [
+    ...queues.filter((q): q is typeof q & { worker: NonNullable<QueueDef['worker']> } => 'worker' in q && q.worker !== undefined).map((q) => poll(q)),
+    // The job queues' dead-letter queues, consumed as the CDK stack's event sources consume them.
+    ...deadLetterConsumer.queues.map((q) => poll({ name: dlqName(q), worker: deadLetterConsumer })),
+  ];
+
+  // Scheduled functions (the job sweeper): once at start, so what a stopped `npm start` left running resumes, then at their rate.
+  const timers: NodeJS.Timeout[] = [];
+  const runs: Promise<void>[] = [];
+  for (const s of functionSchedules) {
+    const name = functionNameOf(s.handler);
+    const invoke = () => {
+      if (abort.signal.aborted) return;
+      const run = loadHandler(s.handler)
+        .then((handler) => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, localContext(name, s.timeoutSeconds, crypto.randomUUID())))
+        .then((result) => void opts.log?.(`${s.name}: ${JSON.stringify(result)}`))
+        .catch((err: Error) => opts.log?.(`${s.name}: ${name} failed: ${err.message}`));
+      runs.push(run);
+      void run.finally(() => runs.splice(runs.indexOf(run), 1));
+    };
+    invoke();
+    // A run the previous process left behind still holds its lease for up to one lease period: sweep again once it has lapsed.
+    timers.push(setTimeout(invoke, leaseTiming.periodMs + 1000));
+    timers.push(setInterval(invoke, rateMs(s.expression)));
+  }
   return {
     stop: async () => {
       abort.abort();
-      await Promise.allSettled(loops);
+      for (const t of timers) clearTimeout(t);
+      await Promise.allSettled([...loops, ...runs]);
       sqs.destroy();
     },
   };

@@ -14,6 +14,8 @@ import type { Caller } from '../http/caller';
 import { BadRequestError, ConflictError, NotFoundError, retryOnStaleRead } from '../http/errors';
 import { addJobProgress, getJob, markKindComplete, putNewJob, setJobStatus } from '../jobs/job.repository';
 import type { Job } from '../jobs/job.schema';
+import { jobKinds } from '../jobs/job-kinds';
+import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { requestQuickBooksSync } from '../quickbooks/quickbooks-sync.schema';
 import { sendToQueue } from '../queue/send';
@@ -153,12 +155,15 @@ const applyOne = async (write: TxItem, jobId: string, kind: string): Promise<boo
 };
 
 /**
- * The cleanup worker's job: every kind in declaration order, a page of up to 25 writes and the
- * progress counter in one transaction (each write is conditional, so a redelivered or resumed
- * job never does one twice, and progress counts exactly what was done). Returns `continue`
- * when the Lambda's time runs short, after queuing its own continuation.
+ * The cleanup worker's job, under the job's lease: every kind in declaration order, a page of
+ * up to 25 writes and the progress counter in one transaction (each write is conditional, so a
+ * redelivered or resumed job never does one twice, and progress counts exactly what was done).
+ * Returns `continue` when the Lambda's time runs short, after queuing its own continuation.
  */
-export const runCleanup = async (jobId: string, companyId: string, remainingMs: () => number): Promise<'done' | 'continue' | 'skipped'> => {
+export const runCleanup = (jobId: string, companyId: string, remainingMs: () => number) =>
+  withLease(jobKinds['company-cleanup'], jobId, (lease) => runLeasedCleanup(jobId, companyId, remainingMs, lease));
+
+const runLeasedCleanup = async (jobId: string, companyId: string, remainingMs: () => number, lease: Lease): Promise<'done' | 'continue' | 'skipped'> => {
   const job = await getJob(jobId);
   if (!job || job.status === 'done') return 'skipped';
   const now = () => new Date().toISOString();
@@ -167,7 +172,7 @@ export const runCleanup = async (jobId: string, companyId: string, remainingMs: 
     let idle = 0;
     for (;;) {
       if (remainingMs() < TIME_RESERVE_MS) {
-        await sendToQueue('company-cleanup', { jobId, companyId });
+        await lease.handOver(() => sendToQueue('company-cleanup', { jobId, companyId }));
         return 'continue';
       }
       const items = await listRemaining(kind, companyId, PAGE);

@@ -52,6 +52,13 @@ export const keys = {
   slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
   /** A background job and its progress. */
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
+  /**
+   * An unfinished long job (import, sync, clean-up) on GSI2, sorted by when it is due: when its
+   * lease lapses, or by when a queued or handed-over job must have been picked up. Sparse: the
+   * attributes go when the job ends, so the sweeper's Query reads only overdue unfinished jobs.
+   */
+  jobDue: (dueAt: string, kind: string, id: string) => ({ gsi2pk: 'JOBS#DUE', gsi2sk: `${dueAt}#${kind}#${id}` }),
+  jobDuePartition: 'JOBS#DUE',
   /** An import job, its uploaded file (in chunks) and its row errors, in one partition. */
   importJob: (id: string) => ({ pk: `IMPORT#${id}`, sk: 'IMPORT' }),
   importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),

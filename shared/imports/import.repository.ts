@@ -9,6 +9,7 @@ import { batchPut, queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { queuedLeaseAttributes } from '../jobs/lease-timing';
 import { importSchema, type ImportJob, type ImportType, type RowError } from './import.schema';
 
 type JobError = NonNullable<ImportJob['error']>;
@@ -52,7 +53,7 @@ export const storeUpload = async (id: string, type: ImportType, body: Buffer, no
     error: null,
     createdBy,
   };
-  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry(), ...queuedLeaseAttributes('import', id) }, ConditionExpression: 'attribute_not_exists(pk)' }));
   return job;
 };
 

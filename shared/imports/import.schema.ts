@@ -5,6 +5,9 @@ import { id, isoTime } from '../common/schemas';
 export const IMPORT_TYPES = ['contacts', 'companies'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
+/** The `imports` queue message: which import to run (or resume). */
+export const importMessage = z.strictObject({ importId: id });
+
 export const createImportQuery = z.object({ type: z.enum(IMPORT_TYPES) });
 export const templateParams = z.object({ template: z.enum(['contacts.csv', 'companies.csv']) });
 export const csvBody = z.string().meta({ description: 'The CSV file (UTF-8, with or without BOM; `,` or `;`; CRLF or LF)' });

@@ -12,6 +12,8 @@ import { ulid } from 'ulid';
 import { companyReference } from '../companies/company.repository';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
+import { jobKinds } from '../jobs/job-kinds';
+import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { csvLine, ImportFileError, mapHeader, readCsv, type CsvRow } from './csv';
@@ -146,12 +148,14 @@ const permanentFailure = (err: unknown): JobError | undefined => {
   return undefined;
 };
 
-/** Runs (or resumes) an import; `continue` when it handed over to a new message before the Lambda timeout. */
-export const runImport = async (importId: string, remainingMs: () => number): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
+/** Runs (or resumes) an import under its lease; `continue` when it handed over to a new message before the Lambda timeout. */
+export const runImport = (importId: string, remainingMs: () => number) => withLease(jobKinds.import, importId, (lease) => runLeased(importId, remainingMs, lease));
+
+const runLeased = async (importId: string, remainingMs: () => number, lease: Lease): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
   const job = await getStoredImport(importId);
   if (!job || job.status === 'completed' || job.status === 'failed') return 'skipped';
   try {
-    return await importRows(job, remainingMs);
+    return await importRows(job, remainingMs, lease);
   } catch (err) {
     const failure = permanentFailure(err);
     if (!failure) {
@@ -164,7 +168,7 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
   }
 };
 
-const importRows = async (job: StoredImport, remainingMs: () => number): Promise<'completed' | 'continue' | 'skipped'> => {
+const importRows = async (job: StoredImport, remainingMs: () => number, lease: Lease): Promise<'completed' | 'continue' | 'skipped'> => {
   const importId = job.id;
   // Commits in flight never reject (a failure is kept aside), so they can always be awaited.
   const inFlight: Promise<void>[] = [];
@@ -206,7 +210,7 @@ const importRows = async (job: StoredImport, remainingMs: () => number): Promise
       const closed = groups.add(r);
       if (closed && (await submit(closed)) && remainingMs() < TIME_RESERVE_MS) {
         await settle();
-        await sendToQueue('imports', { importId });
+        await lease.handOver(() => sendToQueue('imports', { importId }));
         return 'continue';
       }
     }

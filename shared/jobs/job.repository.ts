@@ -4,13 +4,14 @@ import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { jobSchema, type Job } from './job.schema';
+import { queuedLeaseAttributes } from './lease-timing';
 
 const FIELDS = Object.keys(jobSchema.shape) as (keyof Job)[];
 const fromItem = (item: Record<string, unknown>) => Object.fromEntries(FIELDS.map((f) => [f, item[f] ?? null])) as Job;
 
 export const putNewJob = (job: Job): TxItem => ({
   // `type` names the entity on every item; the job's own type is stored as `jobType`.
-  item: { Put: { TableName: tableName(), Item: { ...keys.job(job.id), ...job, type: 'Job', jobType: job.type }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  item: { Put: { TableName: tableName(), Item: { ...keys.job(job.id), ...job, type: 'Job', jobType: job.type, ...queuedLeaseAttributes('company-cleanup', job.id) }, ConditionExpression: 'attribute_not_exists(pk)' } },
 });
 
 export const getJob = async (id: string): Promise<Job | undefined> => {
@@ -42,7 +43,7 @@ export const markKindComplete = (jobId: string, kind: string) =>
     }),
   );
 
-export const setJobStatus = (jobId: string, status: Job['status'], error: string | null = null) =>
+export const setJobStatus = (jobId: string, status: Job['status'], error: Job['error'] = null) =>
   db().send(
     new UpdateCommand({
       TableName: tableName(),

@@ -12,7 +12,8 @@ export const jobSchema = z
     companyId: id.nullable(),
     /** Per kind: how many there were when the job was queued, how many are done, whether the kind is finished. */
     progress: z.record(z.string(), z.object({ total: z.number().int(), done: z.number().int(), complete: z.boolean() })),
-    error: z.string().nullable(),
+    /** Why a failed job failed (API.md: a job that fails carries `{ code, message }`). */
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
   })

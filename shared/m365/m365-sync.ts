@@ -12,6 +12,8 @@
  */
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { getCompany } from '../companies/company.repository';
+import { jobKinds } from '../jobs/job-kinds';
+import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { sendToQueue } from '../queue/send';
 import { graphFor, readDeltaPage } from './m365.client';
@@ -26,8 +28,10 @@ const TIME_RESERVE_MS = 60_000;
 // No `$top`: delta queries ignore it; the page size is asked in a header (readDeltaPage).
 const startUrl = (phase: 'users' | 'devices') => `/${phase}/delta?$select=${(phase === 'users' ? USER_SELECT : DEVICE_SELECT).join(',')}`;
 
-/** Runs (or resumes) a sync job; `continue` when it handed over to a new message. */
-export const runSync = async (jobId: string, remainingMs: () => number): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
+/** Runs (or resumes) a sync job under its lease; `continue` when it handed over to a new message. */
+export const runSync = (jobId: string, remainingMs: () => number) => withLease(jobKinds['m365-sync'], jobId, (lease) => runLeased(jobId, remainingMs, lease));
+
+const runLeased = async (jobId: string, remainingMs: () => number, lease: Lease): Promise<'completed' | 'failed' | 'continue' | 'skipped'> => {
   const job = await getSyncJob(jobId);
   if (!job || job.status === 'completed' || job.status === 'failed') return 'skipped';
   const now = () => new Date().toISOString();
@@ -88,7 +92,7 @@ export const runSync = async (jobId: string, remainingMs: () => number): Promise
       cursor = next;
       carried = 0;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
-        await sendToQueue('m365-sync', { type: 'sync', jobId });
+        await lease.handOver(() => sendToQueue('m365-sync', { type: 'sync', jobId }));
         return 'continue';
       }
     }

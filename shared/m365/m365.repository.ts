@@ -6,6 +6,7 @@ import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { ConflictError, StaleReadError } from '../http/errors';
 import { batchGet } from '../db/batch';
+import { queuedLeaseAttributes } from '../jobs/lease-timing';
 import { syncJobSchema, type SyncJob } from './m365.schema';
 
 export interface SyncState {
@@ -132,7 +133,7 @@ export const newSyncJob = (id: string, companyId: string, tenantId: string): Sto
 
 /** The job and the company's "one sync at a time" marker, together. */
 export const putSyncJob = (job: StoredSyncJob): TxItem[] => [
-  { item: { Put: { TableName: tableName(), Item: { ...keys.syncJob(job.id), type: 'SyncJob', ...job }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+  { item: { Put: { TableName: tableName(), Item: { ...keys.syncJob(job.id), type: 'SyncJob', ...job, ...queuedLeaseAttributes('m365-sync', job.id) }, ConditionExpression: 'attribute_not_exists(pk)' } } },
   {
     item: {
       Update: {
@@ -265,6 +266,11 @@ export const finishSyncJob = async (job: StoredSyncJob, status: 'completed' | 'f
     }),
   );
   noteErrors(job, kept, count);
+  await afterSyncJobEnded(job, status, now);
+};
+
+/** The company's last-sync fields (if the company is still there) and its "one sync at a time" marker; idempotent. */
+export const afterSyncJobEnded = async (job: Pick<StoredSyncJob, 'id' | 'companyId' | 'tenantId'>, status: 'completed' | 'failed', now: string) => {
   await db()
     .send(
       new UpdateCommand({

@@ -46,3 +46,30 @@ export const beforeNext = (command: string, competitor: () => Promise<unknown>):
     await competitor();
   });
 };
+
+/**
+ * The fault a real engine cannot show: the function dies at its `at`-th DynamoDB request from
+ * now. That request and every later one fail with "Lambda killed" (nothing leaves a dead
+ * process: no more writes, no lease release) until `revive()`.
+ */
+export const killAtRequest = (at: number) => {
+  let n = 0;
+  let fired = false;
+  const name = `kill-${Math.random()}`;
+  db().middlewareStack.add(
+    (next) => async (args) => {
+      if (++n >= at) {
+        fired = true;
+        throw new Error('Lambda killed');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name, priority: 'high' },
+  );
+  return {
+    get fired() {
+      return fired;
+    },
+    revive: () => void db().middlewareStack.remove(name),
+  };
+};

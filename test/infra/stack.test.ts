@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
 import { readConfig } from '../../infra/config';
 import { ClienteleStack } from '../../infra/stack';
-import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
+import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds } from '../../shared/queues';
 import { fallbackThrottle, handlerEntries, poolThrottle, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
@@ -56,7 +56,7 @@ describe('HTTP API', () => {
   it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
     const fns = Object.values(resources('AWS::Lambda::Function'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length);
+    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1); // + the dead-letter consumer
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: expect.any(Number), MemorySize: expect.any(Number), TracingConfig: { Mode: 'Active' } });
       expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -186,12 +186,44 @@ describe('queues', () => {
 
   it('drives each worker with ReportBatchItemFailures', () => {
     const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length);
+    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length + deadLetterConsumer.queues.length);
     for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
   it('puts each schedule on its queue through EventBridge', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Targets: [Match.objectLike({ Input: JSON.stringify({ type: 'sync-all-linked' }) })] });
+  });
+
+  it('consumes the job queues’ dead-letter queues with one function, and alarms on every dead-letter queue', () => {
+    const all = resources('AWS::SQS::Queue');
+    const dlqIds = Object.entries(all)
+      .filter(([, q]) => !q.Properties.RedrivePolicy)
+      .map(([id]) => id);
+    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
+    const consumed = mappings.filter((m) => dlqIds.some((id) => JSON.stringify(m.Properties.EventSourceArn).includes(id)));
+    expect(consumed).toHaveLength(deadLetterConsumer.queues.length);
+    // Lambda refuses an SQS event source whose visibility timeout is shorter than the function's timeout.
+    for (const id of dlqIds) expect(all[id]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deadLetterConsumer.timeoutSeconds);
+    expect(new Set(consumed.map((m) => JSON.stringify(m.Properties.FunctionName))).size).toBe(1);
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
+    for (const id of dlqIds) {
+      const alarm = alarms.find((a) => JSON.stringify(a.Properties.Metrics).includes(id));
+      expect(alarm, id).toBeDefined();
+      expect(alarm!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(JSON.stringify(alarm!.Properties.Metrics)).toContain('ApproximateNumberOfMessagesVisible');
+    }
+  });
+
+  it('runs the job sweeper on its EventBridge schedule, allowed to send to the job queues only', () => {
+    for (const s of functionSchedules) {
+      const [ruleId, rule] = Object.entries(resources('AWS::Events::Rule')).find(([, r]) => r.Properties.ScheduleExpression === s.expression)!;
+      expect(ruleId).toBeDefined();
+      const target = JSON.stringify(rule.Properties.Targets[0].Arn);
+      const [fnId, fn] = Object.entries(resources('AWS::Lambda::Function')).find(([id]) => target.includes(id))!;
+      expect(fnId).toMatch(/JobsSweepJobs/);
+      const env = fn.Properties.Environment.Variables;
+      expect(Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_')).sort()).toEqual(s.queues.map((q) => `QUEUE_URL_${q.toUpperCase().replace(/-/g, '_')}`).sort());
+    }
   });
 });
 

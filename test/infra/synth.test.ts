@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../shared/queues';
+import { functionSchedules, queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
 import { cognitoTriggers } from '../../shared/triggers';
 
@@ -32,7 +32,7 @@ describe('cdk synth', () => {
   it('bundles every function into a module that loads and exports `handler`', async () => {
     const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(assets).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length);
+    expect(assets).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1); // + the dead-letter consumer
     for (const a of assets) {
       const mod = (await import(pathToFileURL(join(out, a, 'index.mjs')).href)) as { handler?: unknown };
       expect(typeof mod.handler, a).toBe('function');

@@ -1,6 +1,6 @@
 /** fauxqs (pinned 1.9.2: 2.x needs node:sqlite) in this process, with every queue and its dead-letter queue. */
 import { startFauxqs } from 'fauxqs';
-import { queues, visibilityTimeoutSeconds } from '../../../shared/queues';
+import { deadLetterVisibilityTimeoutSeconds, queues, visibilityTimeoutSeconds } from '../../../shared/queues';
 import { pickPort, type Engine } from './util';
 
 export interface SqsEngine extends Engine {
@@ -14,7 +14,7 @@ export const startSqs = async (opts: { port: number }): Promise<SqsEngine> => {
   const server = await startFauxqs({ port, host: '127.0.0.1', logger: false });
   const queueUrls: Record<string, string> = {};
   for (const q of queues) {
-    const dlq = server.createQueue(dlqName(q.name), { attributes: { MessageRetentionPeriod: '1209600' } });
+    const dlq = server.createQueue(dlqName(q.name), { attributes: { MessageRetentionPeriod: '1209600', VisibilityTimeout: String(deadLetterVisibilityTimeoutSeconds) } });
     const main = server.createQueue(q.name, {
       attributes: {
         VisibilityTimeout: String(visibilityTimeoutSeconds(q)),
