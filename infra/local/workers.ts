@@ -94,19 +94,20 @@ export const startWorkers = (opts: { endpoint: string; region: string; queueUrls
   const runs: Promise<void>[] = [];
   for (const s of functionSchedules) {
     const name = functionNameOf(s.handler);
-    const invoke = () => {
+    const runScheduled = () => {
       if (abort.signal.aborted) return;
+      // Through `invoke`, like every other local call: its own invocation scope, so its log lines name it.
       const run = loadHandler(s.handler)
-        .then((handler) => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, localContext(name, s.timeoutSeconds, crypto.randomUUID())))
-        .then((result) => void opts.log?.(`${s.name}: ${JSON.stringify(result)}`))
-        .catch((err: Error) => opts.log?.(`${s.name}: ${name} failed: ${err.message}`));
+        .then((handler) => invoke(handler, { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, localContext(name, s.timeoutSeconds, crypto.randomUUID())))
+        .then((result) => void opts.log?.(`[${name}] ${s.name}: ${JSON.stringify(result)}`))
+        .catch((err: Error) => opts.log?.(`[${name}] ${s.name} failed: ${scrub(err.message)}`));
       runs.push(run);
       void run.finally(() => runs.splice(runs.indexOf(run), 1));
     };
-    invoke();
+    runScheduled();
     // A run the previous process left behind still holds its lease for up to one lease period: sweep again once it has lapsed.
-    timers.push(setTimeout(invoke, leaseTiming.periodMs + 1000));
-    timers.push(setInterval(invoke, rateMs(s.expression)));
+    timers.push(setTimeout(runScheduled, leaseTiming.periodMs + 1000));
+    timers.push(setInterval(runScheduled, rateMs(s.expression)));
   }
   return {
     stop: async () => {

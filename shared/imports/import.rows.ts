@@ -71,8 +71,15 @@ const firstIssue = (error: z.ZodError, columns: Record<string, string>): Pick<Ro
   return { field: field ? (columns[field] ?? field) : null, code: 'VALIDATION_FAILED', message: `${field ? `${columns[field] ?? field}: ` : ''}${issue.message}` };
 };
 
-/** A blank cell is absent; a cell errors.csv neutralised (`'+44…`) is read back as it was. */
-const cellValue = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : restoreNeutralized(v.trim()));
+/**
+ * A blank cell is absent; a cell errors.csv neutralised (`'+44…`) is read back as it was; line
+ * breaks typed in a spreadsheet cell (Alt+Enter) become one space, as every imported column is a
+ * single-line field (other control characters are still refused by the API's schemas).
+ */
+const cellValue = (v: string | undefined) => {
+  const text = v?.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ').trim();
+  return text ? restoreNeutralized(text) : undefined;
+};
 
 /** Reads a row's canonical columns. */
 const valuesOf = (mapping: (string | undefined)[], fields: string[]) => {
