@@ -22,7 +22,7 @@ import { keys, normalizeName } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { logger } from '../logger';
-import { sendToQueue } from '../queue/send';
+import { enqueue, enqueueNow } from '../outbox/outbox';
 import { csvLine, mapHeader, NotCsvError, readCsv, type CsvRow } from './csv';
 import { batchGet } from '../db/batch';
 import { allErrors, doneMarker, doneRanges, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, storeUpload, updateImport, type StoredImport } from './import.repository';
@@ -32,8 +32,7 @@ export const template = (type: ImportType) => `${TEMPLATE_COLUMNS[type].join(','
 
 export const createImport = async (caller: Caller, type: ImportType, body: Buffer) => {
   const id = ulid();
-  await storeUpload(id, type, body, new Date().toISOString(), { sub: caller.sub, email: caller.email });
-  await sendToQueue('imports', { importId: id });
+  await storeUpload(id, type, body, new Date().toISOString(), { sub: caller.sub, email: caller.email }, enqueue('imports', { importId: id }));
   return { id, type, status: 'queued' as const };
 };
 
@@ -318,7 +317,7 @@ export const runImport = async (importId: string, remainingMs: () => number): Pr
         await flush();
         if (remainingMs() < TIME_RESERVE_MS) {
           await settle();
-          await sendToQueue('imports', { importId });
+          await enqueueNow('imports', { importId });
           return 'continue';
         }
       }

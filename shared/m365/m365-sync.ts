@@ -19,7 +19,7 @@ import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import { batchGet, queryAll } from '../db/batch';
 import { logger } from '../logger';
-import { sendToQueue } from '../queue/send';
+import { enqueueNow } from '../outbox/outbox';
 import { putNewRecord, updateRecordItem, type StoredRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { graphFor } from './m365.client';
@@ -318,7 +318,7 @@ export const runSync = async (jobId: string, remainingMs: () => number): Promise
       if (!(await advanceSyncJob(job, cursor, next, phase, counts, errors))) return 'skipped'; // another delivery got further
       cursor = next;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
-        await sendToQueue('m365-sync', { type: 'sync', jobId });
+        await enqueueNow('m365-sync', { type: 'sync', jobId });
         return 'continue';
       }
     }

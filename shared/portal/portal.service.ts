@@ -11,7 +11,7 @@ import { transact } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
-import { queueMail } from '../mail/mail.service';
+import { mailItem } from '../mail/mail.service';
 import { claimToken, consumeToken, deleteToken, getContactAndCompany, hashToken, newToken, releaseToken, TOKEN_TTL_SECONDS, type TokenPurpose } from './portal.repository';
 import { CONTACT_ID_ATTRIBUTE, portalUsers } from './portal-users';
 
@@ -41,7 +41,7 @@ const mailFor = (purpose: TokenPurpose, contact: ContactRecord, companyName: str
 
 /**
  * Stores a new link token for the contact (voiding the previous one) and the portal fields in
- * one transaction that also requires its company to be active, then queues the email.
+ * one transaction that also requires its company to be active and holds the email (outbox).
  */
 const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>): Promise<void> => {
   const now = new Date().toISOString();
@@ -51,8 +51,8 @@ const issueLink = async (contact: ContactRecord, company: Company, purpose: Toke
     put,
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
     companyReference(company.id, {}, { into: true }),
+    mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) }).item,
   ]);
-  await queueMail({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) });
 };
 
 const readForLink = async (contactId: string): Promise<{ contact: ContactRecord; company: Company }> => {
