@@ -1,7 +1,7 @@
 /**
  * The whole system on one machine: DynamoDB Local, cognito-local, aws-ses-v2-local, fauxqs
- * (every queue with its dead-letter queue) and the fake QuickBooks Online, the table, the local gateway on the route table
- * and the workers on their queues. Handlers run in this process with the environment a Lambda
+ * (every queue with its dead-letter queue) and the fake QuickBooks Online, the table, the local gateway on the route table,
+ * the outbox relay on the table's stream and the workers on their queues. Handlers run in this process with the environment a Lambda
  * function gets on AWS, pointed at the local engines by the SDK's `AWS_ENDPOINT_URL_*`.
  * `npm start` (infra/local/start.ts) and the end-to-end tests both start it from here.
  */
@@ -25,6 +25,7 @@ import { startSqs } from './engines/sqs';
 import { pickPort, type Engine } from './engines/util';
 import { startGateway } from './gateway';
 import { startLambdaEndpoint } from './lambda';
+import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { startWorkers } from './workers';
 
@@ -53,7 +54,7 @@ export interface LocalStackOptions {
   /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
   fixedCognitoIds: boolean;
   tableName?: string;
-  /** Drive the workers from their queues (default true; the benchmark runs them by hand). */
+  /** Drive the workers from their queues (default true; the benchmark runs them by hand). The outbox relay always runs. */
   workers?: boolean;
   log?: (line: string) => void;
 }
@@ -190,6 +191,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     };
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
+    // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.
+    started.push(startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log }));
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
     if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
     writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
