@@ -1,8 +1,8 @@
 /**
  * The whole application on AWS, generated from the same tables the local stack reads:
  * `shared/routes.ts` (one function, route and authorizer per entry, granted exactly the declared
- * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules) and
- * `shared/db/table.ts` (the table).
+ * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules),
+ * `shared/streams.ts` (the outbox relay on the table's stream) and `shared/db/table.ts` (the table).
  */
 import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -21,11 +21,12 @@ import {
   UserPoolClient,
   type UserPoolProps,
 } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
@@ -36,6 +37,7 @@ import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
 import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
+import { streamConsumers } from '../shared/streams';
 import { cognitoTriggers } from '../shared/triggers';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
 import type { Config } from './config';
@@ -80,7 +82,8 @@ const routeNeeds = (entry: string): Needs => {
     table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
     portalUsers: served.some((r) => r.portalUsers),
     poolIds: true,
-    queues: new Set(served.flatMap((r) => r.queues ?? [])),
+    // What a route queues goes through the outbox (an item in its own transaction): only the relay sends.
+    queues: new Set(),
     signing: served.some((r) => r.signing),
     mail: false,
     quickbooks: served.some((r) => r.quickbooks),
@@ -94,7 +97,7 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   table: w.table,
   portalUsers: false,
   poolIds: true,
-  queues: new Set(w.queues ?? []),
+  queues: new Set(), // continuations go through the outbox too
   signing: false,
   mail: w.mail ?? false,
   quickbooks: w.quickbooks ?? false,
@@ -149,6 +152,7 @@ export class ClienteleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       timeToLiveAttribute: tableShape.ttlAttribute,
+      dynamoStream: StreamViewType[tableShape.stream],
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: tableShape.indexes.map((i) => ({
@@ -435,6 +439,30 @@ export class ClienteleStack extends Stack {
     for (const t of cognitoTriggers) {
       const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
+    }
+    // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
+    // and a batch that still fails is described on an on-failure queue for a person to replay.
+    for (const c of streamConsumers) {
+      const fn = makeFunction(
+        `${constructId(c.handler)}Stream`,
+        c.handler,
+        { table: 'none', portalUsers: false, poolIds: false, queues: new Set(c.queues), signing: false, mail: false, quickbooks: false, m365: false, timeoutSeconds: c.timeoutSeconds, memoryMb: c.memoryMb },
+        `${c.name} stream`,
+      );
+      const failures = new Queue(this, `${constructId(c.name)}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: "This queue is itself a dead-letter queue (the stream mapping's on-failure destination)." });
+      fn.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: c.batchSize,
+          retryAttempts: c.retryAttempts,
+          bisectBatchOnError: c.bisectBatchOnError,
+          maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(failures),
+          filters: [FilterCriteria.filter(c.filter)],
+        }),
+      );
     }
     for (const s of schedules) {
       new Rule(this, `Schedule${constructId(s.name)}`, {

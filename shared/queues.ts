@@ -12,7 +12,7 @@ export interface WorkerDef {
   timeoutSeconds: number;
   memoryMb: number;
   batchSize: number;
-  /** Sends to other queues. */
+  /** Queues it hands work to, through the outbox (no SQS access of its own; the relay sends). */
   queues?: readonly QueueName[];
   table: 'none' | 'read' | 'write';
   /** Sends mail through SES. */

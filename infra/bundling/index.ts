@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
+import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { repoRoot } from '../paths';
 
@@ -54,7 +55,9 @@ export const esbuildOptions = (entry: string, outfile: string): BuildOptions => 
 export const shimArgs = (): Record<string, string> => Object.fromEntries(Object.entries(SHIMS).map(([pkg, path]) => [`--alias:${pkg}`, path]));
 
 /** Every function's entry, once: the route table's handlers, the queue workers, the Cognito triggers. */
-export const functionEntries = (): string[] => [...new Set([...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler)])];
+export const functionEntries = (): string[] => [
+  ...new Set([...handlerEntries(), ...queues.flatMap((q) => ('worker' in q ? [q.worker.handler] : [])), ...cognitoTriggers.map((t) => t.handler), ...streamConsumers.map((c) => c.handler)]),
+];
 
 /** Bundles one function into `outDir` (inside the repository, so the external AWS SDK resolves) and returns the file. */
 export const bundleFunction = async (entry: string, outDir: string): Promise<string> => {

@@ -11,6 +11,7 @@ import { readConfig } from '../../infra/config';
 import { ClienteleStack } from '../../infra/stack';
 import { queues, visibilityTimeoutSeconds } from '../../shared/queues';
 import { handlerEntries, routeKeyOf, routes, type RouteDef } from '../../shared/routes';
+import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 
 let app: App;
@@ -55,7 +56,7 @@ describe('HTTP API', () => {
   it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
     const fns = Object.values(resources('AWS::Lambda::Function'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length);
+    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + streamConsumers.length);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: expect.any(Number), MemorySize: expect.any(Number), TracingConfig: { Mode: 'Active' } });
       expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -158,7 +159,8 @@ describe('queues', () => {
     const all = resources('AWS::SQS::Queue');
     const mains = Object.values(all).filter((q) => q.Properties.RedrivePolicy);
     expect(mains).toHaveLength(queues.length);
-    expect(Object.keys(all)).toHaveLength(queues.length * 2);
+    // Plus each stream consumer's on-failure queue.
+    expect(Object.keys(all)).toHaveLength(queues.length * 2 + streamConsumers.length);
     for (const q of queues) {
       const main = mains.find((m) => m.Properties.VisibilityTimeout === visibilityTimeoutSeconds(q));
       expect(main, q.name).toBeDefined();
@@ -167,14 +169,67 @@ describe('queues', () => {
     for (const m of mains) expect(m.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
-  it('drives each worker with ReportBatchItemFailures', () => {
+  it('drives each worker and stream consumer with ReportBatchItemFailures', () => {
     const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length);
+    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length + streamConsumers.length);
     for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
   it('puts each schedule on its queue through EventBridge', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Targets: [Match.objectLike({ Input: JSON.stringify({ type: 'sync-all-linked' }) })] });
+  });
+});
+
+describe('outbox relay', () => {
+  const relayId = () => Object.entries(resources('AWS::Lambda::Function')).find(([id]) => id.startsWith('OutboxRelayStream'))![0];
+  const policiesOf = (fnId: string) => {
+    const role = (resources('AWS::Lambda::Function')[fnId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    return Object.values(resources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`));
+  };
+  const statements = (fnId: string) => policiesOf(fnId).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+
+  it('gives the table a stream of new images', () => {
+    const t = Object.values(resources('AWS::DynamoDB::GlobalTable'))[0]!.Properties;
+    expect(t.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+  });
+
+  it('reads the stream through a mapping that lets only outbox inserts through, retries, bisects and keeps what still fails', () => {
+    const [relay] = streamConsumers;
+    const mapping = Object.values(resources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m.Properties.FunctionName).includes(relayId()))!;
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: relay.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: relay.retryAttempts,
+      MaximumRecordAgeInSeconds: relay.maxRecordAgeSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain('StreamArn');
+    expect(mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['Outbox'] } } } }]);
+    // The on-failure destination is the consumer's own encrypted queue, and the relay may send to it.
+    const failures = Object.keys(resources('AWS::SQS::Queue')).find((id) => id.startsWith('OutboxRelayFailures'))!;
+    expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [failures, 'Arn'] });
+    expect(resources('AWS::SQS::Queue')[failures]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('lets the relay send to every queue and read the stream, and nothing more; no other function may send to a queue', () => {
+    const relay = statements(relayId());
+    const send = relay.filter((s) => actions(s).includes('sqs:SendMessage'));
+    const mains = Object.entries(resources('AWS::SQS::Queue')).filter(([, q]) => q.Properties.RedrivePolicy).map(([id]) => id);
+    const sendTargets = JSON.stringify(send.map((s) => s.Resource));
+    for (const id of mains) expect(sendTargets).toContain(id);
+    const streamRead = relay.filter((s) => actions(s).includes('dynamodb:GetRecords'));
+    expect(JSON.stringify(streamRead.map((s) => s.Resource))).toContain('StreamArn');
+    // No table access beyond the stream.
+    const all = relay.flatMap(actions);
+    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail']) expect(all).not.toContain(a);
+    // The routes and workers that queue work only write their outbox item.
+    for (const id of Object.keys(resources('AWS::Lambda::Function'))) {
+      if (id === relayId()) continue;
+      expect(statements(id).flatMap(actions), id).not.toContain('sqs:SendMessage');
+      expect(Object.keys(resources('AWS::Lambda::Function')[id]!.Properties.Environment?.Variables ?? {}).filter((k) => k.startsWith('QUEUE_URL_')), id).toEqual([]);
+    }
   });
 });
 
