@@ -8,11 +8,13 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import type { SQSEvent } from 'aws-lambda';
 import { startSqs } from '../../infra/local/engines/sqs';
 import { startStreamReaders } from '../../infra/local/streams';
+import { toRecord } from '../../infra/local/workers';
 import { ENV, queueUrlEnv, requireEnv, resetEnvCache } from '../../shared/env';
 import { resetQueueClient } from '../../shared/queue/send';
 import { queues, type QueueName } from '../../shared/queues';
 
-export const startQueues = async () => {
+/** `relay: false` leaves the table's stream unread (a test that runs its own relay). */
+export const startQueues = async (opts: { relay?: boolean } = {}) => {
   const engine = await startSqs({ port: 0 });
   process.env.AWS_ENDPOINT_URL_SQS = engine.endpoint;
   for (const q of queues) process.env[queueUrlEnv(q.name)] = engine.queueUrls[q.name];
@@ -21,37 +23,25 @@ export const startQueues = async () => {
   // Started after the table (startDynamo): what the tests commit reaches the queues as on AWS.
   const dynamodb = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamodb) throw new Error('Start DynamoDB (test/support/dynamo.ts) before the queues: the outbox relay reads its stream');
-  const streams = startStreamReaders({ endpoint: dynamodb, region: 'us-east-1', tableName: requireEnv(ENV.TABLE_NAME), intervalMs: 100, log: (line) => console.warn(line) });
+  const streams = opts.relay === false ? undefined : startStreamReaders({ endpoint: dynamodb, region: 'us-east-1', tableName: requireEnv(ENV.TABLE_NAME), intervalMs: 100, log: (line) => console.warn(line) });
   const sqs = new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
 
   /** Takes what `queue` holds (deleting it) as one SQS event, once the relay has queued everything committed so far. */
   const take = async (queue: QueueName): Promise<SQSEvent> => {
-    await streams.flush();
+    await streams?.flush();
     const QueueUrl = engine.queueUrls[queue]!;
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
     const messages = got.Messages ?? [];
     for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
-    return {
-      Records: messages.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue}`,
-        awsRegion: 'us-east-1',
-      })),
-    };
+    return { Records: messages.map((m) => toRecord(m, `arn:aws:sqs:us-east-1:000000000000:${queue}`, 'us-east-1')) };
   };
 
   return {
     take,
     /** Waits until the relay has queued everything committed so far. */
-    flush: streams.flush,
+    flush: async () => streams?.flush(),
     stop: async () => {
-      await streams.stop();
+      await streams?.stop();
       sqs.destroy();
       await engine.stop();
     },
