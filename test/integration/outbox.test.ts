@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -92,6 +92,41 @@ describe('commit', () => {
       const id = await queueMail({ to: ['ann@example.com'], subject: unique('Hello'), text: 'Hi' });
       await relayer.flush();
       expect(await bodies('mail')).toEqual([expect.objectContaining({ id, to: ['ann@example.com'] })]);
+    } finally {
+      await relayer.stop();
+    }
+  });
+});
+
+describe('QuickBooks (de)activation', () => {
+  it('is queued with the archive, the restore and the delete of a linked company, in their transactions', async () => {
+    const relayer = relayOn();
+    try {
+      const co = (await call({ route: 'POST /v1/companies', body: { name: unique('Linked') } })).body as { id: string; name: string };
+      // Linked as `POST /v1/companies/{id}/quickbooks/link` leaves it (that flow is tested against the fake QuickBooks).
+      await db().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.company(co.id),
+          UpdateExpression: 'SET integrations.quickbooks = :qb',
+          ExpressionAttributeValues: { ':qb': { customerId: '58', active: true, syncStatus: 'synced', lastError: null } },
+        }),
+      );
+      const steps = [
+        () => call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } }),
+        () => call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } }), // no change: nothing queued
+        () => call({ route: 'POST /v1/companies/{id}/restore', params: { id: co.id } }),
+        () => call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } }),
+        () => call({ route: 'DELETE /v1/companies/{id}', params: { id: co.id }, body: { confirmName: co.name }, groups: ['SuperAdmin'] }),
+      ];
+      const queued = [];
+      for (const step of steps) {
+        expect((await step()).status).toBeLessThan(300);
+        await relayer.flush();
+        queued.push((await bodies('quickbooks-sync')).map((m) => `${m.action}/${m.reason}/${m.customerId}`));
+      }
+      expect(queued).toEqual([['deactivate/archive/58'], [], ['reactivate/restore/58'], ['deactivate/archive/58'], ['deactivate/delete/58']]);
+      await queues.take('company-cleanup');
     } finally {
       await relayer.stop();
     }
