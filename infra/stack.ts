@@ -35,7 +35,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
-import { queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
+import { isSealed, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, handlerEntries, routeFunctionDefaults, routes, type RouteDef, type TableAccess } from '../shared/routes';
 import { streamConsumers } from '../shared/streams';
 import { cognitoTriggers } from '../shared/triggers';
@@ -57,6 +57,8 @@ interface Needs {
   quickbooks: boolean;
   /** Talks to Microsoft 365: the app's settings and client secret. */
   m365: boolean;
+  /** Seals or unseals outbox messages of sealed queues (mail: set-up links). */
+  outboxKey: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
@@ -88,6 +90,7 @@ const routeNeeds = (entry: string): Needs => {
     mail: false,
     quickbooks: served.some((r) => r.quickbooks),
     m365: served.some((r) => r.m365),
+    outboxKey: served.some((r) => (r.queues ?? []).some(isSealed)),
     timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
     memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
   };
@@ -102,6 +105,7 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   mail: w.mail ?? false,
   quickbooks: w.quickbooks ?? false,
   m365: w.m365 ?? false,
+  outboxKey: (w.queues ?? []).some(isSealed),
   timeoutSeconds: w.timeoutSeconds,
   memoryMb: w.memoryMb,
 });
@@ -115,6 +119,7 @@ const describeNeeds = (n: Needs, worker?: string): string =>
     n.portalUsers && 'portal users',
     n.quickbooks && 'QuickBooks',
     n.m365 && 'Microsoft 365',
+    n.outboxKey && 'outbox key',
     worker && `consume ${worker}`,
   ]
     .filter(Boolean)
@@ -180,6 +185,13 @@ export class ClienteleStack extends Stack {
     });
     const tokenEncryptionKey = new Secret(this, 'TokenEncryptionKey', {
       description: 'AES key that encrypts stored OAuth tokens (QuickBooks)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Seals outbox messages that hold set-up links, so the table (and its backups) never holds them in the clear.
+    const outboxKey = new Secret(this, 'OutboxKey', {
+      description: 'AES key that seals outbox messages holding set-up links (mail)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -317,6 +329,7 @@ export class ClienteleStack extends Stack {
       if (needs.table === 'write') table.grantReadWriteData(role);
       if (needs.signing) signingKey.grantRead(role);
       if (needs.m365) m365ClientSecret.grantRead(role);
+      if (needs.outboxKey) outboxKey.grantRead(role);
       if (needs.quickbooks) {
         quickBooksClientSecret.grantRead(role);
         tokenEncryptionKey.grantRead(role);
@@ -347,6 +360,7 @@ export class ClienteleStack extends Stack {
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
       if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
       if (needs.m365) Object.assign(environment, m365Env());
+      if (needs.outboxKey) environment[ENV.OUTBOX_SECRET_ARN] = outboxKey.secretArn;
       for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
       const { fn } = new AppFunction(this, id, {
         entry,
@@ -370,6 +384,7 @@ export class ClienteleStack extends Stack {
       mail: false,
       quickbooks: false,
       m365: false,
+      outboxKey: false,
       ...routeFunctionDefaults,
     });
     const api = new HttpApi(this, 'Api', {
@@ -437,7 +452,7 @@ export class ClienteleStack extends Stack {
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
@@ -446,7 +461,20 @@ export class ClienteleStack extends Stack {
       const fn = makeFunction(
         `${constructId(c.handler)}Stream`,
         c.handler,
-        { table: 'none', portalUsers: false, poolIds: false, queues: new Set(c.queues), signing: false, mail: false, quickbooks: false, m365: false, timeoutSeconds: c.timeoutSeconds, memoryMb: c.memoryMb },
+        {
+          table: 'none',
+          portalUsers: false,
+          poolIds: false,
+          queues: new Set(c.queues),
+          signing: false,
+          mail: false,
+          quickbooks: false,
+          m365: false,
+          // It unseals what it sends.
+          outboxKey: c.queues.some(isSealed),
+          timeoutSeconds: c.timeoutSeconds,
+          memoryMb: c.memoryMb,
+        },
         `${c.name} stream`,
       );
       const failures = new Queue(this, `${constructId(c.name)}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
@@ -504,7 +532,7 @@ export class ClienteleStack extends Stack {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks and Microsoft 365 client secrets are issued by Intuit and Microsoft and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens.',
+        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks and Microsoft 365 client secrets are issued by Intuit and Microsoft and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens; the outbox key seals messages for the seconds until the relay sends them, and rotating it would strand those in flight (a deliberate change, like the signing key).',
     });
   }
 }

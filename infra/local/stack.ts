@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resetSecrets } from '../../shared/crypto/secrets';
 import { resetSigningKey } from '../../shared/crypto/signing';
 import { resetDbClient } from '../../shared/db/client';
 import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
@@ -66,19 +67,15 @@ export interface LocalStack {
 
 const REGION = 'us-east-1';
 
-/** The signing key for cursors and links, kept with the data so they survive a restart. */
-const signingKey = (dir: string): string => {
-  const file = join(dir, 'signing.key');
+/** A key kept with the data (`<dir>/<name>.key`), made on first start, so what it signed or sealed survives a restart. */
+const localKey = (dir: string, name: string): string => {
+  const file = join(dir, `${name}.key`);
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 };
 
-/** The key that encrypts stored OAuth tokens, kept with the data like the signing key. */
-const encryptionKey = (dir: string): string => {
-  const file = join(dir, 'encryption.key');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-};
+/** The signing key for cursors and links. */
+const signingKey = (dir: string): string => localKey(dir, 'signing');
 
 /** The local QuickBooks app the fake knows (not a secret: it only opens the fake). */
 const LOCAL_QUICKBOOKS_APP = { clientId: 'clientele-local', clientSecret: 'clientele-local-secret' };
@@ -124,7 +121,9 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     [ENV.QUICKBOOKS_ENVIRONMENT]: 'sandbox',
     [ENV.QUICKBOOKS_REDIRECT_URI]: `${apiUrl}/v1/public/quickbooks/callback`,
     [ENV.QUICKBOOKS_FAKE_URL]: info.quickbooks.url,
-    [ENV.ENCRYPTION_KEY]: encryptionKey(dir),
+    // The key that encrypts stored OAuth tokens, and the one that seals outbox messages holding set-up links.
+    [ENV.ENCRYPTION_KEY]: localKey(dir, 'encryption'),
+    [ENV.OUTBOX_KEY]: localKey(dir, 'outbox'),
     [ENV.M365_CLIENT_ID]: LOCAL_M365_APP.clientId,
     [ENV.M365_CLIENT_SECRET]: LOCAL_M365_APP.clientSecret,
     [ENV.M365_PARTNER_TENANT_ID]: info.m365.partnerTenantId,
@@ -135,6 +134,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   delete process.env[ENV.SIGNING_SECRET_ARN];
   delete process.env[ENV.QUICKBOOKS_CLIENT_SECRET_ARN];
   delete process.env[ENV.ENCRYPTION_SECRET_ARN];
+  delete process.env[ENV.OUTBOX_SECRET_ARN];
   delete process.env[ENV.M365_CLIENT_SECRET_ARN];
   resetEnvCache();
   resetDbClient();
@@ -142,6 +142,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   resetMailClient();
   resetPortalUsersClient();
   resetSigningKey();
+  resetSecrets();
   resetGraphClients();
 };
 

@@ -12,7 +12,7 @@ import { keys } from '../db/keys';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { lazySdk } from '../lazy-sdk';
 import type { TxItem } from '../db/transact';
-import { enqueue, enqueueNow } from '../outbox/outbox';
+import { enqueueNow, enqueueSealed } from '../outbox/outbox';
 import type { MailMessage } from './mail.schema';
 
 const RECORD_TTL_SECONDS = 14 * 24 * 60 * 60;
@@ -24,10 +24,13 @@ const ses = lazySdk(
   (sdk) => new sdk.SESClient({ requestHandler: { requestTimeout: 10_000 } }),
 );
 
-/** The mail as an outbox item of the transaction it follows; the id is the one the worker delivers it once by. */
-export const mailItem = (mail: Omit<MailMessage, 'id'>): { id: string; item: TxItem } => {
+/**
+ * The mail as an outbox item of the transaction it follows (sealed: it may hold a set-up link);
+ * the id is the one the worker delivers it once by.
+ */
+export const mailItem = async (mail: Omit<MailMessage, 'id'>): Promise<{ id: string; item: TxItem }> => {
   const id = ulid();
-  return { id, item: enqueue('mail', { id, ...mail }) };
+  return { id, item: await enqueueSealed('mail', { id, ...mail }) };
 };
 
 /** A mail that follows no write of its own (its outbox item alone). */

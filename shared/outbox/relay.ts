@@ -11,7 +11,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { logger } from '../logger';
 import { sendToQueue, type QueueEntry } from '../queue/send';
 import type { QueueName } from '../queues';
-import { outboxItem } from './outbox';
+import { outboxItem, outboxSealer, sealContext } from './outbox';
 
 const parse = (record: DynamoDBRecord) => {
   const image = record.dynamodb?.NewImage;
@@ -34,8 +34,18 @@ export const relayOutbox = async (event: DynamoDBStreamEvent): Promise<DynamoDBB
       failed.push(sequence);
       continue;
     }
-    const { id, queue, message } = parsed.data;
-    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { id: sequence, body: message, outboxId: id }]);
+    const { id, queue, message, sealed } = parsed.data;
+    let body = message;
+    if (sealed) {
+      try {
+        body = await outboxSealer.decrypt(message, sealContext(id));
+      } catch (err) {
+        logger.error('Sealed outbox item not readable', { sequence, outboxId: id, error: (err as Error).message });
+        failed.push(sequence);
+        continue;
+      }
+    }
+    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { id: sequence, body, outboxId: id }]);
   }
   const refused = await Promise.all([...byQueue].map(([queue, entries]) => sendToQueue(queue, entries)));
   failed.push(...refused.flat());

@@ -51,7 +51,7 @@ const issueLink = async (contact: ContactRecord, company: Company, purpose: Toke
     put,
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
     companyReference(company.id, {}, { into: true }),
-    mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) }).item,
+    (await mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) })).item,
   ]);
 };
 

@@ -26,6 +26,14 @@ beforeAll(() => {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
+/** `functions/portal/invite-contact.ts` → `PortalInviteContact`, as infra/stack.ts names its construct. */
+const constructId = (entry: string) =>
+  entry
+    .replace(/^functions\//, '')
+    .replace(/\.ts$/, '')
+    .split(/[/-]/)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
 const idOf = (r: Resources, pred: (p: Record<string, any>) => boolean) => Object.entries(r).find(([, v]) => pred(v.Properties))?.[0];
 
 describe('HTTP API', () => {
@@ -213,6 +221,22 @@ describe('outbox relay', () => {
     expect(resources('AWS::SQS::Queue')[failures]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
   });
 
+  it('lets only the functions that queue mail, and the relay, read the key that seals it in the outbox', () => {
+    const key = idOf(resources('AWS::SecretsManager::Secret'), (p) => /seals outbox messages/.test(p.Description))!;
+    expect(key).toBeDefined();
+    const mailers = new Set((routes as readonly RouteDef[]).filter((r) => r.queues?.includes('mail')).map((r) => constructId(r.handler)));
+    expect(mailers.size).toBeGreaterThanOrEqual(3);
+    let readers = 0;
+    for (const [id, fn] of Object.entries(resources('AWS::Lambda::Function'))) {
+      const reads = JSON.stringify(statements(id)).includes(key);
+      const expected = id === relayId() || [...mailers].some((m) => id.startsWith(m));
+      expect(reads, id).toBe(expected);
+      expect(fn.Properties.Environment?.Variables?.OUTBOX_SECRET_ARN ?? null, id).toEqual(expected ? { Ref: key } : null);
+      if (reads) readers++;
+    }
+    expect(readers).toBe(mailers.size + 1);
+  });
+
   it('lets the relay send to every queue and read the stream, and nothing more; no other function may send to a queue', () => {
     const relay = statements(relayId());
     const send = relay.filter((s) => actions(s).includes('sqs:SendMessage'));
@@ -221,9 +245,11 @@ describe('outbox relay', () => {
     for (const id of mains) expect(sendTargets).toContain(id);
     const streamRead = relay.filter((s) => actions(s).includes('dynamodb:GetRecords'));
     expect(JSON.stringify(streamRead.map((s) => s.Resource))).toContain('StreamArn');
-    // No table access beyond the stream.
+    // No table access beyond the stream, no SES, and no secret but the outbox key (the test above).
     const all = relay.flatMap(actions);
-    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail']) expect(all).not.toContain(a);
+    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'ses:SendEmail']) expect(all).not.toContain(a);
+    const secrets = relay.filter((s) => actions(s).includes('secretsmanager:GetSecretValue'));
+    expect(secrets.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('OutboxKey')]);
     // The routes and workers that queue work only write their outbox item.
     for (const id of Object.keys(resources('AWS::Lambda::Function'))) {
       if (id === relayId()) continue;

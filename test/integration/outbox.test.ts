@@ -23,8 +23,8 @@ import { keys } from '../../shared/db/keys';
 import { transact } from '../../shared/db/transact';
 import { ENV, requireEnv } from '../../shared/env';
 import { ConflictError } from '../../shared/http/errors';
-import { queueMail } from '../../shared/mail/mail.service';
-import { enqueue } from '../../shared/outbox/outbox';
+import { mailItem, queueMail } from '../../shared/mail/mail.service';
+import { enqueue, enqueueSealed } from '../../shared/outbox/outbox';
 import { streamConsumers } from '../../shared/streams';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDynamo } from '../support/dynamo';
@@ -95,6 +95,32 @@ describe('commit', () => {
     } finally {
       await relayer.stop();
     }
+  });
+});
+
+describe('sealed queues', () => {
+  it('keeps a mail (it may hold a set-up link) encrypted in the table, and the relay sends it readable', async () => {
+    const link = `https://portal.example/setup?token=${run}secret${++n}`;
+    const { id, item } = await mailItem({ to: ['ann@example.com'], subject: 'Your portal account', text: `Set your password: ${link}` });
+    await transact([item]);
+    const stored = (await db().send(new GetCommand({ TableName: tableName(), Key: { pk: (item.item.Put!.Item as { pk: string }).pk, sk: 'OUTBOX' }, ConsistentRead: true }))).Item!;
+    expect(stored).toMatchObject({ type: 'Outbox', queue: 'mail', sealed: true });
+    expect(JSON.stringify(stored)).not.toContain(run + 'secret');
+    const relayer = relayOn();
+    try {
+      await relayer.flush();
+      expect(await bodies('mail')).toEqual([{ id, to: ['ann@example.com'], subject: 'Your portal account', text: `Set your password: ${link}` }]);
+    } finally {
+      await relayer.stop();
+    }
+  });
+
+  it('refuses to write a mail in the clear, and fails (never sends) a sealed item moved to another id', async () => {
+    expect(() => enqueue('mail' as never, { id: 'x' })).toThrow(/sealed/);
+    const sealed = (await enqueueSealed('mail', { id: 'y', to: ['a@b.example'], subject: 's', text: 't' })).item.Put!.Item!;
+    const moved = { ...sealed, id: 'another', pk: 'OUTBOX#another' };
+    const out = await relay({ Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '401', NewImage: marshall(moved) as never } }] }, lambdaContext);
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '401' }] });
   });
 });
 
@@ -192,7 +218,7 @@ describe('crashes', () => {
 });
 
 describe('relay', () => {
-  const record = (seq: string, queue: 'company-cleanup' | 'mail', message: unknown): DynamoDBRecord => {
+  const record = (seq: string, queue: 'company-cleanup' | 'imports', message: unknown): DynamoDBRecord => {
     const item = enqueue(queue, message).item.Put!.Item!;
     return { eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: seq, NewImage: marshall(item) as never, StreamViewType: 'NEW_IMAGE' } };
   };
@@ -237,12 +263,12 @@ describe('relay', () => {
   });
 
   it('groups records by queue and sends ten per request', async () => {
-    const records = Array.from({ length: 23 }, (_, i) => record(String(200 + i), i % 2 ? 'mail' : 'company-cleanup', i % 2 ? { id: `m${i}`, to: ['a@b.example'], subject: 's', text: 't' } : { jobId: `batch-${run}-${i}`, companyId: 'x' }));
+    const records = Array.from({ length: 23 }, (_, i) => record(String(200 + i), i % 2 ? 'imports' : 'company-cleanup', i % 2 ? { importId: `batch-${run}-${i}` } : { jobId: `batch-${run}-${i}`, companyId: 'x' }));
     const sqs = mockClient(SQSClient);
     try {
       sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: unknown[] }) => ({ Successful: input.Entries.map((_, i) => ({ Id: String(i), MessageId: String(i), MD5OfMessageBody: '' })), Failed: [] }));
       expect(await relay({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
-      // 12 to company-cleanup (10 + 2), 11 to mail (10 + 1).
+      // 12 to company-cleanup (10 + 2), 11 to imports (10 + 1).
       expect(sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length).sort()).toEqual([1, 10, 10, 2].sort());
     } finally {
       sqs.restore();
@@ -251,7 +277,7 @@ describe('relay', () => {
 
   it('fails an unreadable outbox item rather than dropping it, and skips what is not an outbox insert', async () => {
     const bad: DynamoDBRecord = { eventName: 'INSERT', dynamodb: { SequenceNumber: '301', NewImage: marshall({ pk: 'OUTBOX#x', sk: 'OUTBOX', type: 'Outbox', id: 'x', queue: 'nowhere', message: '{}', createdAt: 'now' }) as never } };
-    const removed: DynamoDBRecord = { ...record('302', 'mail', {}), eventName: 'REMOVE' };
+    const removed: DynamoDBRecord = { ...record('302', 'imports', {}), eventName: 'REMOVE' };
     expect(await relay({ Records: [bad, removed] }, lambdaContext)).toEqual({ batchItemFailures: [{ itemIdentifier: '301' }] });
   });
 });
