@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -17,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
 import { handler as relay } from '../../functions/outbox/relay';
 import { filterMatcher, startStreamReaders, type StreamReaders } from '../../infra/local/streams';
+import { createTable } from '../../infra/local/table';
 import { repoRoot } from '../../infra/paths';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
@@ -296,6 +298,29 @@ describe('filter', () => {
 
   it('refuses a pattern it cannot apply exactly as Lambda would', () => {
     expect(() => filterMatcher({ eventName: [{ prefix: 'IN' }] as never })).toThrow(/only lists of exact string values/);
+  });
+});
+
+describe('local table', () => {
+  it('gives a table kept from before the outbox (npm start keeps data) its stream', async () => {
+    const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB!;
+    const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const name = `clientele-old-${run}`;
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        }),
+      );
+      expect((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
+      expect(await createTable(endpoint, name)).toBe('existed');
+      expect((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+    } finally {
+      client.destroy();
+    }
   });
 });
 
