@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -298,6 +299,42 @@ describe('filter', () => {
 
   it('refuses a pattern it cannot apply exactly as Lambda would', () => {
     expect(() => filterMatcher({ eventName: [{ prefix: 'IN' }] as never })).toThrow(/only lists of exact string values/);
+  });
+});
+
+describe('local stream reader', () => {
+  it('reads every shard in lineage order: a child only once its parent is read to its end', async () => {
+    // DynamoDB Local opens new shards only over hours: the shard lineage is the mocked part here.
+    const outboxRecord = (seq: string, importId: string) => ({
+      eventName: 'INSERT' as const,
+      dynamodb: { SequenceNumber: seq, NewImage: marshall(enqueue('imports', { importId }).item.Put!.Item!) },
+    });
+    const streams = mockClient(DynamoDBStreamsClient);
+    const reads: string[] = [];
+    const pages: Record<string, { Records: unknown[]; NextShardIterator?: string }> = {
+      'it-parent': { Records: [outboxRecord('1', `parent-${run}`)], NextShardIterator: 'it-parent-2' },
+      'it-parent-2': { Records: [], NextShardIterator: 'it-parent-3' },
+      'it-parent-3': { Records: [] }, // closed: read to its end
+      'it-child': { Records: [outboxRecord('2', `child-${run}`)], NextShardIterator: 'it-child-2' },
+      'it-child-2': { Records: [], NextShardIterator: 'it-child-2' },
+    };
+    streams.on(ListStreamsCommand).resolves({ Streams: [{ StreamArn: 'arn:stream', StreamLabel: '1' }] });
+    streams.on(DescribeStreamCommand).resolves({ StreamDescription: { Shards: [{ ShardId: 'child', ParentShardId: 'parent' }, { ShardId: 'parent' }] } });
+    streams.on(GetShardIteratorCommand).callsFake((input: { ShardId: string }) => ({ ShardIterator: `it-${input.ShardId}` }));
+    streams.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => {
+      reads.push(input.ShardIterator);
+      return pages[input.ShardIterator];
+    });
+    const relayer = startStreamReaders({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!, region: 'us-east-1', tableName: 'unused', intervalMs: 10 });
+    try {
+      await relayer.flush();
+      await relayer.flush();
+    } finally {
+      await relayer.stop();
+      streams.restore();
+    }
+    expect(reads.slice(0, 4)).toEqual(['it-parent', 'it-parent-2', 'it-parent-3', 'it-child']);
+    expect(await bodies('imports')).toEqual([{ importId: `parent-${run}` }, { importId: `child-${run}` }]);
   });
 });
 
