@@ -62,6 +62,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   info: StackInfo;
+  /** Resolves once the outbox relay has queued everything committed so far (the benchmark drives workers by hand). */
+  flushOutbox: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -193,11 +195,12 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
     // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.
-    started.push(startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log }));
+    const relay = startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log });
+    started.push(relay);
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, log: opts.log }));
     if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
     writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
-    return { info, stop: stopAll };
+    return { info, flushOutbox: relay.flush, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
