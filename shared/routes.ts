@@ -24,7 +24,7 @@ export interface RouteDef {
   /** Staff routes: the groups allowed. `SuperAdmin` is always allowed. */
   groups?: readonly StaffGroup[];
   table: TableAccess;
-  /** Queues it puts work on, through the outbox (an item in its transaction): no SQS access of its own; the relay sends. */
+  /** Queues it puts work on, through the outbox (an item in its transaction): no SQS access of its own (the relay sends); a sealed one (mail) gives it the outbox key. */
   queues?: readonly QueueName[];
   /** Manages portal-pool users (create, set password, disable, sign out): gets those Cognito actions. */
   portalUsers?: boolean;

@@ -123,7 +123,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
 const mapping = (def: StreamConsumerDef, client: DynamoDBStreamsClient, opts: StreamReaderOptions, stopping: AbortSignal) => {
   const matches = filterMatcher(def.filter);
   const name = functionNameOf(def.handler);
-  const handler = loadHandler(def.handler);
   const checkpointFile = opts.checkpointDir ? `${opts.checkpointDir}/stream-${def.name}.json` : undefined;
   const saved: Checkpoint | undefined = checkpointFile && existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint) : undefined;
   let streamArn: string | undefined;
@@ -140,7 +139,7 @@ const mapping = (def: StreamConsumerDef, client: DynamoDBStreamsClient, opts: St
    * up (on AWS: to the on-failure queue). False when stopped before the batch was settled.
    */
   const deliver = async (records: DynamoDBRecord[]): Promise<boolean> => {
-    const fn = await handler;
+    const fn = await loadHandler(def.handler);
     let pending = records;
     for (let attempt = 0; pending.length && !stopping.aborted; attempt++) {
       let failed: Set<string>;
@@ -226,10 +225,13 @@ const mapping = (def: StreamConsumerDef, client: DynamoDBStreamsClient, opts: St
       if (!streamArn) throw new Error(`table ${opts.tableName} has no stream`);
       if (saved?.streamArn === streamArn) shards = new Map(Object.entries(saved.shards).map(([id, s]) => [id, { ...s }]));
     }
-    for (const shard of await listShards()) {
+    const listed = await listShards();
+    for (const shard of listed) {
       if (!shards.has(shard.ShardId!)) shards.set(shard.ShardId!, { parent: shard.ParentShardId, closed: false });
       else shards.get(shard.ShardId!)!.parent = shard.ParentShardId;
     }
+    // A checkpointed shard the stream no longer has (trimmed after 24 hours) has nothing left to read.
+    for (const id of shards.keys()) if (!listed.some((s) => s.ShardId === id)) shards.delete(id);
     // In lineage order: a child only after its parent is read to its end (or is gone from the stream).
     for (let progressed = true; progressed && !stopping.aborted; ) {
       progressed = false;
