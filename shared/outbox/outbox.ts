@@ -14,6 +14,7 @@ import type { TxItem } from '../db/transact';
 import { ENV } from '../env';
 import { isSealed, QUEUE_NAMES, type QueueName, type SealedQueueName } from '../queues';
 import { OUTBOX_TYPE } from '../streams';
+
 /**
  * The relay reads an item within seconds of its commit; the item itself is only the trigger, so
  * it goes after a day (the stream keeps its records 24 hours too).
