@@ -88,6 +88,7 @@ const drain = async (queue: QueueName) => {
   if (!('worker' in q)) return;
   const handler = await loadHandler(q.worker.handler);
   const QueueUrl = process.env[queueUrlEnv(queue)]!;
+  await stack.flushOutbox(); // what was committed reaches its queue through the outbox relay
   for (;;) {
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
     if (!got.Messages?.length) return;
@@ -323,6 +324,7 @@ const t0 = performance.now();
 const accepted = await http('POST', '/v1/imports?type=contacts', { token: tokens.admin, body: csv, contentType: 'text/csv' });
 const uploadSeconds = (performance.now() - t0) / 1000;
 // The message the upload queued, run by the worker in a process of its own (its RSS is the worker's alone).
+await stack.flushOutbox();
 const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env[queueUrlEnv('imports')]!, MaxNumberOfMessages: 10 }));
 for (const m of queued.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: process.env[queueUrlEnv('imports')]!, ReceiptHandle: m.ReceiptHandle! }));
 const message = queued.Messages?.find((m) => m.Body?.includes(accepted.body.id))?.Body ?? JSON.stringify({ importId: accepted.body.id });
@@ -405,6 +407,7 @@ const bigCompany = await fresh();
 const consent = new URL((await http('GET', `/v1/integrations/m365/consent-url?companyId=${bigCompany}`, { token: tokens.admin })).body.url);
 const linked = await http('GET', `/v1/public/m365/callback?${new URLSearchParams({ tenant: tenantId, admin_consent: 'True', state: consent.searchParams.get('state')! })}`);
 const syncRun = async (jobId: string) => {
+  await stack.flushOutbox();
   await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env[queueUrlEnv('m365-sync')]!, MaxNumberOfMessages: 10 })).then(async (g) => {
     for (const m of g.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: process.env[queueUrlEnv('m365-sync')]!, ReceiptHandle: m.ReceiptHandle! }));
   });

@@ -1,8 +1,8 @@
 /**
  * The whole application on AWS, generated from the same tables the local stack reads:
  * `shared/routes.ts` (one function, route and authorizer per entry, granted exactly the declared
- * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules) and
- * `shared/db/table.ts` (the table).
+ * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules),
+ * `shared/streams.ts` (the outbox relay on the table's stream) and `shared/db/table.ts` (the table).
  */
 import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -22,12 +22,13 @@ import {
   UserPoolClient,
   type UserPoolProps,
 } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
@@ -36,8 +37,9 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
-import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
+import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, isSealed, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
 import { fallbackRoute, fallbackThrottle, handlerEntries, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef, type TableAccess, type Throttle } from '../shared/routes';
+import { streamConsumers } from '../shared/streams';
 import { cognitoTriggers } from '../shared/triggers';
 import { PORTAL_CLIENT_ATTRIBUTES, PORTAL_CUSTOM_ATTRIBUTES, type PortalStandardAttribute } from '../shared/portal/portal-pool';
 import { DOCS_ASSETS } from '../functions/openapi/get-docs';
@@ -58,6 +60,8 @@ interface Needs {
   quickbooks: boolean;
   /** Talks to Microsoft 365: the app's settings and client secret. */
   m365: boolean;
+  /** Seals or unseals outbox messages of sealed queues (mail: set-up links). */
+  outboxKey: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
@@ -83,11 +87,13 @@ const routeNeeds = (entry: string): Needs => {
     table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
     portalUsers: served.some((r) => r.portalUsers),
     poolIds: true,
-    queues: new Set(served.flatMap((r) => r.queues ?? [])),
+    // What a route queues goes through the outbox (an item in its own transaction): only the relay sends.
+    queues: new Set(),
     signing: served.some((r) => r.signing),
     mail: false,
     quickbooks: served.some((r) => r.quickbooks),
     m365: served.some((r) => r.m365),
+    outboxKey: served.some((r) => (r.queues ?? []).some(isSealed)),
     timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
     memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
   };
@@ -97,11 +103,12 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   table: w.table,
   portalUsers: false,
   poolIds: true,
-  queues: new Set(w.queues ?? []),
+  queues: new Set(), // continuations go through the outbox too
   signing: false,
   mail: w.mail ?? false,
   quickbooks: w.quickbooks ?? false,
   m365: w.m365 ?? false,
+  outboxKey: (w.queues ?? []).some(isSealed),
   timeoutSeconds: w.timeoutSeconds,
   memoryMb: w.memoryMb,
 });
@@ -115,6 +122,7 @@ const describeNeeds = (n: Needs, worker?: string): string =>
     n.portalUsers && 'portal users',
     n.quickbooks && 'QuickBooks',
     n.m365 && 'Microsoft 365',
+    n.outboxKey && 'outbox key',
     worker && `consume ${worker}`,
   ]
     .filter(Boolean)
@@ -152,6 +160,7 @@ export class ClienteleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       timeToLiveAttribute: tableShape.ttlAttribute,
+      dynamoStream: StreamViewType[tableShape.stream],
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: tableShape.indexes.map((i) => ({
@@ -179,6 +188,13 @@ export class ClienteleStack extends Stack {
     });
     const tokenEncryptionKey = new Secret(this, 'TokenEncryptionKey', {
       description: 'AES key that encrypts stored OAuth tokens (QuickBooks)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Seals outbox messages that hold set-up links, so the table (and its backups) never holds them in the clear.
+    const outboxKey = new Secret(this, 'OutboxKey', {
+      description: 'AES key that seals outbox messages holding set-up links (mail)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -347,6 +363,7 @@ export class ClienteleStack extends Stack {
       if (needs.table === 'write') table.grantReadWriteData(role);
       if (needs.signing) signingKey.grantRead(role);
       if (needs.m365) m365ClientSecret.grantRead(role);
+      if (needs.outboxKey) outboxKey.grantRead(role);
       if (needs.quickbooks) {
         quickBooksClientSecret.grantRead(role);
         tokenEncryptionKey.grantRead(role);
@@ -377,6 +394,7 @@ export class ClienteleStack extends Stack {
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
       if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
       if (needs.m365) Object.assign(environment, m365Env());
+      if (needs.outboxKey) environment[ENV.OUTBOX_SECRET_ARN] = outboxKey.secretArn;
       for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
       const { fn } = new AppFunction(this, id, {
         entry,
@@ -400,6 +418,7 @@ export class ClienteleStack extends Stack {
       mail: false,
       quickbooks: false,
       m365: false,
+      outboxKey: false,
       ...routeFunctionDefaults,
     });
     const api = new HttpApi(this, 'Api', {
@@ -481,9 +500,11 @@ export class ClienteleStack extends Stack {
       table: d.table,
       portalUsers: false,
       poolIds: false,
-      queues: new Set(d.queues ?? []),
+      // What they queue goes through the outbox (an item they write): only the relay sends.
+      queues: new Set(),
       signing: false,
       mail: false,
+      outboxKey: false,
       quickbooks: false,
       m365: false,
       timeoutSeconds: d.timeoutSeconds,
@@ -499,8 +520,45 @@ export class ClienteleStack extends Stack {
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
+    }
+    // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
+    // and a batch that still fails is described on an on-failure queue for a person to replay.
+    for (const c of streamConsumers) {
+      const fn = makeFunction(
+        `${constructId(c.handler)}Stream`,
+        c.handler,
+        {
+          table: 'none',
+          portalUsers: false,
+          poolIds: false,
+          queues: new Set(c.queues),
+          signing: false,
+          mail: false,
+          quickbooks: false,
+          m365: false,
+          // It unseals what it sends.
+          outboxKey: c.queues.some(isSealed),
+          timeoutSeconds: c.timeoutSeconds,
+          memoryMb: c.memoryMb,
+        },
+        `${c.name} stream`,
+      );
+      const failures = new Queue(this, `${constructId(c.name)}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: "This queue is itself a dead-letter queue (the stream mapping's on-failure destination)." });
+      fn.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: c.batchSize,
+          retryAttempts: c.retryAttempts,
+          bisectBatchOnError: c.bisectBatchOnError,
+          maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(failures),
+          filters: [FilterCriteria.filter(c.filter)],
+        }),
+      );
     }
     for (const s of schedules) {
       new Rule(this, `Schedule${constructId(s.name)}`, {
@@ -542,7 +600,7 @@ export class ClienteleStack extends Stack {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks and Microsoft 365 client secrets are issued by Intuit and Microsoft and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens.',
+        'The signing key is rotated deliberately (rotation invalidates outstanding cursors and set-up links; see README "Rotating the signing key"); the QuickBooks and Microsoft 365 client secrets are issued by Intuit and Microsoft and changed there; the token-encryption key cannot rotate without re-encrypting stored tokens; the outbox key seals messages for the seconds until the relay sends them, and rotating it would strand those in flight (a deliberate change, like the signing key).',
     });
   }
 }

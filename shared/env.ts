@@ -39,6 +39,9 @@ export const ENV = {
   /** Key that encrypts stored OAuth tokens: Secrets Manager ARN on AWS, the value locally. */
   ENCRYPTION_SECRET_ARN: 'ENCRYPTION_SECRET_ARN',
   ENCRYPTION_KEY: 'ENCRYPTION_KEY',
+  /** Key that seals outbox messages of sealed queues (mail: set-up links) at rest: Secrets Manager ARN on AWS, the value locally. */
+  OUTBOX_SECRET_ARN: 'OUTBOX_SECRET_ARN',
+  OUTBOX_KEY: 'OUTBOX_KEY',
 } as const;
 
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */
@@ -70,6 +73,8 @@ const schema = z.object({
   [ENV.M365_REDIRECT_URI]: optional,
   [ENV.M365_FAKE_URL]: optional,
   [ENV.ENCRYPTION_KEY]: optional,
+  [ENV.OUTBOX_SECRET_ARN]: optional,
+  [ENV.OUTBOX_KEY]: optional,
   ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
 });
 

@@ -12,7 +12,7 @@ export interface WorkerDef {
   timeoutSeconds: number;
   memoryMb: number;
   batchSize: number;
-  /** Sends to other queues. */
+  /** Queues it hands work to, through the outbox (no SQS access of its own; the relay sends). */
   queues?: readonly QueueName[];
   table: 'none' | 'read' | 'write';
   /** Sends mail through SES. */
@@ -27,6 +27,8 @@ export interface QueueDef {
   name: QueueName;
   /** Deliveries before a message goes to the dead-letter queue (≥ 5). */
   maxReceiveCount: number;
+  /** Its messages hold secrets (set-up links): sealed in the outbox, so the table never holds them in the clear. */
+  sealed?: boolean;
   /** The consumer (Lambda with ReportBatchItemFailures on AWS; infra/local/workers.ts locally). */
   worker?: WorkerDef;
   purpose: string;
@@ -36,6 +38,7 @@ export const queues = [
   {
     name: 'mail',
     maxReceiveCount: 5,
+    sealed: true,
     purpose: 'Outgoing email (portal invitations, password resets) sent through SES',
     worker: { handler: 'functions/mail/send-mail.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', mail: true },
   },
@@ -71,6 +74,10 @@ export const queues = [
   },
 ] as const satisfies readonly QueueDef[];
 
+
+/** Queues whose outbox items are sealed (`enqueueSealed`). */
+export type SealedQueueName = Extract<(typeof queues)[number], { sealed: true }>['name'];
+export const isSealed = (name: QueueName): name is SealedQueueName => queues.some((q) => q.name === name && 'sealed' in q && q.sealed);
 
 /** API Gateway forbids nothing here, but SQS wants ≥ 6× the worker's timeout. */
 export const visibilityTimeoutSeconds = (q: QueueDef): number => Math.max(30, 6 * (q.worker?.timeoutSeconds ?? 30));

@@ -24,7 +24,7 @@ export interface RouteDef {
   /** Staff routes: the groups allowed. `SuperAdmin` is always allowed. */
   groups?: readonly StaffGroup[];
   table: TableAccess;
-  /** Queues the function sends to. */
+  /** Queues it puts work on, through the outbox (an item in its transaction): no SQS access of its own (the relay sends); a sealed one (mail) gives it the outbox key. */
   queues?: readonly QueueName[];
   /** Manages portal-pool users (create, set password, disable, sign out): gets those Cognito actions. */
   portalUsers?: boolean;
@@ -162,7 +162,7 @@ export const routes = [
 
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
-  { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'none', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },
+  { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },
   { method: 'GET', path: '/v1/portal/me', handler: 'functions/portal/get-me.ts', pool: 'portal', table: 'read', summary: 'The signed-in contact and its company' },
   { method: 'GET', path: '/v1/portal/tickets', handler: 'functions/portal/list-portal-tickets.ts', pool: 'portal', table: 'read', signing: true, summary: "The company's tickets, newest first" },
   { method: 'POST', path: '/v1/portal/tickets', handler: 'functions/portal/create-portal-ticket.ts', pool: 'portal', table: 'write', summary: 'Open a ticket for the company, raised by the signed-in contact' },

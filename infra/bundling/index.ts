@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { deadLetterConsumer, functionSchedules, queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
+import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { repoRoot } from '../paths';
 
@@ -61,6 +62,7 @@ export const functionEntries = (): string[] => [
     deadLetterConsumer.handler,
     ...functionSchedules.map((s) => s.handler),
     ...cognitoTriggers.map((t) => t.handler),
+    ...streamConsumers.map((c) => c.handler),
   ]),
 ];
 

@@ -1,13 +1,14 @@
 /**
  * The whole system on one machine: DynamoDB Local, cognito-local, aws-ses-v2-local, fauxqs
- * (every queue with its dead-letter queue) and the fake QuickBooks Online, the table, the local gateway on the route table
- * and the workers on their queues. Handlers run in this process with the environment a Lambda
+ * (every queue with its dead-letter queue) and the fake QuickBooks Online, the table, the local gateway on the route table,
+ * the outbox relay on the table's stream and the workers on their queues. Handlers run in this process with the environment a Lambda
  * function gets on AWS, pointed at the local engines by the SDK's `AWS_ENDPOINT_URL_*`.
  * `npm start` (infra/local/start.ts) and the end-to-end tests both start it from here.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resetSecrets } from '../../shared/crypto/secrets';
 import { resetSigningKey } from '../../shared/crypto/signing';
 import { resetDbClient } from '../../shared/db/client';
 import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
@@ -25,6 +26,7 @@ import { startSqs } from './engines/sqs';
 import { pickPort, type Engine } from './engines/util';
 import { startGateway } from './gateway';
 import { startLambdaEndpoint } from './lambda';
+import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { startWorkers } from './workers';
 
@@ -53,7 +55,7 @@ export interface LocalStackOptions {
   /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
   fixedCognitoIds: boolean;
   tableName?: string;
-  /** Drive the workers from their queues (default true; the benchmark runs them by hand). */
+  /** Drive the workers from their queues (default true; the benchmark runs them by hand). The outbox relay always runs. */
   workers?: boolean;
   /** Apply the route table's throttling at the gateway (default true, as on AWS). */
   throttle?: boolean;
@@ -62,24 +64,22 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   info: StackInfo;
+  /** Resolves once the outbox relay has queued everything committed so far (the benchmark drives workers by hand). */
+  flushOutbox: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
 const REGION = 'us-east-1';
 
-/** The signing key for cursors and links, kept with the data so they survive a restart. */
-const signingKey = (dir: string): string => {
-  const file = join(dir, 'signing.key');
+/** A key kept with the data (`<dir>/<name>.key`), made on first start, so what it signed or sealed survives a restart. */
+const localKey = (dir: string, name: string): string => {
+  const file = join(dir, `${name}.key`);
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 };
 
-/** The key that encrypts stored OAuth tokens, kept with the data like the signing key. */
-const encryptionKey = (dir: string): string => {
-  const file = join(dir, 'encryption.key');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-};
+/** The signing key for cursors and links. */
+const signingKey = (dir: string): string => localKey(dir, 'signing');
 
 /** The local QuickBooks app the fake knows (not a secret: it only opens the fake). */
 const LOCAL_QUICKBOOKS_APP = { clientId: 'clientele-local', clientSecret: 'clientele-local-secret' };
@@ -125,7 +125,9 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     [ENV.QUICKBOOKS_ENVIRONMENT]: 'sandbox',
     [ENV.QUICKBOOKS_REDIRECT_URI]: `${apiUrl}/v1/public/quickbooks/callback`,
     [ENV.QUICKBOOKS_FAKE_URL]: info.quickbooks.url,
-    [ENV.ENCRYPTION_KEY]: encryptionKey(dir),
+    // The key that encrypts stored OAuth tokens, and the one that seals outbox messages holding set-up links.
+    [ENV.ENCRYPTION_KEY]: localKey(dir, 'encryption'),
+    [ENV.OUTBOX_KEY]: localKey(dir, 'outbox'),
     [ENV.M365_CLIENT_ID]: LOCAL_M365_APP.clientId,
     [ENV.M365_CLIENT_SECRET]: LOCAL_M365_APP.clientSecret,
     [ENV.M365_PARTNER_TENANT_ID]: info.m365.partnerTenantId,
@@ -136,6 +138,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   delete process.env[ENV.SIGNING_SECRET_ARN];
   delete process.env[ENV.QUICKBOOKS_CLIENT_SECRET_ARN];
   delete process.env[ENV.ENCRYPTION_SECRET_ARN];
+  delete process.env[ENV.OUTBOX_SECRET_ARN];
   delete process.env[ENV.M365_CLIENT_SECRET_ARN];
   resetEnvCache();
   resetDbClient();
@@ -143,6 +146,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   resetMailClient();
   resetPortalUsersClient();
   resetSigningKey();
+  resetSecrets();
   resetGraphClients();
 };
 
@@ -192,10 +196,13 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     };
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
 
+    // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.
+    const relay = startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log });
+    started.push(relay);
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, throttle: opts.throttle, log: opts.log }));
     if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));
     writeFileSync(join(opts.dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`);
-    return { info, stop: stopAll };
+    return { info, flushOutbox: relay.flush, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

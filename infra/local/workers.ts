@@ -18,7 +18,8 @@ export interface Workers {
   stop: () => Promise<void>;
 }
 
-const toRecord = (m: Message, arn: string, region: string): SQSRecord => ({
+/** A received message as the SQS event record Lambda builds from it. */
+export const toRecord = (m: Message, arn: string, region: string): SQSRecord => ({
   messageId: m.MessageId!,
   receiptHandle: m.ReceiptHandle!,
   body: m.Body ?? '',

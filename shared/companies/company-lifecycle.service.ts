@@ -16,9 +16,8 @@ import { addJobProgress, getJob, markKindComplete, putNewJob, setJobStatus } fro
 import type { Job } from '../jobs/job.schema';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
-import { logger } from '../logger';
+import { enqueue, enqueueNow } from '../outbox/outbox';
 import { requestQuickBooksSync } from '../quickbooks/quickbooks-sync.schema';
-import { sendToQueue } from '../queue/send';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { cleanupKinds, countRemaining, listRemaining, reportedKinds } from './company-cleanup';
 import type * as z from 'zod';
@@ -38,16 +37,15 @@ const withLifecycle = (c: Company, changes: Partial<Company>, now: string): Comp
   updatedAt: now,
 });
 
-const queueQuickBooks = async (c: Company, action: 'deactivate' | 'reactivate', reason: 'archive' | 'restore' | 'delete') => {
-  if (!c.integrations.quickbooks) return;
-  await requestQuickBooksSync({ id: ulid(), companyId: c.id, customerId: c.integrations.quickbooks.customerId, action, reason, requestedAt: new Date().toISOString() });
-};
+/** The QuickBooks (de)activation of a linked company, as an outbox item of the change's transaction (none when unlinked). */
+const queueQuickBooks = (c: Company, action: 'deactivate' | 'reactivate', reason: 'archive' | 'restore' | 'delete'): TxItem[] =>
+  c.integrations.quickbooks ? [requestQuickBooksSync({ id: ulid(), companyId: c.id, customerId: c.integrations.quickbooks.customerId, action, reason, requestedAt: new Date().toISOString() })] : [];
 
 const changeLifecycle = async (caller: Caller, id: string, to: 'archived' | 'active', reason?: string): Promise<Company> => {
-  const { company, changed } = await retryOnStaleRead(async () => {
+  return retryOnStaleRead(async () => {
     const before = await getCompany(id, true);
     if (!before) throw new NotFoundError('company');
-    if (before.status === to) return { company: before, changed: false }; // idempotent: no write, no audit entry
+    if (before.status === to) return before; // idempotent: no write, no audit entry
     const now = new Date().toISOString();
     const after = withLifecycle(
       before,
@@ -57,12 +55,11 @@ const changeLifecycle = async (caller: Caller, id: string, to: 'archived' | 'act
     await transact([
       setCompanyLifecycle(before, after),
       appendAudit({ companyId: id, actor: caller, action: to === 'archived' ? 'company.archived' : 'company.restored', reason: reason ?? null, changes: diff(before, after, ARCHIVE_FIELDS), at: now }),
+      // QuickBooks follows asynchronously; its outcome shows in integrations.quickbooks, never fails this call.
+      ...queueQuickBooks(after, to === 'archived' ? 'deactivate' : 'reactivate', to === 'archived' ? 'archive' : 'restore'),
     ]);
-    return { company: after, changed: true };
+    return after;
   });
-  // QuickBooks follows asynchronously; its outcome shows in integrations.quickbooks, never fails this call.
-  if (changed) await queueQuickBooks(company, to === 'archived' ? 'deactivate' : 'reactivate', to === 'archived' ? 'archive' : 'restore');
-  return company;
 };
 
 export const archiveCompany = (caller: Caller, id: string, reason?: string) => changeLifecycle(caller, id, 'archived', reason);
@@ -123,14 +120,14 @@ export const deleteCompany = async (caller: Caller, id: string, confirmName: str
       ...deleteCompanyItems(company, confirmName),
       complianceOrganizationArchived(id),
       putNewJob(job),
+      enqueue('company-cleanup', { jobId: job.id, companyId: id } satisfies z.input<typeof cleanupMessage>),
+      ...queueQuickBooks(company, 'deactivate', 'delete'),
       appendAudit({ companyId: id, actor: caller, action: 'company.deleted', changes: { name: { from: company.name, to: null }, status: { from: company.status, to: 'deleted' } }, reason: `Cleanup job ${job.id}`, at: now }),
     ]);
   } catch (err) {
     if (err instanceof DeleteRefused) throw err.reason === 'CONFIRM_NAME_MISMATCH' ? nameMismatch() : new ConflictError(err.reason, BLOCKER_MESSAGES[err.reason]);
     throw err;
   }
-  await sendToQueue('company-cleanup', { jobId: job.id, companyId: id } satisfies z.input<typeof cleanupMessage>);
-  await queueQuickBooks(company, 'deactivate', 'delete').catch((err: unknown) => logger.warn('QuickBooks deactivation after delete not queued', { companyId: id, error: err as Error }));
   return { id, deleted: true, unassignJob: { id: job.id, status: job.status } };
 };
 
@@ -172,7 +169,7 @@ const runLeasedCleanup = async (jobId: string, companyId: string, remainingMs: (
     let idle = 0;
     for (;;) {
       if (remainingMs() < TIME_RESERVE_MS) {
-        await lease.handOver(() => sendToQueue('company-cleanup', { jobId, companyId }));
+        await lease.handOver(() => enqueueNow('company-cleanup', { jobId, companyId } satisfies z.input<typeof cleanupMessage>));
         return 'continue';
       }
       const items = await listRemaining(kind, companyId, PAGE);

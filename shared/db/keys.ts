@@ -81,6 +81,8 @@ export const keys = {
   audit: (companyId: string, entryId: string) => ({ pk: `AUDIT#COMPANY#${companyId}`, sk: `AUDIT#${entryId}` }),
   /** A creating request's recorded outcome, for Idempotency-Key replays (24 h TTL). */
   idempotency: (scope: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: 'IDEMPOTENCY' }),
+  /** Work that follows a commit, written in the commit's transaction and queued by the outbox relay from the table's stream (TTL). */
+  outbox: (id: string) => ({ pk: `OUTBOX#${id}`, sk: 'OUTBOX' }),
   /** Delivery record of one outgoing email, so a redelivered queue message sends it once (TTL). */
   mail: (mailId: string) => ({ pk: `MAIL#${mailId}`, sk: 'MAIL' }),
   /** The QuickBooks Online connection (one per installation): realm and encrypted tokens, versioned for atomic rotation. */

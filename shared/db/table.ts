@@ -6,6 +6,8 @@ export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
+  /** The change stream the outbox relay reads (a Lambda event source mapping on AWS, infra/local/streams.ts locally); new images suffice. */
+  stream: 'NEW_IMAGE',
   indexes: [
     // Sorted listings: companies by status and lower-cased name, contacts by company and last name.
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },

@@ -4,11 +4,11 @@
  * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchPut, queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
-import type { TxItem } from '../db/transact';
+import { transact, type TxItem } from '../db/transact';
 import { queuedLeaseAttributes } from '../jobs/lease-timing';
 import { importSchema, type ImportJob, type ImportType, type RowError } from './import.schema';
 
@@ -30,8 +30,11 @@ export interface StoredImport extends Omit<ImportJob, 'errors'> {
 const FIELDS = Object.keys(importSchema.shape).filter((f) => f !== 'errors');
 const expiry = () => Math.floor(Date.now() / 1000) + IMPORT_TTL_SECONDS;
 
-/** Stores the upload in chunks, then the job that points at them (chunks first: a job never names missing data). */
-export const storeUpload = async (id: string, type: ImportType, body: Buffer, now: string, createdBy: StoredImport['createdBy']): Promise<StoredImport> => {
+/**
+ * Stores the upload in chunks, then the job that points at them (chunks first: a job never names
+ * missing data) in one transaction with `queued`, the outbox item that starts the worker.
+ */
+export const storeUpload = async (id: string, type: ImportType, body: Buffer, now: string, createdBy: StoredImport['createdBy'], queued: TxItem): Promise<StoredImport> => {
   const chunks: Record<string, unknown>[] = [];
   for (let offset = 0, n = 1; offset < body.length; offset += CHUNK_BYTES, n++) {
     chunks.push({ ...keys.importChunk(id, n), type: 'ImportChunk', data: body.subarray(offset, offset + CHUNK_BYTES), expiresAt: expiry() });
@@ -53,7 +56,7 @@ export const storeUpload = async (id: string, type: ImportType, body: Buffer, no
     error: null,
     createdBy,
   };
-  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry(), ...queuedLeaseAttributes('import', id) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  await transact([{ item: { Put: { TableName: tableName(), Item: { ...keys.importJob(id), ...job, type: 'Import', importType: type, expiresAt: expiry(), ...queuedLeaseAttributes('import', id) }, ConditionExpression: 'attribute_not_exists(pk)' } } }, queued]);
   return job;
 };
 

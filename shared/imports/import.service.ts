@@ -15,7 +15,7 @@ import type { Caller } from '../http/caller';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
-import { sendToQueue } from '../queue/send';
+import { enqueue, enqueueNow } from '../outbox/outbox';
 import { csvLine, ImportFileError, mapHeader, readCsv, type CsvRow } from './csv';
 import { allErrors, completeImport, doneMarker, doneRanges, failImport, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, startImport, storeUpload, type StoredImport } from './import.repository';
 import { grouper, GROUP_ITEMS, outcomesOf, rowBytes, storedFields, type Context, type Outcome } from './import.rows';
@@ -25,8 +25,7 @@ export const template = (type: ImportType) => `${TEMPLATE_COLUMNS[type].join(','
 
 export const createImport = async (caller: Caller, type: ImportType, body: Buffer) => {
   const id = ulid();
-  await storeUpload(id, type, body, new Date().toISOString(), { sub: caller.sub, email: caller.email });
-  await sendToQueue('imports', { importId: id });
+  await storeUpload(id, type, body, new Date().toISOString(), { sub: caller.sub, email: caller.email }, enqueue('imports', { importId: id }));
   return { id, type, status: 'queued' as const };
 };
 
@@ -210,7 +209,7 @@ const importRows = async (job: StoredImport, remainingMs: () => number, lease: L
       const closed = groups.add(r);
       if (closed && (await submit(closed)) && remainingMs() < TIME_RESERVE_MS) {
         await settle();
-        await lease.handOver(() => sendToQueue('imports', { importId }));
+        await lease.handOver(() => enqueueNow('imports', { importId }));
         return 'continue';
       }
     }

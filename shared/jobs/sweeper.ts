@@ -12,7 +12,7 @@ import { queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { logger } from '../logger';
-import { sendToQueue } from '../queue/send';
+import { enqueueNow } from '../outbox/outbox';
 import { markJobFailed } from './job-failure';
 import { jobKinds } from './job-kinds';
 import { dueAttributes, iso, jobClock, leaseTiming, type LeasedKind } from './lease-timing';
@@ -81,7 +81,8 @@ export const sweepJobs = async (): Promise<SweepReport> => {
           ExpressionAttributeValues: { ':null': null, ':due': next.leaseExpiresAt, ':duesk': next.gsi2sk, ':read': read, ':now': iso(nowMs), ...(died ? { ':one': 1 } : {}) },
         }),
       );
-      await sendToQueue(kind.queue, kind.message(item));
+      // Its own outbox item (no transaction: a crash between the two leaves the job due again, and the next sweep queues it).
+      await enqueueNow(kind.queue, kind.message(item));
       report.requeued.push({ kind: kind.name, id });
     } catch (err) {
       // Someone acted on the job since the index was read (a worker took the lease, another sweep): theirs now.

@@ -15,7 +15,7 @@ import { getCompany } from '../companies/company.repository';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
-import { sendToQueue } from '../queue/send';
+import { enqueueNow } from '../outbox/outbox';
 import { graphFor, readDeltaPage } from './m365.client';
 import { applyDevices, applyUsers, deactivateUnseen, type PageAt, type ReadCounts } from './m365-sync-writes';
 import { advanceSyncJob, finishSyncJob, getSyncJob, getSyncState, markSyncStarted, recordSeen, setDeltaLink, SyncSupersededError, type JobError, type SyncCursor } from './m365.repository';
@@ -92,7 +92,7 @@ const runLeased = async (jobId: string, remainingMs: () => number, lease: Lease)
       cursor = next;
       carried = 0;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
-        await lease.handOver(() => sendToQueue('m365-sync', { type: 'sync', jobId }));
+        await lease.handOver(() => enqueueNow('m365-sync', { type: 'sync', jobId }));
         return 'continue';
       }
     }

@@ -11,7 +11,7 @@ import { transact } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
 import { ApiError } from '../http/errors';
-import { sendToQueue } from '../queue/send';
+import { enqueue } from '../outbox/outbox';
 import { graphFor } from './m365.client';
 import { getSyncState, newSyncJob, putSyncJob, tenantCompanies, tenantGuard } from './m365.repository';
 
@@ -65,9 +65,9 @@ export const importTenants = async (caller: Caller, tenantIds: string[]) => {
         ...putNewCompany(company),
         tenantGuard(tenantId, company.id),
         ...putSyncJob(job),
+        enqueue('m365-sync', { type: 'sync', jobId: job.id }),
         appendAudit({ companyId: company.id, actor: caller, action: 'company.created', reason: `Microsoft 365 tenant ${tenantId}`, changes: diff({}, company, EDITABLE_FIELDS), at: now }),
       ]);
-      await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
       items.push({ tenantId, companyId: company.id, jobId: job.id, error: null });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

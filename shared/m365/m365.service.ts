@@ -16,7 +16,7 @@ import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { BadRequestError, ConflictError, NotFoundError, StaleReadError } from '../http/errors';
-import { sendToQueue } from '../queue/send';
+import { enqueue } from '../outbox/outbox';
 import { adminConsentUrl } from './m365.consent-url';
 import { consumeNonce, getSyncState, newSyncJob, putSyncJob, setCompanyTenant, tenantGuard } from './m365.repository';
 
@@ -61,10 +61,9 @@ const linkTenant = async (company: Company, tenantId: string, actor: Pick<Caller
     ...first,
     tenantGuard(tenantId, company.id),
     setCompanyTenant(company.id, tenantId),
-    ...(job ? putSyncJob(job) : []),
+    ...(job ? [...putSyncJob(job), enqueue('m365-sync', { type: 'sync', jobId: job.id })] : []),
     appendAudit({ companyId: company.id, actor, action: 'company.integration_linked', changes: { 'integrations.m365.tenantId': { from: company.integrations.m365?.tenantId ?? null, to: tenantId } }, at: now }),
   ]);
-  if (job) await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
   return job?.id ?? activeJobId!;
 };
 
@@ -80,12 +79,11 @@ export const requestSync = async (companyId: string): Promise<string> => {
     if (state.activeJobId) return state.activeJobId;
     const job = newSyncJob(ulid(), companyId, tenantId);
     try {
-      await transact(putSyncJob(job));
+      await transact([...putSyncJob(job), enqueue('m365-sync', { type: 'sync', jobId: job.id })]);
     } catch (err) {
       if (err instanceof StaleReadError) continue; // another request queued one just now
       throw err;
     }
-    await sendToQueue('m365-sync', { type: 'sync', jobId: job.id });
     return job.id;
   }
   throw new ConflictError('CONCURRENT_CHANGE', 'Another sync request is in progress; try again.');

@@ -1,6 +1,7 @@
 /**
- * Email goes out in two steps: `queueMail` (from a request, cheap and reliable) and `deliverMail`
- * (the `mail` worker, through SES). Delivery is recorded by message id, so an SQS redelivery
+ * Email goes out in two steps: `mailItem` (an outbox item, written in the transaction of the
+ * change the mail reports, so a crash cannot separate them) and `deliverMail` (the `mail`
+ * worker, through SES). Delivery is recorded by message id, so an SQS redelivery
  * after a successful send does not send it twice.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +11,8 @@ import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { lazySdk } from '../lazy-sdk';
-import { sendToQueue } from '../queue/send';
+import type { TxItem } from '../db/transact';
+import { enqueueNow, enqueueSealed } from '../outbox/outbox';
 import type { MailMessage } from './mail.schema';
 
 const RECORD_TTL_SECONDS = 14 * 24 * 60 * 60;
@@ -22,9 +24,19 @@ const ses = lazySdk(
   (sdk) => new sdk.SESClient({ requestHandler: { requestTimeout: 10_000 } }),
 );
 
+/**
+ * The mail as an outbox item of the transaction it follows (sealed: it may hold a set-up link);
+ * the id is the one the worker delivers it once by.
+ */
+export const mailItem = async (mail: Omit<MailMessage, 'id'>): Promise<{ id: string; item: TxItem }> => {
+  const id = ulid();
+  return { id, item: await enqueueSealed('mail', { id, ...mail }) };
+};
+
+/** A mail that follows no write of its own (its outbox item alone). */
 export const queueMail = async (mail: Omit<MailMessage, 'id'>): Promise<string> => {
   const id = ulid();
-  await sendToQueue('mail', { id, ...mail });
+  await enqueueNow('mail', { id, ...mail });
   return id;
 };
 

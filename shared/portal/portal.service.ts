@@ -18,8 +18,8 @@ import { transact, type TxItem } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
-import { queueMail } from '../mail/mail.service';
-import { sendToQueue } from '../queue/send';
+import { mailItem } from '../mail/mail.service';
+import { enqueueNow } from '../outbox/outbox';
 import {
   claimToken,
   consumeToken,
@@ -66,8 +66,8 @@ const mailFor = (purpose: TokenPurpose, contact: ContactRecord, companyName: str
 
 /**
  * Stores a new link token for the contact (voiding the previous one) and the portal fields in
- * one transaction that also requires its company to be active (with `extra` items, e.g. the
- * binding to a portal user), then queues the email.
+ * one transaction that also requires its company to be active, holds the email (outbox), and
+ * `extra` items (the binding to a portal user, the reset quota).
  */
 const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>, extra: TxItem[] = []): Promise<void> => {
   const now = new Date().toISOString();
@@ -78,8 +78,8 @@ const issueLink = async (contact: ContactRecord, company: Company, purpose: Toke
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
     companyReference(company.id, {}, { into: true }),
     ...extra,
+    (await mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) })).item,
   ]);
-  await queueMail({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) });
 };
 
 /** The items that bind `sub` to the contact (the reverse item, and the old one removed when the user was replaced). */
@@ -140,12 +140,13 @@ const resetLink = async (contactId: string, extra: TxItem[] = []): Promise<void>
 export const sendPasswordReset = (contactId: string): Promise<void> => resetLink(contactId);
 
 /**
- * Public reset request: only recorded (one queue message), so the answer takes the same time
- * whether or not the address has an account; `carryOutPasswordReset` does the rest.
+ * Public reset request: only recorded (one outbox item, the same write for any address), so the
+ * answer takes the same time whether or not the address has an account; `carryOutPasswordReset`
+ * does the rest.
  */
 export const requestPasswordReset = async (email: string): Promise<void> => {
   const request: PortalRequest = { type: 'password-reset', email };
-  await sendToQueue('portal-requests', request);
+  await enqueueNow('portal-requests', request);
 };
 
 /**

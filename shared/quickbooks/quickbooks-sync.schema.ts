@@ -1,11 +1,12 @@
 /**
  * A QuickBooks customer (de)activation on the `quickbooks-sync` queue. Archive queues
- * `deactivate`, restore `reactivate`, a permanent delete `deactivate` (best effort: the company
- * item is gone, so the outcome is only logged).
+ * `deactivate`, restore `reactivate`, a permanent delete `deactivate` (the company item is gone,
+ * so its outcome is only logged); each is queued through the outbox with the change.
  */
 import * as z from 'zod';
 import { id } from '../common/schemas';
-import { sendToQueue } from '../queue/send';
+import type { TxItem } from '../db/transact';
+import { enqueue } from '../outbox/outbox';
 
 export const quickBooksSyncMessage = z.strictObject({
   /** ULID of this request; a redelivery carries the same one. */
@@ -18,4 +19,5 @@ export const quickBooksSyncMessage = z.strictObject({
 });
 export type QuickBooksSyncMessage = z.output<typeof quickBooksSyncMessage>;
 
-export const requestQuickBooksSync = (message: QuickBooksSyncMessage): Promise<void> => sendToQueue('quickbooks-sync', message);
+/** The request as an outbox item, written in the transaction of the archive, restore or delete it follows. */
+export const requestQuickBooksSync = (message: QuickBooksSyncMessage): TxItem => enqueue('quickbooks-sync', message);

@@ -11,6 +11,7 @@ import { readConfig } from '../../infra/config';
 import { ClienteleStack } from '../../infra/stack';
 import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds } from '../../shared/queues';
 import { fallbackThrottle, handlerEntries, poolThrottle, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
+import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
 
@@ -26,6 +27,14 @@ beforeAll(() => {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
+/** `functions/portal/invite-contact.ts` → `PortalInviteContact`, as infra/stack.ts names its construct. */
+const constructId = (entry: string) =>
+  entry
+    .replace(/^functions\//, '')
+    .replace(/\.ts$/, '')
+    .split(/[/-]/)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
 const idOf = (r: Resources, pred: (p: Record<string, any>) => boolean) => Object.entries(r).find(([, v]) => pred(v.Properties))?.[0];
 
 describe('HTTP API', () => {
@@ -56,7 +65,7 @@ describe('HTTP API', () => {
   it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
     const fns = Object.values(resources('AWS::Lambda::Function'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1); // + the dead-letter consumer
+    expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1 + streamConsumers.length); // + the dead-letter consumer
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: expect.any(Number), MemorySize: expect.any(Number), TracingConfig: { Mode: 'Active' } });
       expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -175,7 +184,8 @@ describe('queues', () => {
     const all = resources('AWS::SQS::Queue');
     const mains = Object.values(all).filter((q) => q.Properties.RedrivePolicy);
     expect(mains).toHaveLength(queues.length);
-    expect(Object.keys(all)).toHaveLength(queues.length * 2);
+    // Plus each stream consumer's on-failure queue.
+    expect(Object.keys(all)).toHaveLength(queues.length * 2 + streamConsumers.length);
     for (const q of queues) {
       const main = mains.find((m) => m.Properties.VisibilityTimeout === visibilityTimeoutSeconds(q));
       expect(main, q.name).toBeDefined();
@@ -184,9 +194,9 @@ describe('queues', () => {
     for (const m of mains) expect(m.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
-  it('drives each worker with ReportBatchItemFailures', () => {
+  it('drives each worker and stream consumer with ReportBatchItemFailures', () => {
     const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length + deadLetterConsumer.queues.length);
+    expect(mappings).toHaveLength(queues.filter((q) => 'worker' in q).length + deadLetterConsumer.queues.length + streamConsumers.length);
     for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
@@ -223,6 +233,77 @@ describe('queues', () => {
       expect(fnId).toMatch(/JobsSweepJobs/);
       const env = fn.Properties.Environment.Variables;
       expect(Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_')).sort()).toEqual(s.queues.map((q) => `QUEUE_URL_${q.toUpperCase().replace(/-/g, '_')}`).sort());
+    }
+  });
+});
+
+describe('outbox relay', () => {
+  const relayId = () => Object.entries(resources('AWS::Lambda::Function')).find(([id]) => id.startsWith('OutboxRelayStream'))![0];
+  const policiesOf = (fnId: string) => {
+    const role = (resources('AWS::Lambda::Function')[fnId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    return Object.values(resources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`));
+  };
+  const statements = (fnId: string) => policiesOf(fnId).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+
+  it('gives the table a stream of new images', () => {
+    const t = Object.values(resources('AWS::DynamoDB::GlobalTable'))[0]!.Properties;
+    expect(t.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+  });
+
+  it('reads the stream through a mapping that lets only outbox inserts through, retries, bisects and keeps what still fails', () => {
+    const [relay] = streamConsumers;
+    const mapping = Object.values(resources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m.Properties.FunctionName).includes(relayId()))!;
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: relay.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: relay.retryAttempts,
+      MaximumRecordAgeInSeconds: relay.maxRecordAgeSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain('StreamArn');
+    expect(mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['Outbox'] } } } }]);
+    // The on-failure destination is the consumer's own encrypted queue, and the relay may send to it.
+    const failures = Object.keys(resources('AWS::SQS::Queue')).find((id) => id.startsWith('OutboxRelayFailures'))!;
+    expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [failures, 'Arn'] });
+    expect(resources('AWS::SQS::Queue')[failures]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('lets only the functions that queue mail, and the relay, read the key that seals it in the outbox', () => {
+    const key = idOf(resources('AWS::SecretsManager::Secret'), (p) => /seals outbox messages/.test(p.Description))!;
+    expect(key).toBeDefined();
+    const mailers = new Set((routes as readonly RouteDef[]).filter((r) => r.queues?.includes('mail')).map((r) => constructId(r.handler)));
+    expect(mailers.size).toBeGreaterThanOrEqual(3);
+    let readers = 0;
+    for (const [id, fn] of Object.entries(resources('AWS::Lambda::Function'))) {
+      const reads = JSON.stringify(statements(id)).includes(key);
+      const expected = id === relayId() || [...mailers].some((m) => id.startsWith(m));
+      expect(reads, id).toBe(expected);
+      expect(fn.Properties.Environment?.Variables?.OUTBOX_SECRET_ARN ?? null, id).toEqual(expected ? { Ref: key } : null);
+      if (reads) readers++;
+    }
+    expect(readers).toBe(mailers.size + 1);
+  });
+
+  it('lets the relay send to every queue and read the stream, and nothing more; no other function may send to a queue', () => {
+    const relay = statements(relayId());
+    const send = relay.filter((s) => actions(s).includes('sqs:SendMessage'));
+    const mains = Object.entries(resources('AWS::SQS::Queue')).filter(([, q]) => q.Properties.RedrivePolicy).map(([id]) => id);
+    const sendTargets = JSON.stringify(send.map((s) => s.Resource));
+    for (const id of mains) expect(sendTargets).toContain(id);
+    const streamRead = relay.filter((s) => actions(s).includes('dynamodb:GetRecords'));
+    expect(JSON.stringify(streamRead.map((s) => s.Resource))).toContain('StreamArn');
+    // No table access beyond the stream, no SES, and no secret but the outbox key (the test above).
+    const all = relay.flatMap(actions);
+    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'ses:SendEmail']) expect(all).not.toContain(a);
+    const secrets = relay.filter((s) => actions(s).includes('secretsmanager:GetSecretValue'));
+    expect(secrets.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('OutboxKey')]);
+    // The routes and workers that queue work only write their outbox item.
+    for (const id of Object.keys(resources('AWS::Lambda::Function'))) {
+      if (id === relayId()) continue;
+      expect(statements(id).flatMap(actions), id).not.toContain('sqs:SendMessage');
+      expect(Object.keys(resources('AWS::Lambda::Function')[id]!.Properties.Environment?.Variables ?? {}).filter((k) => k.startsWith('QUEUE_URL_')), id).toEqual([]);
     }
   });
 });

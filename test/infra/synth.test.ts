@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionSchedules, queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
+import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ describe('cdk synth', () => {
   it('bundles every function into a module that loads and exports `handler`', async () => {
     const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
     const workers = queues.filter((q) => 'worker' in q).length;
-    expect(assets).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1); // + the dead-letter consumer
+    expect(assets).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1 + streamConsumers.length); // + the dead-letter consumer
     for (const a of assets) {
       const mod = (await import(pathToFileURL(join(out, a, 'index.mjs')).href)) as { handler?: unknown };
       expect(typeof mod.handler, a).toBe('function');

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { startDynamoDb } from '../../infra/local/engines/dynamodb';
 import { createTable } from '../../infra/local/table';
+import { resetSecrets } from '../../shared/crypto/secrets';
 import { resetSigningKey } from '../../shared/crypto/signing';
 import { resetDbClient } from '../../shared/db/client';
 import { ENV, resetEnvCache } from '../../shared/env';
@@ -26,9 +27,11 @@ export const startDynamo = async (): Promise<TestDynamo> => {
     AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
     [ENV.TABLE_NAME]: tableName,
     [ENV.SIGNING_KEY]: randomBytes(32).toString('base64url'),
+    [ENV.OUTBOX_KEY]: randomBytes(32).toString('base64url'),
   });
   resetEnvCache();
   resetDbClient();
   resetSigningKey();
+  resetSecrets();
   return { endpoint: engine.endpoint, tableName, stop: engine.stop };
 };

@@ -1,42 +1,42 @@
 /**
  * Real queues (fauxqs) for integration tests that drive a worker by hand: every queue of
- * `shared/queues.ts` on a free port, this process's environment pointed at them, and a helper
- * that turns what a queue holds into the SQS event Lambda would deliver.
+ * `shared/queues.ts` on a free port, this process's environment pointed at them, the outbox
+ * relay reading the test table's stream (infra/local/streams.ts, as `npm start` runs it), and a
+ * helper that turns what a queue holds into the SQS event Lambda would deliver.
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { startSqs } from '../../infra/local/engines/sqs';
-import { queueUrlEnv, resetEnvCache } from '../../shared/env';
+import { startStreamReaders } from '../../infra/local/streams';
+import { toRecord } from '../../infra/local/workers';
+import { ENV, queueUrlEnv, requireEnv, resetEnvCache } from '../../shared/env';
 import { resetQueueClient } from '../../shared/queue/send';
 import { queues, type QueueName } from '../../shared/queues';
 
-export const startQueues = async () => {
+/** `relay: false` leaves the table's stream unread (a test that runs its own relay). */
+export const startQueues = async (opts: { relay?: boolean } = {}) => {
   const engine = await startSqs({ port: 0 });
   process.env.AWS_ENDPOINT_URL_SQS = engine.endpoint;
   for (const q of queues) process.env[queueUrlEnv(q.name)] = engine.queueUrls[q.name];
   resetEnvCache();
   resetQueueClient();
+  // Started after the table (startDynamo): what the tests commit reaches the queues as on AWS.
+  const dynamodb = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!dynamodb) throw new Error('Start DynamoDB (test/support/dynamo.ts) before the queues: the outbox relay reads its stream');
+  const streams = opts.relay === false ? undefined : startStreamReaders({ endpoint: dynamodb, region: 'us-east-1', tableName: requireEnv(ENV.TABLE_NAME), intervalMs: 100, log: (line) => console.warn(line) });
   const sqs = new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
 
-  const toEvent = (queue: string, messages: Message[]): SQSEvent => ({
-      Records: messages.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue}`,
-        awsRegion: 'us-east-1',
-      })),
-  });
+  const toEvent = (queue: string, messages: Message[]): SQSEvent => ({ Records: messages.map((m) => toRecord(m, `arn:aws:sqs:us-east-1:000000000000:${queue}`, 'us-east-1')) });
+  const receive = async (QueueUrl: string) => {
+    // Everything committed so far has been relayed from the outbox first.
+    await streams?.flush();
+    return (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }))).Messages ?? [];
+  };
 
   /** Takes what `queue` (or its dead-letter queue) holds (deleting it) as one SQS event. */
   const take = async (queue: QueueName | `${QueueName}-dlq`): Promise<SQSEvent> => {
     const QueueUrl = engine.queueUrls[queue]!;
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
-    const messages = got.Messages ?? [];
+    const messages = await receive(QueueUrl);
     for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
     return toEvent(queue, messages);
   };
@@ -49,8 +49,7 @@ export const startQueues = async () => {
    */
   const deliver = async (queue: QueueName | `${QueueName}-dlq`, handler: (event: SQSEvent) => Promise<unknown>): Promise<number> => {
     const QueueUrl = engine.queueUrls[queue]!;
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
-    const messages = got.Messages ?? [];
+    const messages = await receive(QueueUrl);
     if (!messages.length) return 0;
     let failed: Set<string>;
     try {
@@ -77,7 +76,10 @@ export const startQueues = async () => {
     send,
     endpoint: engine.endpoint,
     urls: engine.queueUrls,
+    /** Waits until the relay has queued everything committed so far. */
+    flush: async () => streams?.flush(),
     stop: async () => {
+      await streams?.stop();
       sqs.destroy();
       await engine.stop();
     },

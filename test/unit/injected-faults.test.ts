@@ -8,13 +8,13 @@
  * waits are seen, not spent.
  */
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import * as z from 'zod';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { batchGet } from '../../shared/db/batch';
 import { db, resetDbClient } from '../../shared/db/client';
@@ -23,11 +23,11 @@ import { keys } from '../../shared/db/keys';
 import { backoffDelay, retryClock, retryPolicies, SDK_MAX_ATTEMPTS } from '../../shared/db/retry';
 import { transact } from '../../shared/db/transact';
 import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
-import { apiHandler } from '../../shared/http/api-handler';
 import { ConflictError, retryOnStaleRead, StaleReadError } from '../../shared/http/errors';
 import { logger } from '../../shared/logger';
 import { resetQueueClient, sendToQueue } from '../../shared/queue/send';
-import { sqsWorker } from '../../shared/queue/worker';
+import { enqueue } from '../../shared/outbox/outbox';
+import { relayOutbox } from '../../shared/outbox/relay';
 import { httpEvent } from '../helpers/http-event';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -37,7 +37,7 @@ let waits: number[];
 let injected = 0;
 
 beforeAll(() => {
-  Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', [ENV.TABLE_NAME]: 'faults', [queueUrlEnv('mail')]: 'https://sqs.us-east-1.amazonaws.com/000000000000/mail' });
+  Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', [ENV.TABLE_NAME]: 'faults', [queueUrlEnv('mail')]: 'https://sqs.us-east-1.amazonaws.com/000000000000/mail', [queueUrlEnv('imports')]: 'https://sqs.us-east-1.amazonaws.com/000000000000/imports' });
   resetEnvCache();
   resetDbClient();
   resetQueueClient();
@@ -202,34 +202,37 @@ describe('what the client sees (a real handler, POST /v1/companies)', () => {
 });
 
 describe('a failed SQS send', () => {
+  // Only the outbox relay sends (every other send is an outbox item in a transaction), so a failed send can never fail a request or lose work.
   const failSends = () =>
-    sqs.on(SendMessageCommand).callsFake(() => {
+    sqs.on(SendMessageBatchCommand).callsFake(() => {
       injected++;
       return Promise.reject(Object.assign(new Error('Service Unavailable: https://sqs.us-east-1.amazonaws.com/000000000000/mail'), { name: 'ServiceUnavailable' }));
     });
-
-  it('reaches an API client as an opaque 500 problem, with nothing of the queue in it', async () => {
-    vi.spyOn(logger, 'error').mockImplementation(() => undefined);
-    failSends();
-    const route = apiHandler({}, async () => {
-      await sendToQueue('mail', { to: 'x@example.com' });
-      return { status: 202 };
-    });
-    const res = await route(httpEvent({ route: 'POST /v1/contacts/{id}/invite', params: { id: ulid() } }), {} as Context);
-    expect(res.statusCode).toBe(500);
-    expect(res.headers?.['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(res.body!).code).toBe('INTERNAL');
-    expect(res.body).not.toMatch(/sqs|amazonaws|mail|Unavailable/i);
+  const record = (seq: string, importId: string): DynamoDBRecord => ({
+    eventName: 'INSERT',
+    dynamodb: { SequenceNumber: seq, NewImage: marshall(enqueue('imports', { importId }).item.Put!.Item!) as never },
   });
 
-  it('in a worker, fails only its record, which SQS delivers again', async () => {
-    vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+  it('gives every entry of a refused request back to the caller, logging no body', async () => {
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     failSends();
-    const worker = sqsWorker(z.object({ n: z.number() }), async (m) => {
-      if (m.n === 2) await sendToQueue('mail', m);
+    const failed = await sendToQueue('mail', [
+      { id: 'a', body: '{"link":"https://portal.example/setup?token=secret"}', outboxId: 'o1' },
+      { id: 'b', body: '{}', outboxId: 'o2' },
+    ]);
+    expect(failed).toEqual(['a', 'b']);
+    expect(JSON.stringify(warn.mock.calls)).not.toContain('secret');
+  });
+
+  it('in the relay, fails only the records SQS refused, which the stream delivers again', async () => {
+    vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    sqs.on(SendMessageBatchCommand).callsFake(() => {
+      injected++;
+      return Promise.resolve({ Successful: [{ Id: '0' }, { Id: '2' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] });
     });
-    const record = (n: number) => ({ messageId: `m${n}`, receiptHandle: 'r', body: JSON.stringify({ n }), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q', awsRegion: 'us-east-1' });
-    const out = await worker({ Records: [record(1), record(2), record(3)] } as unknown as SQSEvent, { functionName: 'w' } as Context);
-    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+    const out = await relayOutbox({ Records: [record('101', ulid()), record('102', ulid()), record('103', ulid())] });
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '102' }] });
+    failSends();
+    expect(await relayOutbox({ Records: [record('201', ulid())] })).toEqual({ batchItemFailures: [{ itemIdentifier: '201' }] });
   });
 });
