@@ -275,6 +275,25 @@ export class ClienteleStack extends Stack {
     const mailFrom = config.mailFrom;
 
     // ── Queues ───────────────────────────────────────────────────────────────────────────
+    // Anything that reaches a dead-letter queue needs a person. A consumer drains the job queues' ones within
+    // seconds (failing the job), so the messages it received count as well as those still waiting.
+    const alarmOnDeadLetters = (id: string, dlq: Queue, description: string) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric: new MathExpression({
+          expression: 'FILL(visible, 0) + FILL(received, 0)',
+          usingMetrics: {
+            visible: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+            received: dlq.metricNumberOfMessagesReceived({ period: Duration.minutes(1), statistic: 'Sum' }),
+          },
+          label: 'messages in or received from the dead-letter queue',
+          period: Duration.minutes(1),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     const queueByName = new Map<QueueName, Queue>();
     const dlqByName = new Map<QueueName, Queue>();
     for (const q of queues) {
@@ -296,24 +315,7 @@ export class ClienteleStack extends Stack {
       );
       Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
       dlqByName.set(q.name, dlq);
-      // Anything that reaches a dead-letter queue needs a person. A consumer drains the job queues' ones within
-      // seconds (failing the job), so the messages it received count as well as those still waiting.
-      new Alarm(this, `${constructId(q.name)}DlqAlarm`, {
-        alarmDescription: `Messages reached the ${q.name} dead-letter queue (${q.purpose}): their work failed on every delivery.`,
-        metric: new MathExpression({
-          expression: 'FILL(visible, 0) + FILL(received, 0)',
-          usingMetrics: {
-            visible: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-            received: dlq.metricNumberOfMessagesReceived({ period: Duration.minutes(1), statistic: 'Sum' }),
-          },
-          label: 'messages in or received from the dead-letter queue',
-          period: Duration.minutes(1),
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+      alarmOnDeadLetters(`${constructId(q.name)}DlqAlarm`, dlq, `Messages reached the ${q.name} dead-letter queue (${q.purpose}): their work failed on every delivery.`);
     }
 
     // ── Functions, each granted only what its routes or its queue declare ─────────────────
@@ -547,6 +549,7 @@ export class ClienteleStack extends Stack {
       );
       const failures = new Queue(this, `${constructId(c.name)}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
       Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: "This queue is itself a dead-letter queue (the stream mapping's on-failure destination)." });
+      alarmOnDeadLetters(`${constructId(c.name)}FailuresAlarm`, failures, `Stream records of ${c.name} failed on every retry (${c.purpose}): their work was not queued; replay them from this queue.`);
       fn.addEventSource(
         new DynamoEventSource(table, {
           startingPosition: StartingPosition.TRIM_HORIZON,
