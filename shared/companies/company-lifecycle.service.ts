@@ -16,7 +16,7 @@ import { addJobProgress, getJob, markKindComplete, putNewJob, setJobStatus } fro
 import type { Job } from '../jobs/job.schema';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
-import { enqueue, enqueueNow } from '../outbox/outbox';
+import { enqueue } from '../outbox/outbox';
 import { requestQuickBooksSync } from '../quickbooks/quickbooks-sync.schema';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { cleanupKinds, countRemaining, listRemaining, reportedKinds } from './company-cleanup';
@@ -169,7 +169,7 @@ const runLeasedCleanup = async (jobId: string, companyId: string, remainingMs: (
     let idle = 0;
     for (;;) {
       if (remainingMs() < TIME_RESERVE_MS) {
-        await lease.handOver(() => enqueueNow('company-cleanup', { jobId, companyId } satisfies z.input<typeof cleanupMessage>));
+        await lease.handOver(enqueue('company-cleanup', { jobId, companyId } satisfies z.input<typeof cleanupMessage>));
         return 'continue';
       }
       const items = await listRemaining(kind, companyId, PAGE);

@@ -15,7 +15,7 @@ import type { Caller } from '../http/caller';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
-import { enqueue, enqueueNow } from '../outbox/outbox';
+import { enqueue } from '../outbox/outbox';
 import { csvLine, ImportFileError, mapHeader, readCsv, type CsvRow } from './csv';
 import { allErrors, completeImport, doneMarker, doneRanges, failImport, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, startImport, storeUpload, type StoredImport } from './import.repository';
 import { grouper, GROUP_ITEMS, outcomesOf, rowBytes, storedFields, type Context, type Outcome } from './import.rows';
@@ -209,7 +209,7 @@ const importRows = async (job: StoredImport, remainingMs: () => number, lease: L
       const closed = groups.add(r);
       if (closed && (await submit(closed)) && remainingMs() < TIME_RESERVE_MS) {
         await settle();
-        await lease.handOver(() => enqueueNow('imports', { importId }));
+        await lease.handOver(enqueue('imports', { importId }));
         return 'continue';
       }
     }

@@ -15,6 +15,7 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { db, tableName } from '../db/client';
+import { transact, type TxItem } from '../db/transact';
 import { logger } from '../logger';
 import { queues, visibilityTimeoutSeconds } from '../queues';
 import type { JobKind } from './job-kinds';
@@ -175,13 +176,31 @@ export class Lease {
   }
 
   /**
-   * Hands the job over to a new message: the lease is given back first, so the continuation
-   * (which may be delivered at once) finds it free rather than busy.
+   * Hands the job over to a new message: the lease is given back and the continuation's outbox
+   * item (`next`) written in one transaction, so the continuation finds the lease free, and a
+   * crash cannot give the lease back without queuing the continuation (or the reverse).
    */
-  async handOver(send: () => Promise<void>): Promise<void> {
+  async handOver(next: TxItem): Promise<void> {
     if (!this.held) throw new LeaseLostError(this.kind.name, this.id);
-    await this.release('handover');
-    await send();
+    this.released = true;
+    const set = dueAttributes(this.kind.name, this.id, jobClock.now() + leaseTiming.pickupGraceMs);
+    await fence.exit(() =>
+      transact([
+        {
+          item: {
+            Update: {
+              TableName: tableName(),
+              Key: this.kind.key(this.id),
+              UpdateExpression: 'SET leaseOwner = :null, leaseExpiresAt = :due, gsi2pk = :duepk, gsi2sk = :duesk',
+              ConditionExpression: 'leaseOwner = :run',
+              ExpressionAttributeValues: { ':run': this.runId, ':null': null, ':due': set.leaseExpiresAt, ':duepk': set.gsi2pk, ':duesk': set.gsi2sk },
+            },
+          },
+          onConditionFailed: () => new LeaseLostError(this.kind.name, this.id),
+        },
+        next,
+      ]),
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import { companyReference } from '../companies/company.repository';
+import { companyActive, companyArchived, companyReference } from '../companies/company.repository';
 import { getContact, putNewContact, updateContactItem, type ContactRecord } from '../contacts/contact.repository';
 import { email as emailSchema } from '../contacts/contact.schema';
 import { batchGet, queryAll } from '../db/batch';
@@ -79,7 +79,7 @@ const changedFields = <T extends Record<string, unknown>>(mapped: T, previous: R
  * page is read again on redelivery.
  */
 const isObjectConflict = (err: unknown) =>
-  err instanceof ApiError || err instanceof StaleReadError || (err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+  (err instanceof ApiError && !companyArchivedError(err)) || err instanceof StaleReadError || (err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
 
 const sum = (cs: Committed[]): Committed => {
   const out: Committed = {};
@@ -96,10 +96,15 @@ interface Group {
   companyDelta?: { id: string; field: string };
 }
 
+/** The company's archive, landed while the sync ran: not one object's conflict, the end of the sync. */
+export const companyArchivedError = (err: unknown): boolean => err instanceof ApiError && err.code === 'COMPANY_ARCHIVED';
+
 /** Commits groups in transactions of up to ~90 items, with the job's counts and the company counter; on an object's conflict, one object at a time. */
 const commitGroups = async (at: PageAt, groups: Group[]) => {
   const commit = (gs: Group[]) => {
     const deltas = new Map<string, Record<string, number>>();
+    // The synced company is always in the transaction: archived means preserved as-is, so an archive that lands mid-sync stops its writes.
+    deltas.set(at.job.companyId, {});
     for (const g of gs) if (g.companyDelta) deltas.set(g.companyDelta.id, { ...deltas.get(g.companyDelta.id), [g.companyDelta.field]: (deltas.get(g.companyDelta.id)?.[g.companyDelta.field] ?? 0) + 1 });
     // Listed first: a job another delivery moved on is reported as such, whatever else failed.
     return transact([
@@ -292,7 +297,7 @@ export const deactivateUnseen = async (at: PageAt, errors: JobError[]) => {
     let c: ContactRecord | undefined = listed;
     for (let attempt = 1; c && c.status === 'active' && c.externalId === listed.externalId; attempt++) {
       try {
-        await transact([countCommitted(job.id, at.cursor, 'users', { deactivated: 1 }, 0), ...updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: new Date().toISOString() }, ['status'])]);
+        await transact([countCommitted(job.id, at.cursor, 'users', { deactivated: 1 }, 0), companyActive(job.companyId, companyArchived), ...updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: new Date().toISOString() }, ['status'])]);
         break;
       } catch (err) {
         if (!isObjectConflict(err)) throw err;

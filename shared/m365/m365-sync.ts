@@ -15,9 +15,9 @@ import { getCompany } from '../companies/company.repository';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
-import { enqueueNow } from '../outbox/outbox';
+import { enqueue } from '../outbox/outbox';
 import { graphFor, readDeltaPage } from './m365.client';
-import { applyDevices, applyUsers, deactivateUnseen, type PageAt, type ReadCounts } from './m365-sync-writes';
+import { applyDevices, applyUsers, companyArchivedError, deactivateUnseen, type PageAt, type ReadCounts } from './m365-sync-writes';
 import { advanceSyncJob, finishSyncJob, getSyncJob, getSyncState, markSyncStarted, recordSeen, setDeltaLink, SyncSupersededError, type JobError, type SyncCursor } from './m365.repository';
 import { DEVICE_SELECT, USER_SELECT, type GraphDevice, type GraphUser } from './m365.schema';
 
@@ -92,7 +92,7 @@ const runLeased = async (jobId: string, remainingMs: () => number, lease: Lease)
       cursor = next;
       carried = 0;
       if (cursor.phase !== 'finish' && remainingMs() < TIME_RESERVE_MS) {
-        await lease.handOver(() => enqueueNow('m365-sync', { type: 'sync', jobId }));
+        await lease.handOver(enqueue('m365-sync', { type: 'sync', jobId }));
         return 'continue';
       }
     }
@@ -100,6 +100,11 @@ const runLeased = async (jobId: string, remainingMs: () => number, lease: Lease)
     return 'completed';
   } catch (err) {
     if (err instanceof SyncSupersededError) return 'skipped'; // another delivery got further
+    if (companyArchivedError(err)) {
+      // What committed before the archive stays; nothing more is written to an archived company.
+      await finishSyncJob(job, 'failed', now(), 'The company was archived during the sync; archived companies are never synced.');
+      return 'failed';
+    }
     if (err instanceof GraphError && [401, 403].includes(err.statusCode)) {
       await finishSyncJob(job, 'failed', now(), `Microsoft 365 refused access (${err.statusCode} ${err.code}): consent may have been revoked.`);
       return 'failed';

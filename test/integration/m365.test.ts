@@ -273,6 +273,32 @@ describe('sync', () => {
     expect(jobs).not.toContain(co.id);
     for (const r of queued.Records) await syncWorker({ Records: [r] } as never, ctx());
   });
+
+  it('stops writing when the company is archived while it syncs: what committed stays, nothing more changes', async () => {
+    const co = await company();
+    const t = tenant(60, 0);
+    const { res } = await link(co.id, t.id);
+    let transactions = 0;
+    let archived = false;
+    const remove = beforeDbRequest(async (command, input) => {
+      // The archive lands after the page's first transaction committed, before its second.
+      if (!archived && command === 'TransactWriteItems' && JSON.stringify(input).includes(t.id) && ++transactions === 2) {
+        archived = true;
+        expect((await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } })).status).toBe(200);
+      }
+    });
+    try {
+      await syncWorker((await queues.take('m365-sync')) as never, ctx());
+    } finally {
+      remove();
+    }
+    const done = await job(res.body.jobId);
+    expect(done).toMatchObject({ status: 'failed' });
+    expect(JSON.stringify(done.errors)).toMatch(/archived during the sync/);
+    const before = await contactsOf(co.id);
+    expect(before).toHaveLength(29); // the first transaction's, kept as they were
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body).toMatchObject({ status: 'archived', counts: { contacts: 29 } });
+  });
 });
 
 describe('page size', () => {
