@@ -127,6 +127,8 @@ describe('flows whose secrets must stay out of the logs', () => {
     expect((await api('GET', `${refusal.pathname}${refusal.search}`)).body.code).toBe('M365_CONSENT_DENIED');
 
     await eventually(async () => ['completed', 'failed'].includes((await api('GET', `/v1/sync-jobs/${linked.body.jobId}`, { token: admin })).body.status));
+    // The worker logs its run once it has given the lease back, just after the job reads `completed`.
+    await eventually(async () => lines.some((l) => l.text.includes('Microsoft 365 sync run')));
   });
 });
 
