@@ -128,8 +128,8 @@ const describeNeeds = (n: Needs, worker?: string): string =>
     .filter(Boolean)
     .join(', ');
 
-/** `functions/companies/create-company.ts` → `CompaniesCreateCompany`. */
-const constructId = (entry: string) =>
+/** `functions/companies/create-company.ts` → `CompaniesCreateCompany` (the tests find constructs by it). */
+export const constructId = (entry: string) =>
   entry
     .replace(/^functions\//, '')
     .replace(/\.ts$/, '')

@@ -8,7 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
 import { readConfig } from '../../infra/config';
-import { ClienteleStack } from '../../infra/stack';
+import { ClienteleStack, constructId } from '../../infra/stack';
 import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds, type WorkerDef } from '../../shared/queues';
 import { fallbackThrottle, handlerEntries, poolThrottle, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
@@ -27,14 +27,6 @@ beforeAll(() => {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
-/** `functions/portal/invite-contact.ts` → `PortalInviteContact`, as infra/stack.ts names its construct. */
-const constructId = (entry: string) =>
-  entry
-    .replace(/^functions\//, '')
-    .replace(/\.ts$/, '')
-    .split(/[/-]/)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
 const idOf = (r: Resources, pred: (p: Record<string, any>) => boolean) => Object.entries(r).find(([, v]) => pred(v.Properties))?.[0];
 
 describe('HTTP API', () => {
