@@ -54,7 +54,7 @@ export interface RouteDef {
   maxBodyBytes?: number;
   /** One line for the OpenAPI document. */
   summary: string;
-  /** Function settings; default `routeFunctionDefaults`. */
+  /** Function settings; default `routeFunctionDefaults`. Only a route with a function of its own (no `area`) sets them. */
   timeoutSeconds?: number;
   memoryMb?: number;
   /** Request rate the gateway allows on this route; default `poolThrottle[pool]`. */
