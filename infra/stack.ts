@@ -1,7 +1,8 @@
 /**
  * The whole application on AWS, generated from the same tables the local stack reads:
- * `shared/routes.ts` (one function, route and authorizer per entry, granted exactly the declared
- * access), `shared/queues.ts` (queues, dead-letter queues, workers, schedules),
+ * `shared/routes.ts` (a route and authorizer per entry; one function per area, and one per route
+ * that must stay apart, granted the union of the access its routes declare; one integration and
+ * one invoke permission per function, so a route costs one resource), `shared/queues.ts` (queues, dead-letter queues, workers, schedules),
  * `shared/streams.ts` (the outbox relay on the table's stream) and `shared/db/table.ts` (the table).
  */
 import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
@@ -38,7 +39,7 @@ import type { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
 import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, isSealed, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
-import { fallbackRoute, fallbackThrottle, handlerEntries, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef, type TableAccess, type Throttle } from '../shared/routes';
+import { apiFunctions, fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type ApiFunction, type RouteDef, type TableAccess, type Throttle } from '../shared/routes';
 import { streamConsumers } from '../shared/streams';
 import { cognitoTriggers } from '../shared/triggers';
 import { PORTAL_CLIENT_ATTRIBUTES, PORTAL_CUSTOM_ATTRIBUTES, type PortalStandardAttribute } from '../shared/portal/portal-pool';
@@ -81,8 +82,9 @@ const PORTAL_USER_ACTIONS = [
 const TABLE_RANK: Record<TableAccess, number> = { none: 0, read: 1, write: 2 };
 const widest = (a: TableAccess, b: TableAccess): TableAccess => (TABLE_RANK[a] >= TABLE_RANK[b] ? a : b);
 
-const routeNeeds = (entry: string): Needs => {
-  const served: readonly RouteDef[] = routes.filter((r) => r.handler === entry);
+/** An API function's needs: the union of its routes' (an area function's routes each declare theirs). */
+const apiFunctionNeeds = (f: ApiFunction): Needs => {
+  const served = f.routes;
   return {
     table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
     portalUsers: served.some((r) => r.portalUsers),
@@ -94,8 +96,8 @@ const routeNeeds = (entry: string): Needs => {
     quickbooks: served.some((r) => r.quickbooks),
     m365: served.some((r) => r.m365),
     outboxKey: served.some((r) => (r.queues ?? []).some(isSealed)),
-    timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
-    memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
+    timeoutSeconds: f.timeoutSeconds,
+    memoryMb: f.memoryMb,
   };
 };
 
@@ -425,7 +427,7 @@ export class ClienteleStack extends Stack {
     });
     const api = new HttpApi(this, 'Api', {
       description: 'Clientele HTTP API',
-      defaultIntegration: new HttpLambdaIntegration('Fallback', fallbackFn),
+      defaultIntegration: new HttpLambdaIntegration('Fallback', fallbackFn, { scopePermissionToRoute: false }),
       corsPreflight: config.allowedOrigins.length
         ? {
             allowOrigins: config.allowedOrigins,
@@ -442,11 +444,14 @@ export class ClienteleStack extends Stack {
       portal: new HttpJwtAuthorizer('PortalJwt', issuer(portalPool), { jwtAudience: [portalClient.userPoolClientId], authorizerName: 'portal-pool' }),
     };
 
+    // One function per area (and per route that stays apart), one integration and one invoke
+    // permission each (for the whole API: the function serves only its own route keys, and
+    // answers any other as unknown): a new route in an area costs its HttpRoute alone.
     const apiRoutes: HttpRoute[] = [];
-    for (const entry of handlerEntries().filter((e) => e !== fallbackRoute.handler)) {
-      const fn = makeFunction(constructId(entry), entry, routeNeeds(entry));
-      const integration = new HttpLambdaIntegration(`${constructId(entry)}Integration`, fn);
-      for (const r of routes.filter((x) => x.handler === entry) as readonly RouteDef[]) {
+    for (const f of apiFunctions()) {
+      const fn = makeFunction(constructId(f.entry), f.entry, apiFunctionNeeds(f));
+      const integration = new HttpLambdaIntegration(`${constructId(f.entry)}Integration`, fn, { scopePermissionToRoute: false });
+      for (const r of f.routes) {
         const route = new HttpRoute(this, `Route ${r.method} ${r.path}`, {
           httpApi: api,
           routeKey: HttpRouteKey.with(r.path, HttpMethod[r.method]),

@@ -1,12 +1,22 @@
 /**
  * The route table: every HTTP route of the API, as data only (no handler imports), so the CDK
  * stack, the local gateway, the OpenAPI check and the handlers' own role checks all read the
- * same entries. A route is declared here and nowhere else.
+ * same entries. A route is declared here and nowhere else. It also says which Lambda function
+ * serves each route: its `area`'s function, or (no area) a function of its own.
  */
 import type { QueueName } from './queues';
 
 export const STAFF_GROUPS = ['SuperAdmin', 'Admin', 'MSPAdmin', 'ComplianceAdmin', 'Technician'] as const;
 export type StaffGroup = (typeof STAFF_GROUPS)[number];
+
+/**
+ * The API's area functions: one Lambda function each, serving every route declared with that
+ * `area`. Its entry, `functions/<area>/api.ts`, maps each of those routes' modules to a lazy
+ * `import()` (bundled by esbuild, run on the module's first request) and dispatches on
+ * `event.routeKey` (functions/dispatch.ts). Its grants are the union of its routes' needs.
+ */
+export const AREAS = ['companies', 'contacts', 'records', 'portal', 'imports'] as const;
+export type Area = (typeof AREAS)[number];
 
 /** Who may call a route: a staff-pool token, a portal-pool token, or nobody (public). */
 export type Pool = 'staff' | 'portal' | 'public';
@@ -20,6 +30,12 @@ export interface RouteDef {
   path: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   handler: string;
+  /**
+   * The area function that serves it (see `AREAS`), which dispatches on `event.routeKey` to
+   * `handler`. None: the route's module is a function of its own, as public routes, routes that
+   * talk to a vendor (QuickBooks, Microsoft 365) and the CSV upload are (test/infra/stack.test.ts).
+   */
+  area?: Area;
   pool: Pool;
   /** Staff routes: the groups allowed. `SuperAdmin` is always allowed. */
   groups?: readonly StaffGroup[];
@@ -38,7 +54,7 @@ export interface RouteDef {
   maxBodyBytes?: number;
   /** One line for the OpenAPI document. */
   summary: string;
-  /** Function settings; default `routeFunctionDefaults`. */
+  /** Function settings; default `routeFunctionDefaults`. Only a route with a function of its own (no `area`) sets them. */
   timeoutSeconds?: number;
   memoryMb?: number;
   /** Request rate the gateway allows on this route; default `poolThrottle[pool]`. */
@@ -76,10 +92,10 @@ export const routeFunctionDefaults = { timeoutSeconds: 10, memoryMb: 512 } as co
 /** The four routes of a related-record kind (tickets, assets, invoices): one generic handler per verb. */
 function recordRoutes<P extends string, K extends string, G extends readonly StaffGroup[]>(plural: P, kind: K, editors: G) {
   return [
-    { method: 'POST', path: `/v1/${plural}`, handler: `functions/records/create-${kind}.ts`, pool: 'staff', groups: editors, table: 'write', summary: `Create a ${kind}` },
-    { method: 'GET', path: `/v1/${plural}`, handler: `functions/records/list-${plural}.ts`, pool: 'staff', groups: STAFF_GROUPS, table: 'read', signing: true, summary: `List ${plural} of a company or a contact` },
-    { method: 'GET', path: `/v1/${plural}/{id}`, handler: `functions/records/get-${kind}.ts`, pool: 'staff', groups: STAFF_GROUPS, table: 'read', summary: `Get a ${kind}` },
-    { method: 'PATCH', path: `/v1/${plural}/{id}`, handler: `functions/records/update-${kind}.ts`, pool: 'staff', groups: editors, table: 'write', summary: `Update or move a ${kind}` },
+    { method: 'POST', path: `/v1/${plural}`, handler: `functions/records/create-${kind}.ts`, area: 'records', pool: 'staff', groups: editors, table: 'write', summary: `Create a ${kind}` },
+    { method: 'GET', path: `/v1/${plural}`, handler: `functions/records/list-${plural}.ts`, area: 'records', pool: 'staff', groups: STAFF_GROUPS, table: 'read', signing: true, summary: `List ${plural} of a company or a contact` },
+    { method: 'GET', path: `/v1/${plural}/{id}`, handler: `functions/records/get-${kind}.ts`, area: 'records', pool: 'staff', groups: STAFF_GROUPS, table: 'read', summary: `Get a ${kind}` },
+    { method: 'PATCH', path: `/v1/${plural}/{id}`, handler: `functions/records/update-${kind}.ts`, area: 'records', pool: 'staff', groups: editors, table: 'write', summary: `Update or move a ${kind}` },
   ] as const;
 }
 
@@ -96,23 +112,23 @@ const SUPER_ADMIN_ONLY = [] as const;
 
 export const routes = [
   // Companies
-  { method: 'POST', path: '/v1/companies', handler: 'functions/companies/create-company.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create a company' },
-  { method: 'GET', path: '/v1/companies', handler: 'functions/companies/list-companies.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List companies by name, with case-insensitive prefix search' },
-  { method: 'GET', path: '/v1/companies/{id}', handler: 'functions/companies/get-company.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a company' },
-  { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update a company' },
-  { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
-  { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
-  { method: 'PUT', path: '/v1/companies/{id}/primary-contact', handler: 'functions/companies/set-primary-contact.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's primary contact" },
+  { method: 'POST', path: '/v1/companies', handler: 'functions/companies/create-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create a company' },
+  { method: 'GET', path: '/v1/companies', handler: 'functions/companies/list-companies.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List companies by name, with case-insensitive prefix search' },
+  { method: 'GET', path: '/v1/companies/{id}', handler: 'functions/companies/get-company.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a company' },
+  { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update a company' },
+  { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
+  { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
+  { method: 'PUT', path: '/v1/companies/{id}/primary-contact', handler: 'functions/companies/set-primary-contact.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's primary contact" },
 
   // Company lifecycle
-  { method: 'POST', path: '/v1/companies/{id}/archive', handler: 'functions/companies/archive-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Archive a company (reversible)' },
-  { method: 'POST', path: '/v1/companies/{id}/restore', handler: 'functions/companies/restore-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Restore an archived company' },
-  { method: 'GET', path: '/v1/companies/{id}/deletion-preview', handler: 'functions/companies/get-deletion-preview.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'What a permanent delete would be blocked by, unassign and delete' },
-  { method: 'DELETE', path: '/v1/companies/{id}', handler: 'functions/companies/delete-company.ts', pool: 'staff', groups: SUPER_ADMIN_ONLY, table: 'write', queues: ['company-cleanup', 'quickbooks-sync'], summary: 'Permanently delete an archived company (SuperAdmin; confirmed by its exact name)' },
-  { method: 'GET', path: '/v1/jobs/{id}', handler: 'functions/jobs/get-job.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A background job and its progress' },
-  { method: 'GET', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/get-compliance-organization.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's compliance organization" },
-  { method: 'POST', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/promote-company.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: 'Promote an active company to a compliance organization' },
-  { method: 'POST', path: '/v1/companies/{id}/compliance-organization/archive', handler: 'functions/compliance/archive-compliance-organization.ts', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: "Archive the company's compliance organization" },
+  { method: 'POST', path: '/v1/companies/{id}/archive', handler: 'functions/companies/archive-company.ts', area: 'companies', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Archive a company (reversible)' },
+  { method: 'POST', path: '/v1/companies/{id}/restore', handler: 'functions/companies/restore-company.ts', area: 'companies', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Restore an archived company' },
+  { method: 'GET', path: '/v1/companies/{id}/deletion-preview', handler: 'functions/companies/get-deletion-preview.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'What a permanent delete would be blocked by, unassign and delete' },
+  { method: 'DELETE', path: '/v1/companies/{id}', handler: 'functions/companies/delete-company.ts', area: 'companies', pool: 'staff', groups: SUPER_ADMIN_ONLY, table: 'write', queues: ['company-cleanup', 'quickbooks-sync'], summary: 'Permanently delete an archived company (SuperAdmin; confirmed by its exact name)' },
+  { method: 'GET', path: '/v1/jobs/{id}', handler: 'functions/jobs/get-job.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A background job and its progress' },
+  { method: 'GET', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/get-compliance-organization.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's compliance organization" },
+  { method: 'POST', path: '/v1/companies/{id}/compliance-organization', handler: 'functions/compliance/promote-company.ts', area: 'companies', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: 'Promote an active company to a compliance organization' },
+  { method: 'POST', path: '/v1/companies/{id}/compliance-organization/archive', handler: 'functions/compliance/archive-compliance-organization.ts', area: 'companies', pool: 'staff', groups: ARCHIVERS, table: 'write', summary: "Archive the company's compliance organization" },
 
   // QuickBooks Online
   { method: 'GET', path: '/v1/integrations/quickbooks/connect', handler: 'functions/quickbooks/connect.ts', pool: 'staff', groups: INTEGRATORS, table: 'none', signing: true, quickbooks: true, summary: "Intuit's authorize URL, with a signed state" },
@@ -120,36 +136,36 @@ export const routes = [
   { method: 'POST', path: '/v1/companies/{id}/quickbooks/link', handler: 'functions/quickbooks/link-company.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', quickbooks: true, summary: 'Link a company to a QuickBooks customer (existing or new)' },
 
   // Imports
-  { method: 'GET', path: '/v1/imports/templates/{template}', handler: 'functions/imports/get-template.ts', pool: 'staff', groups: EVERY_STAFF, table: 'none', summary: 'A CSV template to fill in (contacts.csv, companies.csv)' },
+  { method: 'GET', path: '/v1/imports/templates/{template}', handler: 'functions/imports/get-template.ts', area: 'imports', pool: 'staff', groups: EVERY_STAFF, table: 'none', summary: 'A CSV template to fill in (contacts.csv, companies.csv)' },
   { method: 'POST', path: '/v1/imports', handler: 'functions/imports/create-import.ts', pool: 'staff', groups: IMPORTERS, table: 'write', queues: ['imports'], maxBodyBytes: 5 * 1024 * 1024, timeoutSeconds: 29, memoryMb: 1024, summary: 'Upload a CSV of contacts or companies; it is imported in the background' },
-  { method: 'GET', path: '/v1/imports/{id}', handler: 'functions/imports/get-import.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'An import job: progress, counts and row errors' },
-  { method: 'GET', path: '/v1/imports/{id}/errors.csv', handler: 'functions/imports/get-import-errors.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The rows that failed, as uploaded, with an error column' },
+  { method: 'GET', path: '/v1/imports/{id}', handler: 'functions/imports/get-import.ts', area: 'imports', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'An import job: progress, counts and row errors' },
+  { method: 'GET', path: '/v1/imports/{id}/errors.csv', handler: 'functions/imports/get-import-errors.ts', area: 'imports', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The rows that failed, as uploaded, with an error column' },
 
   // Microsoft 365
   { method: 'GET', path: '/v1/integrations/m365/consent-url', handler: 'functions/m365/get-consent-url.ts', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, m365: true, summary: "The Microsoft admin-consent URL for a company's tenant" },
   { method: 'GET', path: '/v1/public/m365/callback', handler: 'functions/m365/consent-callback.ts', pool: 'public', table: 'write', signing: true, queues: ['m365-sync'], summary: "Microsoft's redirect after admin consent: links the tenant and queues the first sync" },
   { method: 'GET', path: '/v1/integrations/m365/tenants', handler: 'functions/m365/list-tenants.ts', pool: 'staff', groups: INTEGRATORS, table: 'read', m365: true, summary: "The partner's customer tenants, and which company each is linked to" },
   { method: 'POST', path: '/v1/integrations/m365/tenants/import', handler: 'functions/m365/import-tenants.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', m365: true, queues: ['m365-sync'], timeoutSeconds: 29, summary: 'Create and link a company for each chosen customer tenant, and queue its sync' },
-  { method: 'POST', path: '/v1/companies/{id}/m365/sync', handler: 'functions/m365/request-sync.ts', pool: 'staff', groups: INTEGRATORS, table: 'write', queues: ['m365-sync'], summary: "Queue a Microsoft 365 sync of the company's tenant" },
-  { method: 'GET', path: '/v1/sync-jobs/{id}', handler: 'functions/m365/get-sync-job.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A Microsoft 365 sync job and its counts' },
+  { method: 'POST', path: '/v1/companies/{id}/m365/sync', handler: 'functions/m365/request-sync.ts', area: 'companies', pool: 'staff', groups: INTEGRATORS, table: 'write', queues: ['m365-sync'], summary: "Queue a Microsoft 365 sync of the company's tenant" },
+  { method: 'GET', path: '/v1/sync-jobs/{id}', handler: 'functions/m365/get-sync-job.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A Microsoft 365 sync job and its counts' },
 
   // Addresses
-  { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },
-  { method: 'POST', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/create-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Add an address to a company' },
-  { method: 'PATCH', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/update-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update an address' },
-  { method: 'DELETE', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/delete-address.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Delete an address' },
+  { method: 'GET', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/list-addresses.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's addresses" },
+  { method: 'POST', path: '/v1/companies/{id}/addresses', handler: 'functions/addresses/create-address.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Add an address to a company' },
+  { method: 'PATCH', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/update-address.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update an address' },
+  { method: 'DELETE', path: '/v1/companies/{id}/addresses/{addressId}', handler: 'functions/addresses/delete-address.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Delete an address' },
 
   // Contacts
-  { method: 'POST', path: '/v1/contacts', handler: 'functions/contacts/create-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Create a contact (optionally inviting it to the portal)' },
-  { method: 'GET', path: '/v1/contacts', handler: 'functions/contacts/list-contacts.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List contacts: of a company, with no company, or all; by last name' },
-  { method: 'GET', path: '/v1/companies/{id}/contacts', handler: 'functions/contacts/list-company-contacts.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's contacts, by last name" },
-  { method: 'GET', path: '/v1/contacts/{id}', handler: 'functions/contacts/get-contact.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a contact' },
-  { method: 'PATCH', path: '/v1/contacts/{id}', handler: 'functions/contacts/update-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Update or move a contact' },
-  { method: 'DELETE', path: '/v1/contacts/{id}', handler: 'functions/contacts/delete-contact.ts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', portalUsers: true, summary: 'Delete a contact (its tickets and assets are kept, unlinked)' },
-  { method: 'POST', path: '/v1/contacts/{id}/invite', handler: 'functions/portal/invite-contact.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Invite a contact to the client portal' },
-  { method: 'POST', path: '/v1/contacts/{id}/password-reset', handler: 'functions/portal/reset-contact-password.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], summary: "Email a contact a portal password-reset link" },
-  { method: 'POST', path: '/v1/contacts/{id}/deactivate', handler: 'functions/contacts/set-contact-status.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Deactivate a contact (its portal access ends at once)' },
-  { method: 'POST', path: '/v1/contacts/{id}/activate', handler: 'functions/contacts/set-contact-status.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Activate a contact again' },
+  { method: 'POST', path: '/v1/contacts', handler: 'functions/contacts/create-contact.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Create a contact (optionally inviting it to the portal)' },
+  { method: 'GET', path: '/v1/contacts', handler: 'functions/contacts/list-contacts.ts', area: 'contacts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List contacts: of a company, with no company, or all; by last name' },
+  { method: 'GET', path: '/v1/companies/{id}/contacts', handler: 'functions/contacts/list-company-contacts.ts', area: 'contacts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's contacts, by last name" },
+  { method: 'GET', path: '/v1/contacts/{id}', handler: 'functions/contacts/get-contact.ts', area: 'contacts', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a contact' },
+  { method: 'PATCH', path: '/v1/contacts/{id}', handler: 'functions/contacts/update-contact.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Update or move a contact' },
+  { method: 'DELETE', path: '/v1/contacts/{id}', handler: 'functions/contacts/delete-contact.ts', area: 'contacts', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', portalUsers: true, summary: 'Delete a contact (its tickets and assets are kept, unlinked)' },
+  { method: 'POST', path: '/v1/contacts/{id}/invite', handler: 'functions/portal/invite-contact.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], portalUsers: true, summary: 'Invite a contact to the client portal' },
+  { method: 'POST', path: '/v1/contacts/{id}/password-reset', handler: 'functions/portal/reset-contact-password.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', queues: ['mail'], summary: "Email a contact a portal password-reset link" },
+  { method: 'POST', path: '/v1/contacts/{id}/deactivate', handler: 'functions/contacts/set-contact-status.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Deactivate a contact (its portal access ends at once)' },
+  { method: 'POST', path: '/v1/contacts/{id}/activate', handler: 'functions/contacts/set-contact-status.ts', area: 'contacts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', portalUsers: true, summary: 'Activate a contact again' },
 
   // Related records
   ...recordRoutes('tickets', 'ticket', CONTACT_EDITORS),
@@ -157,18 +173,18 @@ export const routes = [
   ...recordRoutes('invoices', 'invoice', FINANCE),
 
   // Ticket comments (staff)
-  { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },
-  { method: 'POST', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/add-ticket-comment.ts', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Comment on a ticket, public (shown in the portal) or internal' },
+  { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },
+  { method: 'POST', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/add-ticket-comment.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Comment on a ticket, public (shown in the portal) or internal' },
 
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },
-  { method: 'GET', path: '/v1/portal/me', handler: 'functions/portal/get-me.ts', pool: 'portal', table: 'read', summary: 'The signed-in contact and its company' },
-  { method: 'GET', path: '/v1/portal/tickets', handler: 'functions/portal/list-portal-tickets.ts', pool: 'portal', table: 'read', signing: true, summary: "The company's tickets, newest first" },
-  { method: 'POST', path: '/v1/portal/tickets', handler: 'functions/portal/create-portal-ticket.ts', pool: 'portal', table: 'write', summary: 'Open a ticket for the company, raised by the signed-in contact' },
-  { method: 'GET', path: '/v1/portal/tickets/{id}', handler: 'functions/portal/get-portal-ticket.ts', pool: 'portal', table: 'read', summary: 'A ticket of the company, with its public comments' },
-  { method: 'POST', path: '/v1/portal/tickets/{id}/comments', handler: 'functions/portal/add-portal-comment.ts', pool: 'portal', table: 'write', summary: 'Comment on a ticket of the company' },
-  { method: 'GET', path: '/v1/portal/invoices', handler: 'functions/portal/list-portal-invoices.ts', pool: 'portal', table: 'read', signing: true, summary: "The company's invoices with their balances" },
+  { method: 'GET', path: '/v1/portal/me', handler: 'functions/portal/get-me.ts', area: 'portal', pool: 'portal', table: 'read', summary: 'The signed-in contact and its company' },
+  { method: 'GET', path: '/v1/portal/tickets', handler: 'functions/portal/list-portal-tickets.ts', area: 'portal', pool: 'portal', table: 'read', signing: true, summary: "The company's tickets, newest first" },
+  { method: 'POST', path: '/v1/portal/tickets', handler: 'functions/portal/create-portal-ticket.ts', area: 'portal', pool: 'portal', table: 'write', summary: 'Open a ticket for the company, raised by the signed-in contact' },
+  { method: 'GET', path: '/v1/portal/tickets/{id}', handler: 'functions/portal/get-portal-ticket.ts', area: 'portal', pool: 'portal', table: 'read', summary: 'A ticket of the company, with its public comments' },
+  { method: 'POST', path: '/v1/portal/tickets/{id}/comments', handler: 'functions/portal/add-portal-comment.ts', area: 'portal', pool: 'portal', table: 'write', summary: 'Comment on a ticket of the company' },
+  { method: 'GET', path: '/v1/portal/invoices', handler: 'functions/portal/list-portal-invoices.ts', area: 'portal', pool: 'portal', table: 'read', signing: true, summary: "The company's invoices with their balances" },
 
   // API description
   { method: 'GET', path: '/v1/openapi.json', handler: 'functions/openapi/get-openapi.ts', pool: 'public', table: 'none', summary: 'The OpenAPI 3.1 document' },
@@ -191,5 +207,37 @@ export const findRoute = (routeKey: string): RouteDef | undefined => byKey.get(r
  */
 export const fallbackRoute = { handler: 'functions/fallback/not-found.ts', summary: 'Unknown route' } as const;
 
-/** Handler modules, one Lambda function each (two routes may share one module, e.g. /docs). */
-export const handlerEntries = (): string[] => [...new Set<string>([...routes.map((r) => r.handler), fallbackRoute.handler])];
+/** An area's function entry: its dispatcher. */
+export const areaEntry = (area: Area): string => `functions/${area}/api.ts`;
+
+/** The entry of the function that serves a route: its area's dispatcher, or its own module. */
+export const functionEntryOf = (r: Pick<RouteDef, 'area' | 'handler'>): string => (r.area ? areaEntry(r.area) : r.handler);
+
+/** One Lambda function of the API and the routes it serves; its settings are the largest its routes ask for. */
+export interface ApiFunction {
+  entry: string;
+  area?: Area;
+  routes: readonly RouteDef[];
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+const apiFunctionList: ApiFunction[] = [...new Set((routes as readonly RouteDef[]).map(functionEntryOf))].map((entry) => {
+  const served = (routes as readonly RouteDef[]).filter((r) => functionEntryOf(r) === entry);
+  return {
+    entry,
+    area: served[0]!.area,
+    routes: served,
+    timeoutSeconds: Math.max(routeFunctionDefaults.timeoutSeconds, ...served.map((r) => r.timeoutSeconds ?? 0)),
+    memoryMb: Math.max(routeFunctionDefaults.memoryMb, ...served.map((r) => r.memoryMb ?? 0)),
+  };
+});
+
+/** The API's functions (not the `$default` fallback), in route-table order. */
+export const apiFunctions = (): readonly ApiFunction[] => apiFunctionList;
+
+/** The function that serves a route. */
+export const apiFunctionOf = (r: Pick<RouteDef, 'area' | 'handler'>): ApiFunction => apiFunctionList.find((f) => f.entry === functionEntryOf(r))!;
+
+/** Entries of the API's functions, one Lambda function each: the areas' dispatchers, the routes' own modules, the fallback. */
+export const handlerEntries = (): string[] => [...apiFunctionList.map((f) => f.entry), fallbackRoute.handler];

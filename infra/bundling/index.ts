@@ -54,7 +54,7 @@ export const esbuildOptions = (entry: string, outfile: string): BuildOptions => 
 /** The same aliases as CDK's `esbuildArgs` (NodejsFunction runs the esbuild CLI). */
 export const shimArgs = (): Record<string, string> => Object.fromEntries(Object.entries(SHIMS).map(([pkg, path]) => [`--alias:${pkg}`, path]));
 
-/** Every function's entry, once: the route table's handlers, the queue workers, the Cognito triggers. */
+/** Every function's entry, once: the API's (area dispatchers, routes' own modules, the fallback), the queue workers, the schedules, the Cognito triggers, the stream consumers. */
 export const functionEntries = (): string[] => [
   ...new Set([
     ...handlerEntries(),

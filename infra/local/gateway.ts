@@ -3,7 +3,9 @@
  * HTTP API is. It verifies the bearer JWT against the route's Cognito pool exactly as the HTTP
  * API's JWT authorizer does (signature from the pool's JWKS, issuer, `aud` or `client_id`,
  * expiry), builds the same payload-2.0 event (claims as strings under
- * `requestContext.authorizer.jwt.claims`), and invokes the same handler modules.
+ * `requestContext.authorizer.jwt.claims`), and invokes the function that serves the route as
+ * Lambda would: an area's dispatcher (which picks the route's module by `event.routeKey`) or
+ * the route's own module, under that function's name and timeout.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,7 +16,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { matchPath } from '../../shared/http/paths';
 import { scrub } from '../../shared/logger';
-import { fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
+import { apiFunctionOf, fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
 import { functionNameOf, invoke, loadHandler, localContext } from './handlers';
 import { closeServer } from './engines/util';
 
@@ -242,10 +244,9 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
       },
     };
     if (!event.pathParameters || Object.keys(event.pathParameters).length === 0) delete event.pathParameters;
-    const entry = route?.handler ?? fallbackRoute.handler;
-    const handler = await loadHandler(entry);
-    const timeout = route?.timeoutSeconds ?? routeFunctionDefaults.timeoutSeconds;
-    const result = (await invoke(handler, event, localContext(functionNameOf(entry), timeout, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
+    const fn = route ? apiFunctionOf(route) : { entry: fallbackRoute.handler, timeoutSeconds: routeFunctionDefaults.timeoutSeconds };
+    const handler = await loadHandler(fn.entry);
+    const result = (await invoke(handler, event, localContext(functionNameOf(fn.entry), fn.timeoutSeconds, requestId))) as APIGatewayProxyStructuredResultV2 | string | undefined;
     if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
     }
@@ -271,7 +272,7 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
     const path = pathOf(url.pathname);
     const route = table.find((r) => r.method === method && matchPath(r.path, url.pathname));
     // Each line names the function that served the request, as its CloudWatch log group would.
-    const fn = functionNameOf(route?.handler ?? fallbackRoute.handler);
+    const fn = functionNameOf(route ? apiFunctionOf(route).entry : fallbackRoute.handler);
     handle(req, started, url, route)
       .catch((err: unknown) => {
         // A handler that throws is a Lambda error: API Gateway answers 500 without a body of ours.

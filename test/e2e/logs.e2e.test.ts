@@ -5,7 +5,8 @@
  * queue) is captured: the functions' Powertools lines on stdout and stderr, and the gateway's,
  * workers' and triggers' own lines. The test then looks in them for every secret the flows used
  * (OAuth codes and states, set-up and reset tokens and links, passwords, JWTs, QuickBooks tokens,
- * the app secrets and keys) and checks that each line names the function that wrote it.
+ * the app secrets and keys) and checks that each line names the function that wrote it (an
+ * area's function for the routes it serves).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -15,7 +16,9 @@ vi.hoisted(() => {
 });
 
 import { nextOutboxToken } from '../../infra/local/engines/ses';
+import { functionNameOf } from '../../infra/local/handlers';
 import { ENV } from '../../shared/env';
+import { apiFunctionOf, findRoute } from '../../shared/routes';
 import { getConnection } from '../../shared/quickbooks/quickbooks.repository';
 import { apiClient, PORTAL_PASSWORD, portalUser, staffToken, type Api } from '../support/api';
 import { login, startStack, type TestStack } from '../support/stack';
@@ -169,5 +172,17 @@ describe('the logs of those flows', () => {
     expect(by('Microsoft 365 sync run').length).toBeGreaterThan(0);
     expect(new Set(by('Microsoft 365 sync run'))).toEqual(new Set(['m365-sync-tenant']));
     expect(new Set(by('QuickBooks connected'))).toEqual(new Set(['quickbooks-callback']));
+  });
+
+  it('name the area function for a route it serves, and the route’s own function for one kept apart', () => {
+    const nameOf = (routeKey: string) => functionNameOf(apiFunctionOf(findRoute(routeKey)!).entry);
+    const served = (name: string, method: string, path: RegExp) => lines.some((l) => l.from === 'stack' && l.text.startsWith(`[${name}] ${method} `) && path.test(l.text));
+    expect(nameOf('POST /v1/contacts/{id}/password-reset')).toBe('contacts-api');
+    expect(served('contacts-api', 'POST', /\/v1\/contacts\/[^/]+\/password-reset → 202/)).toBe(true);
+    expect(served(nameOf('GET /v1/portal/me'), 'GET', /\/v1\/portal\/me → 200/)).toBe(true);
+    expect(served(nameOf('POST /v1/companies'), 'POST', /\/v1\/companies → 201/)).toBe(true);
+    expect(nameOf('POST /v1/public/portal/setup')).toBe('portal-complete-setup');
+    expect(served('portal-complete-setup', 'POST', /\/v1\/public\/portal\/setup → 200/)).toBe(true);
+    expect(served('m365-list-tenants', 'GET', /\/v1\/integrations\/m365\/tenants → 200/)).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import cdkJson from '../../cdk.json';
 import { readConfig } from '../../infra/config';
 import { ClienteleStack, constructId } from '../../infra/stack';
 import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds, type WorkerDef } from '../../shared/queues';
-import { fallbackThrottle, handlerEntries, poolThrottle, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
+import { apiFunctionOf, apiFunctions, AREAS, fallbackThrottle, functionEntryOf, handlerEntries, poolThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
@@ -28,6 +28,18 @@ beforeAll(() => {
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
 const idOf = (r: Resources, pred: (p: Record<string, any>) => boolean) => Object.entries(r).find(([, v]) => pred(v.Properties))?.[0];
+/** The logical id of the Lambda function made for an entry (`CompaniesApi…`, `QuickbooksCallback…`). */
+const functionIdOf = (entry: string) => {
+  const ids = Object.keys(resources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${constructId(entry)}Function`));
+  expect(ids, entry).toHaveLength(1);
+  return ids[0]!;
+};
+/** Everything a function's role may do (functions with identical grants share one role), as JSON. */
+const grantsOf = (fnId: string) => {
+  const role = (resources('AWS::Lambda::Function')[fnId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  return JSON.stringify(Object.values(resources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`)).map((p) => p.Properties));
+};
+const allRoutes = routes as readonly RouteDef[];
 
 describe('HTTP API', () => {
   it('has one route per route-table entry, and the $default fallback', () => {
@@ -54,7 +66,7 @@ describe('HTTP API', () => {
     }
   });
 
-  it('has one function per handler module and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
+  it('has one function per area, per route module that stays apart, and per worker: Node.js 22 on arm64, explicit timeout and memory, traced', () => {
     const fns = Object.values(resources('AWS::Lambda::Function'));
     const workers = queues.filter((q) => 'worker' in q).length;
     expect(fns).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1 + streamConsumers.length); // + the dead-letter consumer
@@ -65,30 +77,69 @@ describe('HTTP API', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('grants each function only what its routes declare', () => {
-    const policies = Object.values(resources('AWS::IAM::Policy'));
-    // A function's grants: the policies on its role (functions with identical grants share one).
-    const policyOf = (construct: string) => {
-      const [, fn] = Object.entries(resources('AWS::Lambda::Function')).find(([id]) => id.startsWith(construct))!;
-      const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-      return JSON.stringify(policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`)).map((p) => p.Properties));
-    };
-    // Read routes read; write routes write; no-table routes have no table access at all.
-    expect(policyOf('CompaniesGetCompany')).toContain('dynamodb:GetItem');
-    expect(policyOf('CompaniesGetCompany')).not.toContain('dynamodb:PutItem');
-    expect(policyOf('CompaniesCreateCompany')).toContain('dynamodb:PutItem');
-    expect(policyOf('OpenapiGetOpenapi')).not.toContain('dynamodb:');
-    // Only routes that sign cursors may read the signing key.
-    expect(policyOf('CompaniesListCompanies')).toContain('secretsmanager:GetSecretValue');
-    expect(policyOf('CompaniesGetCompany')).not.toContain('secretsmanager:');
-    // Only routes that manage portal users may, and only on the portal pool.
-    expect(policyOf('PortalInviteContact')).toContain('cognito-idp:AdminCreateUser');
-    expect(policyOf('PortalInviteContact')).toContain('PortalPool');
-    expect(policyOf('PortalInviteContact')).not.toContain('StaffPool');
-    expect(policyOf('CompaniesCreateCompany')).not.toContain('cognito-idp');
-    // Only the mail worker sends mail.
-    expect(policyOf('MailSendMailWorker')).toContain('ses:SendEmail');
-    expect(policyOf('CompaniesCreateCompany')).not.toContain('ses:');
+  it('serves each route from its area’s function, or from a function of its own', () => {
+    const integrations = resources('AWS::ApiGatewayV2::Integration');
+    for (const r of allRoutes) {
+      const [, route] = Object.entries(resources('AWS::ApiGatewayV2::Route')).find(([, x]) => x.Properties.RouteKey === routeKeyOf(r))!;
+      const integrationId = JSON.stringify(route.Properties.Target).match(/"Ref":"([^"]+)"/)![1]!;
+      expect(integrations[integrationId]!.Properties.IntegrationUri, routeKeyOf(r)).toEqual({ 'Fn::GetAtt': [functionIdOf(functionEntryOf(r)), 'Arn'] });
+    }
+    // Every area has routes, and its function is its dispatcher.
+    for (const area of AREAS) expect(allRoutes.filter((r) => r.area === area).length, area).toBeGreaterThan(1);
+    expect(apiFunctions().filter((f) => f.area).map((f) => f.entry).sort()).toEqual(AREAS.map((a) => `functions/${a}/api.ts`).sort());
+  });
+
+  it('keeps apart, each with its own memory, timeout and grants, the routes that are public, talk to a vendor or set their own limits', () => {
+    for (const r of allRoutes) {
+      const apart = r.pool === 'public' || r.quickbooks || r.m365 || r.timeoutSeconds !== undefined || r.memoryMb !== undefined;
+      expect(r.area === undefined, routeKeyOf(r)).toBe(!!apart);
+      // A function of its own serves its module's routes only (the docs module serves two).
+      if (!r.area) expect(apiFunctionOf(r).routes.every((x) => x.handler === r.handler), routeKeyOf(r)).toBe(true);
+    }
+    const fns = resources('AWS::Lambda::Function');
+    for (const f of apiFunctions()) {
+      const props = fns[functionIdOf(f.entry)]!.Properties;
+      const asked = f.routes.find((r) => r.timeoutSeconds || r.memoryMb);
+      expect({ Timeout: props.Timeout, MemorySize: props.MemorySize }, f.entry).toEqual(
+        f.area || !asked ? { Timeout: routeFunctionDefaults.timeoutSeconds, MemorySize: routeFunctionDefaults.memoryMb } : { Timeout: f.timeoutSeconds, MemorySize: f.memoryMb },
+      );
+    }
+    // The CSV upload has its own: a gigabyte and 29 seconds.
+    const upload = allRoutes.find((r) => routeKeyOf(r) === 'POST /v1/imports')!;
+    expect(fns[functionIdOf(functionEntryOf(upload))]!.Properties).toMatchObject({ Timeout: 29, MemorySize: 1024 });
+  });
+
+  it('grants each function the union of what its routes declare, and nothing more', () => {
+    for (const f of apiFunctions()) {
+      const grants = grantsOf(functionIdOf(f.entry));
+      const tables = new Set(f.routes.map((r) => r.table));
+      // Write routes write; a function of read routes only reads; no-table routes have no table access at all.
+      if (tables.has('write')) expect(grants, f.entry).toContain('dynamodb:PutItem');
+      else if (tables.has('read')) {
+        expect(grants, f.entry).toContain('dynamodb:GetItem');
+        expect(grants, f.entry).not.toContain('dynamodb:PutItem');
+      } else expect(grants, f.entry).not.toContain('dynamodb:');
+      // Only functions with a route that signs cursors may read the signing key.
+      expect(grants.includes('SigningKey'), f.entry).toBe(f.routes.some((r) => r.signing));
+      // Only functions with a route that manages portal users may, and only on the portal pool.
+      const portalUsers = f.routes.some((r) => r.portalUsers);
+      expect(grants.includes('cognito-idp:AdminCreateUser'), f.entry).toBe(portalUsers);
+      if (portalUsers) {
+        expect(grants, f.entry).toContain('PortalPool');
+        expect(grants, f.entry).not.toContain('StaffPool');
+      }
+      // Only vendor routes get vendor secrets.
+      expect(grants.includes('M365ClientSecret'), f.entry).toBe(f.routes.some((r) => r.m365));
+      expect(grants.includes('QuickBooksClientSecret'), f.entry).toBe(f.routes.some((r) => r.quickbooks));
+      // Only the mail worker sends mail.
+      expect(grants, f.entry).not.toContain('ses:');
+    }
+    // The union is least privilege per function: the portal's signed-in routes manage no users; the read-only imports area writes nothing.
+    expect(grantsOf(functionIdOf('functions/portal/api.ts'))).not.toContain('cognito-idp');
+    expect(grantsOf(functionIdOf('functions/imports/api.ts'))).not.toContain('dynamodb:PutItem');
+    expect(grantsOf(functionIdOf('functions/openapi/get-openapi.ts'))).not.toContain('dynamodb:');
+    expect(grantsOf(functionIdOf('functions/contacts/api.ts'))).toContain('cognito-idp:AdminCreateUser');
+    expect(grantsOf(Object.keys(resources('AWS::Lambda::Function')).find((id) => id.startsWith('MailSendMailWorker'))!)).toContain('ses:SendEmail');
   });
 
   it('lets only QuickBooks functions read the QuickBooks client secret and the token-encryption key', () => {
@@ -100,7 +151,7 @@ describe('HTTP API', () => {
     const fns = resources('AWS::Lambda::Function');
     const policies = Object.values(resources('AWS::IAM::Policy'));
     const quickBooksEntries = new Set<string>([
-      ...(routes as readonly RouteDef[]).filter((r) => r.quickbooks).map((r) => r.handler),
+      ...(routes as readonly RouteDef[]).filter((r) => r.quickbooks).map(functionEntryOf),
       ...queues.flatMap((q) => ('worker' in q && (q.worker as { quickbooks?: boolean }).quickbooks ? [q.worker.handler] : [])),
     ]);
     expect(quickBooksEntries.size).toBe(4);
@@ -147,8 +198,26 @@ describe('HTTP API', () => {
 });
 
 describe('limits', () => {
-  it('stays well inside CloudFormation’s 500 resources per stack (shared roles for identical grants, a log group per area)', () => {
-    expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(450);
+  /** Where the stack must stay: CloudFormation allows 500 resources per stack, and the second half of the product needs room. */
+  const RESOURCE_BUDGET = 400;
+
+  it(`stays within ${RESOURCE_BUDGET} of CloudFormation’s 500 resources per stack`, () => {
+    const count = Object.keys(template.toJSON().Resources).length;
+    const fns = apiFunctions().length + 1; // + the $default fallback
+    console.info(`stack: ${count} resources for ${routes.length} routes in ${fns} API functions; headroom ${RESOURCE_BUDGET - count} to the ${RESOURCE_BUDGET} budget, ${500 - count} to CloudFormation's 500`);
+    expect(count).toBeLessThanOrEqual(RESOURCE_BUDGET);
+  });
+
+  it('costs one resource per route: one integration and one invoke permission per function, not per route', () => {
+    const fns = apiFunctions().length + 1;
+    expect(Object.keys(resources('AWS::ApiGatewayV2::Integration'))).toHaveLength(fns);
+    const invokes = Object.values(resources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    expect(invokes).toHaveLength(fns);
+    // Each lets this API (any of its routes: the function answers only its own) invoke one function.
+    for (const p of invokes) expect(JSON.stringify(p.Properties.SourceArn)).toMatch(/\{"Ref":"Api[0-9A-F]+"\},"\/\*\/\*\/\*"/);
+    expect(new Set(invokes.map((p) => JSON.stringify(p.Properties.FunctionName))).size).toBe(fns);
+    // So a route is its HttpRoute alone (throttling is a property of the stage).
+    expect(Object.keys(resources('AWS::ApiGatewayV2::Route'))).toHaveLength(routes.length + 1);
   });
 });
 
@@ -270,10 +339,11 @@ describe('outbox relay', () => {
     const key = idOf(resources('AWS::SecretsManager::Secret'), (p) => /seals outbox messages/.test(p.Description))!;
     expect(key).toBeDefined();
     const mailers = new Set([
-      ...(routes as readonly RouteDef[]).filter((r) => r.queues?.includes('mail')).map((r) => constructId(r.handler)),
+      ...(routes as readonly RouteDef[]).filter((r) => r.queues?.includes('mail')).map((r) => constructId(functionEntryOf(r))),
       ...queues.flatMap((q) => ('worker' in q && (q.worker as WorkerDef).queues?.includes('mail') ? [constructId(q.worker.handler)] : [])),
     ]);
-    expect(mailers.size).toBeGreaterThanOrEqual(3);
+    // The contacts area (create, invite, reset a contact) and the portal-requests worker.
+    expect(mailers.size).toBeGreaterThanOrEqual(2);
     let readers = 0;
     for (const [id, fn] of Object.entries(resources('AWS::Lambda::Function'))) {
       const reads = JSON.stringify(statements(id)).includes(key);

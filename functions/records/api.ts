@@ -1,0 +1,19 @@
+/** The records area's function. Related records (tickets, assets, invoices) and ticket comments: the routes with `area: 'records'` in shared/routes.ts. */
+import { areaDispatcher } from '../dispatch';
+
+export const handler = areaDispatcher('records', {
+  'functions/records/create-ticket.ts': () => import('./create-ticket'),
+  'functions/records/list-tickets.ts': () => import('./list-tickets'),
+  'functions/records/get-ticket.ts': () => import('./get-ticket'),
+  'functions/records/update-ticket.ts': () => import('./update-ticket'),
+  'functions/records/create-asset.ts': () => import('./create-asset'),
+  'functions/records/list-assets.ts': () => import('./list-assets'),
+  'functions/records/get-asset.ts': () => import('./get-asset'),
+  'functions/records/update-asset.ts': () => import('./update-asset'),
+  'functions/records/create-invoice.ts': () => import('./create-invoice'),
+  'functions/records/list-invoices.ts': () => import('./list-invoices'),
+  'functions/records/get-invoice.ts': () => import('./get-invoice'),
+  'functions/records/update-invoice.ts': () => import('./update-invoice'),
+  'functions/comments/list-ticket-comments.ts': () => import('../comments/list-ticket-comments'),
+  'functions/comments/add-ticket-comment.ts': () => import('../comments/add-ticket-comment'),
+});
