@@ -44,6 +44,13 @@ export const cleanupKinds: readonly CleanupKind[] = [
     listing: (companyId) => ({ index: 'gsi1', partition: keys.contactListPartition(companyId) }),
     write: unassign(keys.contactListPartition(null)),
   },
+  {
+    // The contacts' search tokens leave the company's search partition with them (contact-search.ts).
+    kind: 'contactSearch',
+    action: 'unassign',
+    listing: (companyId) => ({ index: 'gsi1', partition: keys.contactSearchScope(companyId, '') }),
+    write: (item, companyId, now) => unassign(keys.contactSearchScope(null, String(item.token)))(item, companyId, now),
+  },
   ...RECORD_KINDS.map(
     (k): CleanupKind => ({
       kind: k.plural,
@@ -104,5 +111,5 @@ export const countRemaining = async (k: CleanupKind, companyId: string): Promise
   return total;
 };
 
-/** The kinds a preview reports (everything but the company's own bookkeeping items). */
-export const reportedKinds = cleanupKinds.filter((k) => k.kind !== 'companyData');
+/** The kinds a preview reports (everything but the company's own bookkeeping items and the contacts' search tokens). */
+export const reportedKinds = cleanupKinds.filter((k) => k.kind !== 'companyData' && k.kind !== 'contactSearch');

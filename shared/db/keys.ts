@@ -8,6 +8,10 @@ import type { CompanyStatus } from '../companies/company.schema';
 export const normalizeName = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
 const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
+/** A search token's bucket: its first character (a whole code point), so a one-letter `q` is still one partition. */
+const searchBucket = (token: string) => [...token][0] ?? '';
+const contactSearchScope = (companyId: string | null, token: string) =>
+  companyId ? `COMPANY#${companyId}#CONTACTSEARCH` : `NOCOMPANY#CONTACTSEARCH#${searchBucket(token)}`;
 const recordsByCompany = (prefix: string, companyId: string | null) => (companyId ? `COMPANY#${companyId}#${prefix}S` : `NOCOMPANY#${prefix}S`);
 const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${contactId}#${prefix}S`;
 
@@ -31,6 +35,19 @@ export const keys = {
     return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: 'CONTACTS', gsi2sk: sortKey };
   },
   contactListPartition: (companyId: string | null) => contactListPartition(companyId),
+  /**
+   * One search token of a contact (shared/contacts/contact-search.ts): all contacts in
+   * `CONTACTSEARCH#<first character>`, and on GSI1 the contact's company
+   * (`COMPANY#<id>#CONTACTSEARCH`) or the unassigned ones (`NOCOMPANY#CONTACTSEARCH#<first character>`).
+   */
+  contactSearch: (token: string, contactId: string, companyId: string | null) => ({
+    pk: `CONTACTSEARCH#${searchBucket(token)}`,
+    sk: `${token}#${contactId}`,
+    gsi1pk: contactSearchScope(companyId, token),
+    gsi1sk: `${token}#${contactId}`,
+  }),
+  contactSearchPartition: (q: string) => `CONTACTSEARCH#${searchBucket(q)}`,
+  contactSearchScope: (companyId: string | null, q: string) => contactSearchScope(companyId, q),
   /** Related records (tickets, assets, invoices): `TICKET#<id>`; by company on GSI1, by contact on GSI2 (sparse). */
   record: (prefix: string, id: string) => ({ pk: `${prefix}#${id}`, sk: prefix }),
   recordLists: (prefix: string, r: { id: string; companyId: string | null; contactId?: string | null }) => ({
