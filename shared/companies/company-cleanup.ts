@@ -69,7 +69,7 @@ export const cleanupKinds: readonly CleanupKind[] = [
   {
     kind: 'addresses',
     action: 'delete',
-    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: 'ADDRESS#' }),
+    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: keys.addressPrefix }),
     write: remove,
   },
   {

@@ -24,6 +24,7 @@ export const keys = {
   companyName: (name: string) => ({ pk: `COMPANYNAME#${normalizeName(name)}`, sk: 'COMPANYNAME' }),
   /** A company's addresses live in its partition, so one Query reads them with the company item. */
   address: (companyId: string, addressId: string) => ({ pk: `COMPANY#${companyId}`, sk: `ADDRESS#${addressId}` }),
+  addressPrefix: 'ADDRESS#',
   /** Which address is the company's billing address: one pointer item, so "at most one" holds under concurrency. */
   billingAddress: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'BILLINGADDRESS' }),
   /** A contact; `email` uniqueness is its guard item below. */
@@ -108,5 +109,6 @@ export const keys = {
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
   /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
   ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
+  ticketCommentPrefix: 'COMMENT#',
   ticketPartition: (ticketId: string) => `TICKET#${ticketId}`,
 } as const;
