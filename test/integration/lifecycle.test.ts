@@ -207,6 +207,10 @@ describe('cleanup worker', () => {
     for (const t of tks) expect((await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body.companyId).toBeNull();
     const unassigned = await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', limit: '100' } });
     expect(unassigned.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(cts.map((c) => c.id)));
+    // Their search tokens moved with them: found among the unassigned, no longer in the company's search partition.
+    const email = (await call({ route: 'GET /v1/contacts/{id}', params: { id: cts[0]!.id } })).body.email as string;
+    expect((await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', q: email } })).body.items.map((c: { id: string }) => c.id)).toEqual([cts[0]!.id]);
+    expect(done.progress.contactSearch).toMatchObject({ done: 9, complete: true });
     expect((await call({ route: 'GET /v1/companies/{id}/addresses', params: { id: co.id } })).status).toBe(404);
   });
 

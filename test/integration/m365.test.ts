@@ -182,7 +182,7 @@ describe('sync', () => {
     expect(users.length).toBeGreaterThan(0);
     const contacts = await contactsOf(co.id);
     const [a, b, c, d] = contacts;
-    fake.patch(t.id, 'users', a!.externalId!, { jobTitle: 'CFO' });
+    fake.patch(t.id, 'users', a!.externalId!, { jobTitle: 'CFO', surname: `Renamed${run}` });
     fake.patch(t.id, 'users', b!.externalId!, { accountEnabled: false });
     fake.remove(t.id, 'users', c!.externalId!);
     fake.upsertUser(t.id, { id: randomUUID(), displayName: 'New Person', givenName: 'New', surname: 'Person', mail: `new.person@${t.domain}`, userPrincipalName: `new.person@${t.domain}`, jobTitle: null, mobilePhone: null, businessPhones: [], accountEnabled: true });
@@ -196,6 +196,13 @@ describe('sync', () => {
     expect(after.find((x) => x.externalId === c!.externalId)!.status).toBe('inactive');
     expect(after).toHaveLength(21);
     expect((after.find((x) => x.externalId === d!.externalId) as unknown as { phone: string }).phone).toBe('+1 999');
+    // The sync's creates, renames and deactivations keep the search index with them.
+    const found = async (query: Record<string, string>) => ((await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: co.id }, query })).body.items as { externalId: string }[]).map((x) => x.externalId);
+    expect(await found({ q: 'new pers' })).toHaveLength(1);
+    expect(await found({ q: `renamed${run}` })).toEqual([a!.externalId]);
+    expect((await found({ q: `new.person@${t.domain}`, status: 'active' })).length).toBe(1);
+    const inactive = await found({ q: (b as unknown as { firstName: string }).firstName, status: 'inactive' });
+    expect(inactive).toContain(b!.externalId);
   });
 
   it('links a contact created by hand in the same company, and reports one in another company', async () => {
