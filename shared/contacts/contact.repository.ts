@@ -55,7 +55,7 @@ export const listContacts = async (listing: ContactListing, filter: { status?: C
   const q = filter.q ? foldForSearch(filter.q) : '';
   if (q) return searchContacts(listing, { status: filter.status, q }, limit, cursor);
   const index = listing.by === 'all' ? 'gsi2' : 'gsi1';
-  const partition = listing.by === 'all' ? 'CONTACTS' : keys.contactListPartition(listing.by === 'company' ? listing.companyId : null);
+  const partition = listing.by === 'all' ? keys.allContactsPartition : keys.contactListPartition(listing.by === 'company' ? listing.companyId : null);
   const name = `contacts:${listing.by}:${listing.by === 'company' ? listing.companyId : ''}:${filter.status ?? ''}:`;
   const out = await db().send(
     new QueryCommand({

@@ -7,6 +7,7 @@ import type { CompanyStatus } from '../companies/company.schema';
 /** Case-, width- and spacing-insensitive form of a name, for uniqueness and prefix search. */
 export const normalizeName = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
+const ALL_CONTACTS = 'CONTACTS';
 const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
 /** A search token's bucket: its first character (a whole code point), so a one-letter `q` is still one partition. */
 const searchBucket = (token: string) => [...token][0] ?? '';
@@ -33,8 +34,9 @@ export const keys = {
   /** Contacts of a company (or with none) by last name, then first name (GSI1); all contacts by name (GSI2). */
   contactLists: (c: { id: string; companyId: string | null; lastName: string; firstName: string }) => {
     const sortKey = `${normalizeName(c.lastName)}#${normalizeName(c.firstName)}#${c.id}`;
-    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: 'CONTACTS', gsi2sk: sortKey };
+    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: ALL_CONTACTS, gsi2sk: sortKey };
   },
+  allContactsPartition: ALL_CONTACTS,
   contactListPartition: (companyId: string | null) => contactListPartition(companyId),
   /**
    * One search token of a contact (shared/contacts/contact-search.ts): all contacts in

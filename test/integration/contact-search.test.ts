@@ -3,9 +3,10 @@
  * contacts in one BatchGetItem), pages are full and list each contact once, accents and case
  * fold, and the index follows every create, rename, move, status change and delete.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { foldForSearch, searchTokens } from '../../shared/contacts/contact-search';
+import { backfillContactSearch } from '../../shared/contacts/contact-search-backfill';
 import { db, tableName } from '../../shared/db/client';
 import { call } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
@@ -108,5 +109,17 @@ describe('contact search', () => {
     const member = await contact({ firstName: 'Ula', lastName: `Un${run}x`, companyId: co.id });
     expect(ids(await search({ q: `un${run}`, unassigned: 'true' }))).toEqual([loner.id]);
     expect(ids(await search({ q: `un${run}` })).sort()).toEqual([loner.id, member.id].sort());
+  });
+
+  it('backfills contacts written before the index existed, at the version read', async () => {
+    const c = await contact({ firstName: 'Old', lastName: `Timer${run}` });
+    // As before the index: the contact without its token items.
+    for (const item of await tokenItemsOf(c.id, searchTokens({ ...c, email: null }))) {
+      await db().send(new DeleteCommand({ TableName: tableName(), Key: { pk: item.pk, sk: item.sk } }));
+    }
+    expect(ids(await search({ q: `timer${run}` }))).toEqual([]);
+    expect(await backfillContactSearch()).toBeGreaterThanOrEqual(1);
+    expect(ids(await search({ q: `timer${run}` }))).toEqual([c.id]);
+    expect(ids(await search({ q: `old timer${run}` }))).toEqual([c.id]);
   });
 });
