@@ -11,8 +11,7 @@ const ALL_CONTACTS = 'CONTACTS';
 const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
 /** A search token's bucket: its first character (a whole code point), so a one-letter `q` is still one partition. */
 const searchBucket = (token: string) => [...token][0] ?? '';
-const contactSearchScope = (companyId: string | null, token: string) =>
-  companyId ? `COMPANY#${companyId}#CONTACTSEARCH` : `NOCOMPANY#CONTACTSEARCH#${searchBucket(token)}`;
+const contactSearchScope = (companyId: string | null, token: string) => `${companyId ? `COMPANY#${companyId}` : 'NOCOMPANY'}#CONTACTSEARCH#${searchBucket(token)}`;
 const recordsByCompany = (prefix: string, companyId: string | null) => (companyId ? `COMPANY#${companyId}#${prefix}S` : `NOCOMPANY#${prefix}S`);
 const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${contactId}#${prefix}S`;
 
@@ -41,7 +40,7 @@ export const keys = {
   /**
    * One search token of a contact (shared/contacts/contact-search.ts): all contacts in
    * `CONTACTSEARCH#<first character>`, and on GSI1 the contact's company
-   * (`COMPANY#<id>#CONTACTSEARCH`) or the unassigned ones (`NOCOMPANY#CONTACTSEARCH#<first character>`).
+   * (`COMPANY#<id>#CONTACTSEARCH#<first character>`) or the unassigned ones (`NOCOMPANY#CONTACTSEARCH#<first character>`).
    */
   contactSearch: (token: string, contactId: string, companyId: string | null) => ({
     pk: `CONTACTSEARCH#${searchBucket(token)}`,
