@@ -79,11 +79,11 @@ ${table(
 )}
 
 End to end: the upload through the API, then the worker streaming the stored file and writing
-batches of rows in transactions (each row's contact with its email guard, the company counters,
-the job's counters and checkpoint). Every raw figure writes the same items the import writes,
-built by the same code (\`newContact\`, \`putNewContact\`: the contact with its two list keys,
-and its email guard): with BatchWriteItem, 25 items per call, 4 calls in flight (no condition,
-so no uniqueness); as conditional transactions of 44 rows, 4 in flight and one at a time
+batches of rows in transactions (each row's contact with its email guard and search tokens, the
+company counters, the job's counters and checkpoint). Every raw figure writes the same items the
+import writes, built by the same code (\`newContact\`, \`putNewContact\`: the contact with its two
+list keys, its email guard and its search tokens): with BatchWriteItem, 25 items per call, 4 calls
+in flight (no condition, so no uniqueness); as conditional transactions of at most 88 items, 4 in flight and one at a time
 (10,000 rows: equal rates mean the engine runs one transaction at a time); and as conditional
 PutItems, 16 in flight (10,000 rows). Emails are unique in the database, so each row's guard
 needs a condition, and its contact must commit with it: on this engine every way to write a

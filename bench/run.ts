@@ -335,7 +335,7 @@ const worker = JSON.parse(
 ) as { seconds: number; dynamoRequests: number; startRssMb: number; peakRssMb: number; memoryMb: number };
 const importSeconds = uploadSeconds + worker.seconds;
 const job = (await http('GET', `/v1/imports/${accepted.body.id}`, { token: tokens.admin })).body;
-// The raw rates, of the same items the import writes: each row's contact and its email guard,
+// The raw rates, of the same items the import writes: each row's contact, its email guard and its search tokens,
 // built by the code that builds them (newContact, putNewContact), a tenth in the same company.
 const contactItems = (tag: string, n: number) => {
   const now = new Date().toISOString();
@@ -357,18 +357,21 @@ const rawRate = async <T>(rows: T[], per: number, inFlight: number, work: (slice
   return Math.round(rows.length / ((performance.now() - t) / 1000));
 };
 type RawPut = ReturnType<typeof contactItems>[number][number];
-// BatchWriteItem: 25 items (12 rows and a half) per call, 4 in flight; no condition, so no uniqueness.
+/** Items one row writes (contact, email guard, search tokens), and the rows of one transaction of at most 88 items, as the import cuts them. */
+const ITEMS_PER_ROW = contactItems('probe', 1)[0]!.length;
+const ROWS_PER_TRANSACTION = Math.floor(88 / ITEMS_PER_ROW);
+// BatchWriteItem: 25 items per call, 4 in flight; no condition, so no uniqueness.
 const batchWrite = async (puts: RawPut[]) => {
   let pending = puts.map((p) => ({ PutRequest: { Item: p.Item } }));
   while (pending.length) pending = ((await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }))).UnprocessedItems?.[tableName()] ?? []) as typeof pending;
 };
-const rawBatchWrite = await rawRate(contactItems('raw', ROWS).flat(), 25, 4, batchWrite).then((itemsPerSecond) => itemsPerSecond / 2);
-// The same rows as conditional transactions (44 rows, 88 items each), 4 in flight and one at a time
+const rawBatchWrite = await rawRate(contactItems('raw', ROWS).flat(), 25, 4, batchWrite).then((itemsPerSecond) => itemsPerSecond / ITEMS_PER_ROW);
+// The same rows as conditional transactions (at most 88 items each), 4 in flight and one at a time
 // (10,000 rows: if the rates match, the engine serialises transactions), and as conditional
 // PutItems, 16 in flight (10,000 rows): every way to write a row under a condition.
 const transactRows = (rows: RawPut[][]) => db().send(new TransactWriteCommand({ TransactItems: rows.flat().map((Put) => ({ Put })) }));
-const rawTransaction = await rawRate(contactItems('tx', ROWS), 44, 4, transactRows);
-const rawTransactionOneInFlight = await rawRate(contactItems('tx1', 10_000), 44, 1, transactRows);
+const rawTransaction = await rawRate(contactItems('tx', ROWS), ROWS_PER_TRANSACTION, 4, transactRows);
+const rawTransactionOneInFlight = await rawRate(contactItems('tx1', 10_000), ROWS_PER_TRANSACTION, 1, transactRows);
 const rawConditionalPut = await rawRate(contactItems('put', 10_000), 1, 16, async ([row]) => {
   for (const Put of row!) await db().send(new PutCommand(Put));
 });

@@ -30,18 +30,23 @@ export interface CompanyAddresses {
   addresses: Address[];
 }
 
-/** The company item, the billing pointer and every address, in one Query ('ADDRESS#' < 'BILLINGADDRESS' < 'COMPANY'). */
+/**
+ * The company's status and every address: a Query of the `ADDRESS#` prefix alone (so no other
+ * kind in the company's partition is ever read, whatever sorts near it) and the company item,
+ * side by side.
+ */
 export const queryCompanyAddresses = async (companyId: string): Promise<CompanyAddresses> => {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':from': 'ADDRESS#', ':to': keys.company(companyId).sk },
-    }),
-  );
-  const items = out.Items ?? [];
-  const company = items.find((i) => i.type === 'Company');
-  return { companyStatus: company ? String(company.status) : undefined, addresses: items.filter((i) => i.type === 'Address').map(fromItem) };
+  const [company, out] = await Promise.all([
+    db().send(new GetCommand({ TableName: tableName(), Key: keys.company(companyId) })),
+    db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':prefix': keys.addressPrefix },
+      }),
+    ),
+  ]);
+  return { companyStatus: company.Item ? String(company.Item.status) : undefined, addresses: (out.Items ?? []).map(fromItem) };
 };
 
 export const getAddress = async (companyId: string, addressId: string): Promise<Address | undefined> => {

@@ -2,7 +2,7 @@
  * Comment items live in their ticket's partition (`TICKET#<id>` / `COMMENT#<ulid>`), next to the
  * ticket item (`TICKET#<id>` / `TICKET`), so a ticket and its comments are one Query.
  */
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
@@ -14,7 +14,7 @@ import { commentSchema, type Comment } from './comment.schema';
 
 const TICKET = recordKinds.ticket;
 const TICKET_SK = keys.record(TICKET.prefix, '_').sk;
-const COMMENT_SK_PREFIX = 'COMMENT#';
+const COMMENT_SK_PREFIX = keys.ticketCommentPrefix;
 
 const FIELDS = Object.keys(commentSchema.shape) as (keyof Comment)[];
 export const toComment = (item: Record<string, unknown>): Comment => Object.fromEntries(FIELDS.map((f) => [f, item[f] ?? null])) as Comment;
@@ -53,26 +53,28 @@ export const ticketGuard = (ticketId: string, companyId: string | null, moved: '
 });
 
 /**
- * A ticket's comments, newest first, in one Query (descending, the ticket item sorts first: it
- * proves on the first page that the ticket exists, so an unknown ticket is `404`, not an empty list).
+ * A ticket's comments, newest first: one Query of the `COMMENT#` prefix alone (no other kind in
+ * the ticket's partition is read or counted against `limit`), and on the first page the ticket
+ * item beside it, so an unknown ticket is `404`, not an empty list.
  */
 export const listComments = async (ticketId: string, limit: number, cursor?: string): Promise<Page<Comment>> => {
   const listing = `comments:${keys.ticketPartition(ticketId)}`;
   const start = await decodeCursor(listing, cursor);
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :ticket',
-      ExpressionAttributeValues: { ':pk': keys.ticketPartition(ticketId), ':from': COMMENT_SK_PREFIX, ':ticket': TICKET_SK },
-      ScanIndexForward: false,
-      // The first page also holds the ticket item.
-      Limit: start ? limit : limit + 1,
-      ExclusiveStartKey: start,
-    }),
-  );
-  const items = out.Items ?? [];
-  if (!start && !items.some(isTicket)) throw new NotFoundError('ticket');
-  return { items: items.filter(isComment).map(toComment), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  const [ticket, out] = await Promise.all([
+    start ? undefined : db().send(new GetCommand({ TableName: tableName(), Key: keys.record(TICKET.prefix, ticketId) })),
+    db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.ticketPartition(ticketId), ':prefix': COMMENT_SK_PREFIX },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    ),
+  ]);
+  if (ticket && !ticket.Item) throw new NotFoundError('ticket');
+  return { items: (out.Items ?? []).map(toComment), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
 };
 
 /**

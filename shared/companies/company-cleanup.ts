@@ -9,6 +9,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { MAX_SEARCH_TOKENS, searchTokenWrites, type Searchable } from '../contacts/contact-search';
 import { RECORD_KINDS } from '../records/record.schema';
 
 export interface CleanupKind {
@@ -17,8 +18,10 @@ export interface CleanupKind {
   action: 'unassign' | 'delete';
   /** Where the company's items of this kind are: a GSI1 partition, or the company's own partition with a sort-key prefix. */
   listing: (companyId: string) => { index: 'gsi1'; partition: string } | { index: null; partition: string; skPrefix: string };
-  /** The idempotent write for one listed item (its condition fails if it was done already). */
-  write: (item: Record<string, unknown>, companyId: string, now: string) => TxItem;
+  /** The idempotent write for one listed item (its first item's condition fails if it was done already), with what follows it. */
+  write: (item: Record<string, unknown>, companyId: string, now: string) => TxItem[];
+  /** Listed items per transaction (default 25): fewer where one item's write takes several. */
+  page?: number;
 }
 
 const unassign = (noCompanyPartition: string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
@@ -33,23 +36,28 @@ const unassign = (noCompanyPartition: string) => (item: Record<string, unknown>,
   },
 });
 
-const remove = (item: Record<string, unknown>): TxItem => ({
-  item: { Delete: { TableName: tableName(), Key: { pk: item.pk as string, sk: item.sk as string }, ConditionExpression: 'attribute_exists(pk)' } },
-});
+const remove = (item: Record<string, unknown>): TxItem[] => [
+  { item: { Delete: { TableName: tableName(), Key: { pk: item.pk as string, sk: item.sk as string }, ConditionExpression: 'attribute_exists(pk)' } } },
+];
 
 export const cleanupKinds: readonly CleanupKind[] = [
   {
     kind: 'contacts',
     action: 'unassign',
     listing: (companyId) => ({ index: 'gsi1', partition: keys.contactListPartition(companyId) }),
-    write: unassign(keys.contactListPartition(null)),
+    // The contact's search tokens move to the unassigned partitions in the same transaction (put whole, so a contact not yet backfilled gets them).
+    write: (item, companyId, now) => [
+      unassign(keys.contactListPartition(null))(item, companyId, now),
+      ...searchTokenWrites(item as unknown as Searchable, { ...(item as unknown as Searchable), companyId: null }),
+    ],
+    page: Math.floor(90 / (1 + MAX_SEARCH_TOKENS)),
   },
   ...RECORD_KINDS.map(
     (k): CleanupKind => ({
       kind: k.plural,
       action: 'unassign',
       listing: (companyId) => ({ index: 'gsi1', partition: keys.recordsByCompany(k.prefix, companyId) }),
-      write: unassign(keys.recordsByCompany(k.prefix, null)),
+      write: (item, companyId, now) => [unassign(keys.recordsByCompany(k.prefix, null))(item, companyId, now)],
     }),
   ),
   {
@@ -62,7 +70,7 @@ export const cleanupKinds: readonly CleanupKind[] = [
   {
     kind: 'addresses',
     action: 'delete',
-    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: 'ADDRESS#' }),
+    listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: keys.addressPrefix }),
     write: remove,
   },
   {

@@ -141,9 +141,9 @@ const TIME_RESERVE_MS = 15_000;
 const isConditionFailure = (err: unknown) => err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
 
 /** One item's write with its progress, alone; false when it was done already. */
-const applyOne = async (write: TxItem, jobId: string, kind: string): Promise<boolean> => {
+const applyOne = async (write: TxItem[], jobId: string, kind: string): Promise<boolean> => {
   try {
-    await transact([write, addJobProgress(jobId, kind, 1)]);
+    await transact([...write, addJobProgress(jobId, kind, 1)]);
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
@@ -153,7 +153,7 @@ const applyOne = async (write: TxItem, jobId: string, kind: string): Promise<boo
 
 /**
  * The cleanup worker's job, under the job's lease: every kind in declaration order, a page of
- * up to 25 writes and the progress counter in one transaction (each write is conditional, so a
+ * up to 25 writes (fewer for kinds whose write takes several items) and the progress counter in one transaction (each write is conditional, so a
  * redelivered or resumed job never does one twice, and progress counts exactly what was done).
  * Returns `continue` when the Lambda's time runs short, after queuing its own continuation.
  */
@@ -172,12 +172,12 @@ const runLeasedCleanup = async (jobId: string, companyId: string, remainingMs: (
         await lease.handOver(enqueue('company-cleanup', { jobId, companyId } satisfies z.input<typeof cleanupMessage>));
         return 'continue';
       }
-      const items = await listRemaining(kind, companyId, PAGE);
+      const items = await listRemaining(kind, companyId, kind.page ?? PAGE);
       if (items.length === 0) break;
       const writes = items.map((i) => kind.write(i, companyId, now()));
       let done = 0;
       try {
-        await transact([...writes, addJobProgress(jobId, kind.kind, writes.length)]);
+        await transact([...writes.flat(), addJobProgress(jobId, kind.kind, writes.length)]);
         done = writes.length;
       } catch (err) {
         if (!isConditionFailure(err)) throw err;

@@ -11,13 +11,13 @@ export const contactApi = {
   },
   'GET /v1/contacts': {
     query: listContactsQuery,
-    responses: { 200: { description: 'Contacts by last name: of `companyId`, with no company (`unassigned=true`), or all. `status` and `q` (prefix of first name, last name or email) filter each page', schema: contactPageSchema } },
+    responses: { 200: { description: 'Contacts by last name: of `companyId`, with no company (`unassigned=true`), or all; `status` filters. With `q`: a prefix search (accents and case folded) of the full name, the last name, a later word of either name, or the email, in match order, each contact once (README, Contacts)', schema: contactPageSchema } },
     errors: { 400: ['INVALID_CURSOR'] },
   },
   'GET /v1/companies/{id}/contacts': {
     params: idParams,
     query: listCompanyContactsQuery,
-    responses: { 200: { description: "The company's contacts by last name", schema: contactPageSchema } },
+    responses: { 200: { description: "The company's contacts by last name; with `q`, a prefix search as on `GET /v1/contacts`", schema: contactPageSchema } },
     errors: { 400: ['INVALID_CURSOR'] },
   },
   'GET /v1/contacts/{id}': {

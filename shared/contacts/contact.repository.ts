@@ -5,10 +5,12 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { countAndGuard, type CountDeltas } from '../db/counters';
-import { keys, normalizeName } from '../db/keys';
+import { batchGet } from '../db/batch';
+import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import { foldForSearch, isFirstMatch, searchTokenWrites } from './contact-search';
 import { contactSchema, type Contact, type ContactStatus } from './contact.schema';
 
 /** What the item holds beyond the API resource: the portal user and the live set-up token. */
@@ -46,35 +48,22 @@ export const contactIdByEmail = async (email: string): Promise<string | undefine
 export type ContactListing = { by: 'company'; companyId: string } | { by: 'unassigned' } | { by: 'all' };
 
 /**
- * Contacts by last name, one Query: a company's or the unassigned ones on GSI1, all on GSI2.
- * `status` and `q` (a prefix of the first name, last name or email, any case) filter the page,
- * so a filtered page may hold fewer than `limit` items and still have a `nextCursor`.
+ * Contacts by last name, one Query: a company's or the unassigned ones on GSI1, all on GSI2;
+ * `status` filters the page. With `q`, the search index instead (`searchContacts`).
  */
 export const listContacts = async (listing: ContactListing, filter: { status?: ContactStatus; q?: string }, limit: number, cursor?: string): Promise<Page<Contact>> => {
+  const q = filter.q ? foldForSearch(filter.q) : '';
+  if (q) return searchContacts(listing, { status: filter.status, q }, limit, cursor);
   const index = listing.by === 'all' ? 'gsi2' : 'gsi1';
-  const partition = listing.by === 'all' ? 'CONTACTS' : keys.contactListPartition(listing.by === 'company' ? listing.companyId : null);
-  const q = filter.q ? normalizeName(filter.q) : undefined;
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': partition };
-  const filters: string[] = [];
-  if (filter.status) {
-    names['#status'] = 'status';
-    values[':status'] = filter.status;
-    filters.push('#status = :status');
-  }
-  if (q) {
-    values[':q'] = q;
-    filters.push('(begins_with(searchFirst, :q) OR begins_with(searchLast, :q) OR begins_with(email, :q))');
-  }
-  const name = `contacts:${listing.by}:${listing.by === 'company' ? listing.companyId : ''}:${filter.status ?? ''}:${q ?? ''}`;
+  const partition = listing.by === 'all' ? keys.allContactsPartition : keys.contactListPartition(listing.by === 'company' ? listing.companyId : null);
+  const name = `contacts:${listing.by}:${listing.by === 'company' ? listing.companyId : ''}:${filter.status ?? ''}:`;
   const out = await db().send(
     new QueryCommand({
       TableName: tableName(),
       IndexName: index,
       KeyConditionExpression: `${index}pk = :pk`,
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
+      ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: { ':pk': partition, ...(filter.status ? { ':status': filter.status } : {}) },
       Limit: limit,
       ExclusiveStartKey: await decodeCursor(name, cursor),
     }),
@@ -82,12 +71,68 @@ export const listContacts = async (listing: ContactListing, filter: { status?: C
   return { items: (out.Items ?? []).map((i) => toContact(fromItem(i))), nextCursor: await encodeCursor(name, out.LastEvaluatedKey) };
 };
 
-const searchFields = (c: Pick<Contact, 'firstName' | 'lastName'>) => ({ searchFirst: normalizeName(c.firstName), searchLast: normalizeName(c.lastName) });
+/**
+ * Token items read per contact asked for: a contact matches on at most a few of its tokens
+ * (first name and email often start alike), and each is read, so this many keep pages full.
+ */
+const READ_PER_ROW = 3;
 
-/** The contact, its email guard (uniqueness in the database) and nothing else; the service adds the company's counter. */
+/**
+ * Prefix search, in token order: one Query of the token range `q` opens (all contacts: the
+ * `CONTACTSEARCH#<first letter>` partition; a company's or the unassigned ones: GSI1), then the
+ * page's contacts in one BatchGetItem. A contact is listed at its first matching token only
+ * (`isFirstMatch`), so it appears once in the whole listing; the cursor is the key of the last
+ * row listed, so a page holds `limit` contacts whenever that many are left in what was read.
+ */
+const searchContacts = async (listing: ContactListing, filter: { status?: ContactStatus; q: string }, limit: number, cursor?: string): Promise<Page<Contact>> => {
+  const { q } = filter;
+  const scope = listing.by === 'company' ? listing.companyId : null;
+  const onIndex = listing.by !== 'all';
+  const name = `contacts-search:${listing.by}:${scope ?? ''}:${filter.status ?? ''}:${q}`;
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      ...(onIndex ? { IndexName: 'gsi1' } : {}),
+      KeyConditionExpression: onIndex ? 'gsi1pk = :pk AND begins_with(gsi1sk, :q)' : 'pk = :pk AND begins_with(sk, :q)',
+      ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: {
+        ':pk': onIndex ? keys.contactSearchScope(scope, q) : keys.contactSearchPartition(q),
+        ':q': q,
+        ...(filter.status ? { ':status': filter.status } : {}),
+      },
+      Limit: limit * READ_PER_ROW,
+      ExclusiveStartKey: await decodeCursor(name, cursor),
+    }),
+  );
+  const rows = (out.Items ?? []).filter((i) => isFirstMatch(i, q));
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  // Rows left unlisted in this read: resume after the last one listed; none left: where the read stopped.
+  const resumeAt = rows.length > limit && last ? rowKey(last, onIndex) : out.LastEvaluatedKey;
+  const found = new Map((await batchGet(page.map((r) => keys.contact(String(r.contactId))))).map((c) => [String(c.id), fromItem(c)]));
+  const items = page.flatMap((r) => {
+    const c = found.get(String(r.contactId));
+    // The index and the contact commit together; a company's permanent delete moves the contacts before their tokens.
+    if (!c || (filter.status && c.status !== filter.status) || (listing.by !== 'all' && c.companyId !== scope)) return [];
+    return [toContact(c)];
+  });
+  return { items, nextCursor: await encodeCursor(name, resumeAt) };
+};
+
+const rowKey = (row: Record<string, unknown>, onIndex: boolean) => ({
+  pk: row.pk,
+  sk: row.sk,
+  ...(onIndex ? { gsi1pk: row.gsi1pk, gsi1sk: row.gsi1sk } : {}),
+});
+
+/**
+ * The contact, its email guard (uniqueness in the database) and its search tokens; the service
+ * adds the company's counter. Every path that creates a contact (API, import, sync) uses this.
+ */
 export const putNewContact = (c: ContactRecord): TxItem[] => [
-  { item: { Put: { TableName: tableName(), Item: { ...toItem(c), ...searchFields(c) }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+  { item: { Put: { TableName: tableName(), Item: toItem(c), ConditionExpression: 'attribute_not_exists(pk)' } } },
   ...(c.email ? [emailGuard(c.email, c.id)] : []),
+  ...searchTokenWrites(undefined, c),
 ];
 
 const emailGuard = (email: string, contactId: string): TxItem => ({
@@ -99,7 +144,7 @@ const releaseEmail = (email: string, contactId: string): TxItem => ({
   item: { Delete: { TableName: tableName(), Key: keys.contactEmail(email), ConditionExpression: 'contactId = :id', ExpressionAttributeValues: { ':id': contactId } } },
 });
 
-/** Version-checked update of the changed fields (and the list keys and email guard that follow them). */
+/** Version-checked update of the changed fields (and the list keys, email guard and search tokens that follow them). */
 export const updateContactItem = (before: ContactRecord, after: ContactRecord, changed: string[]): TxItem[] => {
   const fields = [...new Set([...changed, 'version', 'updatedAt'])];
   const names: Record<string, string> = {};
@@ -109,8 +154,7 @@ export const updateContactItem = (before: ContactRecord, after: ContactRecord, c
     values[`:f${i}`] = (after as unknown as Record<string, unknown>)[f] ?? null;
     return `#f${i} = :f${i}`;
   });
-  const derived = { ...keys.contactLists(after), ...searchFields(after) };
-  for (const [k, v] of Object.entries(derived)) {
+  for (const [k, v] of Object.entries(keys.contactLists(after))) {
     sets.push(`${k} = :${k}`);
     values[`:${k}`] = v;
   }
@@ -133,6 +177,7 @@ export const updateContactItem = (before: ContactRecord, after: ContactRecord, c
     if (before.email) items.push(releaseEmail(before.email, before.id));
     if (after.email) items.push(emailGuard(after.email, after.id));
   }
+  items.push(...searchTokenWrites(before, after));
   return items;
 };
 
@@ -154,6 +199,7 @@ export const deleteContactItem = (c: ContactRecord): TxItem[] => [
   ...(c.email ? [releaseEmail(c.email, c.id)] : []),
   ...(c.portalTokenHash ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalToken(c.portalTokenHash) } } }] : []),
   ...(c.portalSub ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalUser(c.portalSub) } } }] : []),
+  ...searchTokenWrites(c, undefined),
 ];
 
 /**

@@ -7,7 +7,11 @@ import type { CompanyStatus } from '../companies/company.schema';
 /** Case-, width- and spacing-insensitive form of a name, for uniqueness and prefix search. */
 export const normalizeName = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
+const ALL_CONTACTS = 'CONTACTS';
 const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
+/** A search token's bucket: its first character (a whole code point), so a one-letter `q` is still one partition. */
+const searchBucket = (token: string) => [...token][0] ?? '';
+const contactSearchScope = (companyId: string | null, token: string) => `${companyId ? `COMPANY#${companyId}` : 'NOCOMPANY'}#CONTACTSEARCH#${searchBucket(token)}`;
 const recordsByCompany = (prefix: string, companyId: string | null) => (companyId ? `COMPANY#${companyId}#${prefix}S` : `NOCOMPANY#${prefix}S`);
 const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${contactId}#${prefix}S`;
 
@@ -20,6 +24,7 @@ export const keys = {
   companyName: (name: string) => ({ pk: `COMPANYNAME#${normalizeName(name)}`, sk: 'COMPANYNAME' }),
   /** A company's addresses live in its partition, so one Query reads them with the company item. */
   address: (companyId: string, addressId: string) => ({ pk: `COMPANY#${companyId}`, sk: `ADDRESS#${addressId}` }),
+  addressPrefix: 'ADDRESS#',
   /** Which address is the company's billing address: one pointer item, so "at most one" holds under concurrency. */
   billingAddress: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'BILLINGADDRESS' }),
   /** A contact; `email` uniqueness is its guard item below. */
@@ -28,9 +33,23 @@ export const keys = {
   /** Contacts of a company (or with none) by last name, then first name (GSI1); all contacts by name (GSI2). */
   contactLists: (c: { id: string; companyId: string | null; lastName: string; firstName: string }) => {
     const sortKey = `${normalizeName(c.lastName)}#${normalizeName(c.firstName)}#${c.id}`;
-    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: 'CONTACTS', gsi2sk: sortKey };
+    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: ALL_CONTACTS, gsi2sk: sortKey };
   },
+  allContactsPartition: ALL_CONTACTS,
   contactListPartition: (companyId: string | null) => contactListPartition(companyId),
+  /**
+   * One search token of a contact (shared/contacts/contact-search.ts): all contacts in
+   * `CONTACTSEARCH#<first character>`, and on GSI1 the contact's company
+   * (`COMPANY#<id>#CONTACTSEARCH#<first character>`) or the unassigned ones (`NOCOMPANY#CONTACTSEARCH#<first character>`).
+   */
+  contactSearch: (token: string, contactId: string, companyId: string | null) => ({
+    pk: `CONTACTSEARCH#${searchBucket(token)}`,
+    sk: `${token}#${contactId}`,
+    gsi1pk: contactSearchScope(companyId, token),
+    gsi1sk: `${token}#${contactId}`,
+  }),
+  contactSearchPartition: (q: string) => `CONTACTSEARCH#${searchBucket(q)}`,
+  contactSearchScope: (companyId: string | null, q: string) => contactSearchScope(companyId, q),
   /** Related records (tickets, assets, invoices): `TICKET#<id>`; by company on GSI1, by contact on GSI2 (sparse). */
   record: (prefix: string, id: string) => ({ pk: `${prefix}#${id}`, sk: prefix }),
   recordLists: (prefix: string, r: { id: string; companyId: string | null; contactId?: string | null }) => ({
@@ -91,5 +110,6 @@ export const keys = {
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
   /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
   ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
+  ticketCommentPrefix: 'COMMENT#',
   ticketPartition: (ticketId: string) => `TICKET#${ticketId}`,
 } as const;

@@ -11,6 +11,7 @@ import { putNewCompany } from '../companies/company.repository';
 import { createCompanyBody, EDITABLE_FIELDS } from '../companies/company.schema';
 import { newCompany } from '../companies/company.service';
 import { putNewContact } from '../contacts/contact.repository';
+import { searchTokens } from '../contacts/contact-search';
 import { createContactBody } from '../contacts/contact.schema';
 import { newContact } from '../contacts/contact.service';
 import { batchGet } from '../db/batch';
@@ -39,12 +40,13 @@ const CUT_CELL_CHARS = 1000;
 const CUT_ROW_CHARS = 32 * 1024;
 
 /**
- * The most items a row's write can take, whatever the database holds: a contact and its email
- * guard (putNewContact); a company, its name guard (putNewCompany) and its audit entry. An
- * address adds itself and the billing pointer (putNewAddress, claimBilling with no previous
- * one). A duplicate takes none and an error one, so this is the row's upper bound.
+ * The most items a row's write can take, whatever the database holds: a contact, its email
+ * guard and one item per search token of its names and email (putNewContact: counted from the
+ * row itself, see `contactRowItems`); a company, its name guard (putNewCompany) and its audit
+ * entry. An address adds itself and the billing pointer (putNewAddress, claimBilling with no
+ * previous one). A duplicate takes none and an error one, so this is the row's upper bound.
  */
-const WRITE_ITEMS: Record<ImportType, number> = { contacts: 2, companies: 3 };
+const COMPANY_ITEMS = 3;
 const ADDRESS_ITEMS = 2;
 
 /** A row's size as DynamoDB counts a list of strings (each element adds a few bytes). */
@@ -122,15 +124,19 @@ const resolveCompanies = async (ctx: Context, names: string[]) => {
 /** A value that could be a company's name; anything longer names no company and is not looked up (its key would be too long). */
 const companyName = createCompanyBody.shape.name;
 
+const contactRowSchema = createContactBody.omit({ companyId: true, sendInvite: true });
+
+/** A contacts row read with the API's schema (the same read cuts the groups and writes the rows). */
+const parseContactRow = (mapping: (string | undefined)[], fields: string[]) => {
+  const v = valuesOf(mapping, fields);
+  const names = v.firstName || v.lastName ? { firstName: v.firstName, lastName: v.lastName } : splitName(v.name);
+  return { company: v.company, result: contactRowSchema.safeParse({ ...names, email: v.email, phone: v.phone, title: v.title }) };
+};
+
 /** Contacts: validation with the API's schema, company by name, duplicates by email within the group (the database's are found on commit). */
 const contactOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]> => {
   const now = new Date().toISOString();
-  const parsed = rows.map((r) => {
-    const v = valuesOf(ctx.mapping, r.fields);
-    const names = v.firstName || v.lastName ? { firstName: v.firstName, lastName: v.lastName } : splitName(v.name);
-    const input = { ...names, email: v.email, phone: v.phone, title: v.title };
-    return { row: r, company: v.company, result: createContactBody.omit({ companyId: true, sendInvite: true }).safeParse(input) };
-  });
+  const parsed = rows.map((r) => ({ row: r, ...parseContactRow(ctx.mapping, r.fields) }));
   await resolveCompanies(ctx, parsed.flatMap((p) => (p.result.success && p.company && companyName.safeParse(p.company).success ? [p.company] : [])));
   // Emails already in the database are found by the group's transaction (see `commit`); earlier rows of the group here.
   const seen = new Set<string>();
@@ -199,9 +205,15 @@ export const outcomesOf = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[
   return rows.map((r) => byRow.get(r.row) ?? tooLarge(r));
 };
 
+/** What a contacts row writes: its contact, email guard and search tokens, or one error item. */
+const contactRowItems = (mapping: (string | undefined)[], fields: string[]) => {
+  const { result } = parseContactRow(mapping, fields);
+  return result.success ? 2 + searchTokens(result.data).length : 1;
+};
+
 /**
  * Cuts the file into groups, one transaction each, from the rows alone: what a group costs is
- * the most its rows could cost (WRITE_ITEMS, a company counter per company named, the row's
+ * the most its rows could cost (each row's own items, a company counter per company named, the row's
  * bytes), never what the database holds. So every delivery, whatever others have committed,
  * cuts the same groups, and each group's done marker (keyed by its first row) is committed once.
  */
@@ -215,8 +227,8 @@ export const grouper = (type: ImportType, mapping: (string | undefined)[]) => {
     if (size > MAX_ROW_BYTES) return { items: 1, bytes: rowBytes(cutFields(row.fields)) + ITEM_OVERHEAD_BYTES, company: undefined };
     const v = valuesOf(mapping, row.fields);
     const company = type === 'contacts' && v.company ? normalizeName(v.company) : undefined;
-    const extra = type === 'contacts' ? (company && !companies.has(company) ? 1 : 0) : hasAddress(v) ? ADDRESS_ITEMS : 0;
-    return { items: WRITE_ITEMS[type] + extra, bytes: size + ITEM_OVERHEAD_BYTES, company };
+    const own = type === 'contacts' ? contactRowItems(mapping, row.fields) + (company && !companies.has(company) ? 1 : 0) : COMPANY_ITEMS + (hasAddress(v) ? ADDRESS_ITEMS : 0);
+    return { items: own, bytes: size + ITEM_OVERHEAD_BYTES, company };
   };
   return {
     /** Adds a row; returns the group it closed, if it did not fit in the open one. */

@@ -83,7 +83,7 @@ const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): { items: Tx
     items.push({ item: companyReference(companyId, { contacts: n }, { into: true }).item });
     owners.push({ companyId });
   }
-  // The group was cut on the most its rows could take (grouper); more is a bug in WRITE_ITEMS, not a bad file.
+  // The group was cut on the most its rows could take (grouper); more is a bug in its per-row count, not a bad file.
   if (items.length > GROUP_ITEMS) throw new Error(`Import group of rows ${rows[0]!.row}-${rows[rows.length - 1]!.row} has ${items.length} items, more than it was cut for`);
   return { items, owners };
 };

@@ -2,7 +2,7 @@
  * Company addresses on a real DynamoDB Local: one Query per list, one billing address even
  * under concurrent requests, archived companies read-only, and strict validation.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as listAddresses } from '../../functions/addresses/list-addresses';
@@ -41,7 +41,7 @@ const minimal = { line1: '1 High Street', city: 'London', country: 'GB' };
 const MISSING = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
 describe('create and list', () => {
-  it('creates an address with every field, answers 201 with Location, and lists it back in one Query', async () => {
+  it('creates an address with every field, answers 201 with Location, and lists it back in one Query of its prefix', async () => {
     const companyId = await newCompany();
     const body = {
       label: ' Head office ',
@@ -65,7 +65,8 @@ describe('create and list', () => {
 
     engines.requests.reset();
     const listed = await list(companyId);
-    expect(engines.requests.calls).toEqual(['Query']);
+    // The address prefix and the company item, side by side (one round trip).
+    expect([...engines.requests.calls].sort()).toEqual(['GetItem', 'Query']);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({ items: [res.body], nextCursor: null });
     expect(await billingPointer(companyId)).toBe(res.body.id);
@@ -277,5 +278,22 @@ describe('validation and roles', () => {
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
     expect(paths(bad[2]!)).toContain('path.addressId');
+  });
+});
+
+describe('explicit key prefixes', () => {
+  it('lists addresses unaffected by another kind of item that sorts between the address prefix and the company item', async () => {
+    const companyId = await newCompany();
+    const address = await create(companyId, { line1: '1 Prefix Row', city: 'Leeds', country: 'GB' });
+    expect(address.status).toBe(201);
+    // A later module's items in the company's partition, sorting between 'ADDRESS#' and 'COMPANY', past 1 MB in all:
+    // a range over the partition would read them and stop before the company item.
+    const big = 'x'.repeat(390 * 1024);
+    for (let i = 0; i < 3; i++) {
+      await db().send(new PutCommand({ TableName: tableName(), Item: { pk: keys.company(companyId).pk, sk: `BOOKING#${i}`, type: 'Booking', blob: big } }));
+    }
+    const listed = await list(companyId);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((a: { id: string }) => a.id)).toEqual([address.body.id]);
   });
 });

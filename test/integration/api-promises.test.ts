@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { mailMessageSchema } from '../../shared/mail/mail.schema';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeNext } from '../helpers/db-requests';
 import { call, httpEvent, invoke, lambdaContext, type TestResponse } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
@@ -352,5 +352,20 @@ describe('deletion preview', () => {
     const res = await call({ route: 'GET /v1/companies/{id}/deletion-preview', params: { id: co.id }, groups: [group] });
     expect(res.status).toBe(200);
     expect(res.body.blockers).toEqual([{ code: 'NOT_ARCHIVED', message: expect.any(String) }]);
+  });
+});
+
+describe('explicit key prefixes', () => {
+  it("pages a ticket's comments unaffected by another kind of item that sorts between the comments and the ticket", async () => {
+    const co = await company();
+    const t = await record('tickets', { companyId: co.id, subject: 'Prefix' });
+    for (const body of ['one', 'two', 'three']) expect((await call({ route: 'POST /v1/tickets/{id}/comments', params: { id: t.id }, body: { body } })).status).toBe(201);
+    // A later module's items in the ticket's partition, between 'COMMENT#' and 'TICKET'.
+    for (let i = 0; i < 3; i++) await db().send(new PutCommand({ TableName: tableName(), Item: { pk: `TICKET#${t.id}`, sk: `DOCUMENT#${i}`, type: 'Document' } }));
+    const first = await call({ route: 'GET /v1/tickets/{id}/comments', params: { id: t.id }, query: { limit: '2' } });
+    expect(first.body.items.map((c: { body: string }) => c.body)).toEqual(['three', 'two']);
+    const rest = await call({ route: 'GET /v1/tickets/{id}/comments', params: { id: t.id }, query: { limit: '2', cursor: first.body.nextCursor } });
+    expect(rest.body.items.map((c: { body: string }) => c.body)).toEqual(['one']);
+    expect((await call({ route: 'GET /v1/tickets/{id}/comments', params: { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } })).status).toBe(404);
   });
 });

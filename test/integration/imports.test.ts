@@ -12,7 +12,9 @@ import { handler as createImport } from '../../functions/imports/create-import';
 import { handler as runImport } from '../../functions/imports/run-import';
 import { db } from '../../shared/db/client';
 import { transact } from '../../shared/db/transact';
+import { searchTokens } from '../../shared/contacts/contact-search';
 import { failImport, rowErrorItem, startImport } from '../../shared/imports/import.repository';
+import { GROUP_ITEMS } from '../../shared/imports/import.rows';
 import { archiveDirectly } from '../helpers/data';
 import { countDbRequests } from '../helpers/db-requests';
 import { call, httpEvent, invoke, lambdaContext } from '../helpers/http-event';
@@ -148,6 +150,17 @@ describe('import worker', () => {
     expect(await job(id)).toMatchObject({ status: 'completed', created: 100 });
   });
 
+  it('makes imported contacts searchable: their search tokens commit with them', async () => {
+    const co = (await call({ route: 'POST /v1/companies', body: { name: `Search Import ${run}` } })).body as { id: string; name: string };
+    const id = await upload(['firstName,lastName,email,company', `Zoë,Müller${run},zoe.${run}@example.com,${co.name}`, `Ana,Peña${run},ana.${run}@example.com,`].join('\n'));
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    expect(await job(id)).toMatchObject({ status: 'completed', created: 2 });
+    const found = async (query: Record<string, string>) => ((await call({ route: 'GET /v1/contacts', query })).body.items as { email: string }[]).map((c) => c.email);
+    expect(await found({ q: `MULLER${run}` })).toEqual([`zoe.${run}@example.com`]);
+    expect(await found({ q: `zoe muller${run}`, companyId: co.id })).toEqual([`zoe.${run}@example.com`]);
+    expect(await found({ q: `pena${run}`, unassigned: 'true' })).toEqual([`ana.${run}@example.com`]);
+  });
+
   it('skips emails already in the database with one more transaction per batch, however many collide', async () => {
     const tag = 'collide';
     for (const i of [0, 7, 8, 9, 20, 39]) expect((await call({ route: 'POST /v1/contacts', body: { firstName: 'Pre', lastName: `Existing${i}`, email: `${tag}.${i}.${run}@example.com` } })).status).toBe(201);
@@ -155,18 +168,22 @@ describe('import worker', () => {
     const event = await engines.queues.take('imports');
     const requests = countDbRequests();
     await runImport(event as never, ctx());
+    const workerCalls = [...requests.calls];
     expect(await job(id)).toMatchObject({ status: 'completed', processedRows: 40, created: 34, skippedDuplicates: 6, failed: 0 });
     expect(await contactsTagged(tag)).toBe(40);
-    // No read ahead of the write: one transaction that names the six, then the other 34.
-    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2);
-    expect(requests.calls).not.toContain('BatchGetItem');
+    // A row writes its contact, email guard and search tokens: the 40 rows are cut into groups of at most GROUP_ITEMS items.
+    const groups = Math.ceil(40 / Math.floor(GROUP_ITEMS / (2 + searchTokens({ firstName: 'F0', lastName: 'L0', email: `${tag}.0.${run}@example.com` }).length)));
+    expect(groups).toBeGreaterThan(1);
+    // No read ahead of the write: per group, one transaction that names its collisions, then one with the rest.
+    expect(workerCalls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2 * groups);
+    expect(workerCalls).not.toContain('BatchGetItem');
 
-    // The same file again: every row collides, still two transactions.
+    // The same file again: every row collides, still two transactions per group.
     const again = await upload(file(40, tag));
     requests.reset();
     await runImport((await engines.queues.take('imports')) as never, ctx());
     expect(await job(again)).toMatchObject({ status: 'completed', processedRows: 40, created: 0, skippedDuplicates: 40 });
-    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2);
+    expect(requests.calls.filter((c) => c === 'TransactWriteItems')).toHaveLength(2 * groups);
   });
 
   it('reports the rows of a company archived while they commit, and commits the rest', async () => {

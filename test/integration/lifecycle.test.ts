@@ -4,6 +4,7 @@
  * its transaction, raced against an invoice and a rename), and the cleanup worker (unassigns
  * everything exactly once, survives a crash half-way and a Lambda running out of time).
  */
+import { cleanupKinds } from '../../shared/companies/company-cleanup';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -207,6 +208,9 @@ describe('cleanup worker', () => {
     for (const t of tks) expect((await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body.companyId).toBeNull();
     const unassigned = await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', limit: '100' } });
     expect(unassigned.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(cts.map((c) => c.id)));
+    // Their search tokens moved with them: found among the unassigned, no longer in the company's search partition.
+    const email = (await call({ route: 'GET /v1/contacts/{id}', params: { id: cts[0]!.id } })).body.email as string;
+    expect((await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', q: email } })).body.items.map((c: { id: string }) => c.id)).toEqual([cts[0]!.id]);
     expect((await call({ route: 'GET /v1/companies/{id}/addresses', params: { id: co.id } })).status).toBe(404);
   });
 
@@ -231,7 +235,9 @@ describe('cleanup worker', () => {
     }
     const partial = await job(jobId);
     expect(partial.status).toBe('running');
-    expect(partial.progress.contacts.done).toBe(40);
+    // Two pages of contacts committed (a contact's page is smaller than 25: each moves its search tokens with it).
+    const contactsPage = cleanupKinds.find((k) => k.kind === 'contacts')!.page!;
+    expect(partial.progress.contacts.done).toBe(Math.min(40, 2 * contactsPage));
     expect(partial.progress.tickets.done).toBe(0);
 
     const second = (await cleanupHandler(event as never, ctx())) as { batchItemFailures: unknown[] };
