@@ -1,10 +1,12 @@
 /**
  * CSV imports through the API and the real `imports` queue on the whole local stack, with
  * files as people make them (test/fixtures/imports): what is created, skipped and refused,
- * the row numbers, errors.csv round-tripped, the template, and a 50,000-row file.
+ * the row numbers, errors.csv round-tripped, the template. The 50,000-row file is
+ * test/scale/imports.test.ts (`npm run test:scale`).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFile as importAndWait } from '../support/imports';
 import { login, startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -34,18 +36,7 @@ const companyId = async (name: string) => (await api('GET', `/v1/companies?q=${e
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/imports/${name}`, import.meta.url));
 
 /** Uploads a file and waits for its job to end. */
-const importFile = async (type: 'contacts' | 'companies', file: Buffer | string, timeoutMs = 30_000) => {
-  const accepted = await api('POST', `/v1/imports?type=${type}`, file, { 'content-type': 'text/csv' });
-  expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
-  expect(accepted.body).toMatchObject({ type, status: 'queued' });
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await api('GET', `/v1/imports/${accepted.body.id}`)).body;
-    if (job.status === 'completed' || job.status === 'failed') return job;
-    if (Date.now() > end) throw new Error(`Import still ${job.status}: ${JSON.stringify(job)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
+const importFile = (type: 'contacts' | 'companies', file: Buffer | string, timeoutMs?: number) => importAndWait(stack.info, token, type, file, timeoutMs);
 
 describe('contacts import', () => {
   it('imports an Excel-style file: BOM, semicolons, CRLF, quoted line breaks, aliases, extra columns, blank lines', async () => {
@@ -151,16 +142,4 @@ describe('companies import and templates', () => {
     }
     expect((await api('GET', '/v1/imports/templates/other.csv')).status).toBe(400);
   });
-});
-
-describe('scale', () => {
-  it('imports a 50,000-row contacts file completely', async () => {
-    const lines = ['First Name,Last Name,Email,Company'];
-    for (let i = 0; i < 50_000; i++) lines.push(`First${i},Last${i},bulk.${i}@scale.example,${i % 10 === 0 ? 'Fabrikam' : ''}`);
-    const job = await importFile('contacts', lines.join('\n'), 280_000);
-    expect(job).toMatchObject({ status: 'completed', totalRows: 50_000, processedRows: 50_000, created: 50_000, failed: 0 });
-    const fabrikam = await companyId('Fabrikam');
-    const counts = (await api('GET', `/v1/companies/${fabrikam}`)).body.counts;
-    expect(counts.contacts).toBeGreaterThanOrEqual(5_000);
-  }, 300_000);
 });

@@ -1,28 +1,23 @@
 /**
- * The CDK stack, synthesized from the route and queue tables (bundling skipped: esbuild output
- * is not what these assertions are about).
+ * The CDK stack, synthesized from the route and queue tables (the test run's one synthesis,
+ * test/support/synth-setup.ts).
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { readConfig } from '../../infra/config';
-import { ClienteleStack, constructId } from '../../infra/stack';
+import { constructId } from '../../infra/stack';
 import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds, type WorkerDef } from '../../shared/queues';
 import { apiFunctionOf, apiFunctions, AREAS, fallbackThrottle, functionEntryOf, handlerEntries, poolThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
+import { synthesized } from '../support/synth';
 
-let app: App;
-let stack: ClienteleStack;
 let template: Template;
+let nagViolations: string[];
 
-beforeAll(() => {
-  app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  stack = new ClienteleStack(app, 'Clientele', { config: readConfig(app), env: { account: '123456789012', region: 'eu-west-1' } });
-  template = Template.fromStack(stack);
+beforeAll(async () => {
+  ({ template, violations: nagViolations } = await synthesized());
 });
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -430,7 +425,6 @@ describe('identity and mail', () => {
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding', () => {
-    const report = new AwsSolutionsChecks(app).validateScope(stack);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(nagViolations).toEqual([]);
   });
 });

@@ -1,36 +1,35 @@
 /**
- * `npx cdk synth` as an operator runs it, offline: esbuild bundles every function, cdk-nag runs,
- * each bundle loads in a plain `node` and exports its handler (the ESM banner works), and the
- * vendor SDKs' bundles carry infra/bundling's shims, as the benchmark measures them.
+ * `npx cdk synth` as an operator runs it, offline (the test run's one synthesis,
+ * test/support/synth-setup.ts): esbuild bundles every function, cdk-nag runs, each bundle loads
+ * in a plain `node` and exports its handler (the ESM banner works), and the vendor SDKs' bundles
+ * carry infra/bundling's shims, as the benchmark measures them.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { functionSchedules, queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
+import { synthesized } from '../support/synth';
 
-const run = promisify(execFile);
-const out = mkdtempSync(join(tmpdir(), 'clientele-synth-'));
+let out = '';
 let log = '';
+let code: number | null = null;
 
 beforeAll(async () => {
-  const res = await run('npx', ['cdk', 'synth', '--quiet', '--output', out], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } });
-  log = res.stdout + res.stderr;
-}, 180_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+  ({ dir: out, log, code } = await synthesized());
+});
 
 describe('cdk synth', () => {
   it('finishes with no unacknowledged cdk-nag finding', () => {
     expect(log).not.toMatch(/AwsSolutions-\w+/);
+    expect(code, log.slice(-4_000)).toBe(0);
   });
 
-  it('bundles every function into a module that loads and exports `handler`', async () => {
+  // Loads every bundle, one after the other: more than the default 30 s when the machine is busy.
+  it('bundles every function into a module that loads and exports `handler`', { timeout: 120_000 }, async () => {
     const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
     const workers = queues.filter((q) => 'worker' in q).length;
     expect(assets).toHaveLength(handlerEntries().length + workers + cognitoTriggers.length + functionSchedules.length + 1 + streamConsumers.length); // + the dead-letter consumer

@@ -3,7 +3,8 @@
  * (infra/local/fakes/microsoft.ts) driven through the real MSAL and Graph client libraries:
  * consent, tenant import, full and delta syncs, page sizes asked as Graph honours them,
  * throttling, an expired delta token, redelivery, hand-over, bounded errors, counts that follow
- * the commits (a commit failing once, a real conflict), and a 10,000-user / 5,000-device tenant.
+ * the commits (a commit failing once, a real conflict). The 10,000-user / 5,000-device tenant is
+ * test/scale/m365.test.ts (`npm run test:scale`).
  */
 import { searchTokens } from '../../shared/contacts/contact-search';
 import { randomUUID } from 'node:crypto';
@@ -12,66 +13,34 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from '../../infra/local/fakes/microsoft';
+import type { FakeMicrosoft } from '../../infra/local/fakes/microsoft';
 import { handler as syncWorker } from '../../functions/m365/sync-tenant';
-import { ENV, resetEnvCache } from '../../shared/env';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
-import { DELTA_PAGE_SIZE, graphFor, resetGraphClients } from '../../shared/m365/m365.client';
-import { resetSigningKey } from '../../shared/crypto/signing';
+import { DELTA_PAGE_SIZE, graphFor } from '../../shared/m365/m365.client';
 import { beforeDbRequest, countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDemoMicrosoft } from '../../infra/local/stack';
 import { bundledHandler } from '../support/bundle';
-import { startDynamo } from '../support/dynamo';
-import { startQueues } from '../support/queues';
+import { createCompany as company, fakeTenant, linkTenant as link, M365_APP as APP, startM365, type M365Engines } from '../support/m365';
 
-const APP = { clientId: '11111111-2222-4333-8444-555555555555', clientSecret: 'test-secret', partnerTenantId: randomUUID() };
-let stopDb: () => Promise<void>;
-let queues: Awaited<ReturnType<typeof startQueues>>;
+let engines: M365Engines;
+let queues: M365Engines['queues'];
 let fake: FakeMicrosoft;
 let requests: ReturnType<typeof countDbRequests>;
 
 beforeAll(async () => {
-  ({ stop: stopDb } = await startDynamo());
-  queues = await startQueues();
-  fake = await startFakeMicrosoft(APP);
-  fake.addTenant({ id: APP.partnerTenantId, displayName: 'Partner', defaultDomainName: 'partner.onmicrosoft.com' });
-  Object.assign(process.env, {
-    [ENV.M365_CLIENT_ID]: APP.clientId,
-    [ENV.M365_CLIENT_SECRET]: APP.clientSecret,
-    [ENV.M365_PARTNER_TENANT_ID]: APP.partnerTenantId,
-    [ENV.M365_REDIRECT_URI]: 'http://127.0.0.1/v1/public/m365/callback',
-    [ENV.M365_FAKE_URL]: fake.url,
-  });
-  resetEnvCache();
-  resetSigningKey();
-  resetGraphClients();
+  engines = await startM365();
+  ({ queues, fake } = engines);
   requests = countDbRequests();
 });
-afterAll(async () => {
-  await fake?.stop();
-  await queues?.stop();
-  await stopDb?.();
-});
+afterAll(async () => engines?.stop());
 beforeEach(() => requests.reset());
 
+/** Unique within this file's run, for names the search must find. */
 const run = Math.random().toString(36).slice(2, 7);
-let n = 0;
 const ctx = (remaining = 900_000): Context => ({ ...lambdaContext, getRemainingTimeInMillis: () => remaining }) as Context;
-const company = async (name = `M365 Co ${run} ${++n}`) => (await call({ route: 'POST /v1/companies', body: { name } })).body as { id: string; name: string };
-const tenant = (users = 5, devices = 3) => {
-  const domain = `t${run}${++n}.onmicrosoft.com`;
-  const id = fake.addTenant({ displayName: `Tenant ${run} ${n}`, defaultDomainName: domain });
-  fillTenant(fake, id, domain, users, devices);
-  return { id, domain };
-};
-const link = async (companyId: string, tenantId: string) => {
-  const url = new URL((await call({ route: 'GET /v1/integrations/m365/consent-url', query: { companyId } })).body.url);
-  const state = url.searchParams.get('state')!;
-  const res = await call({ route: 'GET /v1/public/m365/callback', query: { tenant: tenantId, admin_consent: 'True', state } });
-  return { res, state };
-};
+const tenant = (users = 5, devices = 3) => fakeTenant(fake, users, devices);
 /** Runs the worker on everything the m365-sync queue holds, until it is empty. */
 const drain = async (context = ctx(), worker: (event: never, context: Context) => Promise<unknown> = syncWorker) => {
   for (let i = 0; i < 50; i++) {
@@ -455,26 +424,6 @@ describe('partner tenants', () => {
     await drain();
     expect(await contactsOf(ia.companyId)).toHaveLength(2);
   });
-});
-
-describe('scale', () => {
-  it('syncs a 10,000-user / 5,000-device tenant completely, across hand-overs', async () => {
-    const co = await company();
-    const t = tenant(10_000, 5_000);
-    const { res } = await link(co.id, t.id);
-    // Each run gets time for about one page before it must hand over.
-    let left = 0;
-    const shortRuns = () => ({ ...lambdaContext, getRemainingTimeInMillis: () => (left -= 30_000) + 120_000 }) as Context;
-    for (let i = 0; i < 100; i++) {
-      const event = await queues.take('m365-sync');
-      if (!event.Records.length) break;
-      left = 0;
-      await syncWorker(event as never, shortRuns());
-    }
-    const done = await job(res.body.jobId);
-    expect(done).toMatchObject({ status: 'completed', users: { seen: 10_000, created: 10_000 }, devices: { seen: 5_000, created: 5_000 } });
-    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.counts).toMatchObject({ contacts: 10_000, assets: 5_000 });
-  }, 400_000);
 });
 
 // `npm start`'s demo partner: the same tenants with the same ids on every start, so companies linked to them stay linked.

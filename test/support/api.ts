@@ -153,3 +153,16 @@ export const collectionOf = (path: string, param: string): string => {
 /** A concrete path: each `{param}` gets the id of its collection in `ids`, or a fresh id no record has. */
 export const concretePath = (path: string, ids: PathIds, value: (param: string) => string | undefined = () => undefined): string =>
   path.replace(/\{(\w+)\}/g, (_, param: string) => value(param) ?? ids[collectionOf(path, param)] ?? ulid());
+
+/** Every item of a list route, page after page (`limit=100`, following `nextCursor`). */
+export const listAll = async <T = any>(api: Api, token: string, path: string): Promise<T[]> => {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    if (page.status !== 200) throw new Error(`GET ${path}: ${page.status} ${page.text}`);
+    items.push(...(page.body.items as T[]));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return items;
+};
