@@ -171,7 +171,8 @@ describe('imports', () => {
 
   it('killed again and again, each run a little further, still ends exact', async () => {
     const tag = `imr${++n}`;
-    const ROWS = 300;
+    // Enough groups to need several runs, few enough to end within MAX_SWEEPS re-queues (a contact row with its search tokens takes ~5 items of a group's 90).
+    const ROWS = 150;
     const id = await upload(csv(ROWS, tag));
     let event = await engines.queues.take('imports');
     let kills = 0;
@@ -182,7 +183,13 @@ describe('imports', () => {
       if (!kill.fired) break;
       kills++;
       lapse();
-      expect((await sweepJobs()).requeued).toContainEqual({ kind: 'import', id });
+      const swept = await sweepJobs();
+      // Killed after its last commit (giving its lease back): the job is complete, and the sweep only clears its index entry.
+      if ((await getImport(id)).status === 'completed') {
+        expect(swept.cleared).toBe(1);
+        break;
+      }
+      expect(swept.requeued).toContainEqual({ kind: 'import', id });
       event = await engines.queues.take('imports');
     }
     expect(kills).toBeGreaterThan(1);
