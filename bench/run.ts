@@ -37,10 +37,13 @@ import { ms, percentile, tallyDb } from './measure';
 const out: Record<string, unknown> = {};
 const log = (s: string) => console.log(s);
 
-/** Machine and date beside the figures, bench/results.json and docs/benchmarks.md written, the summary printed. */
+/**
+ * Machine and date beside the figures, bench/results.json and docs/benchmarks.md written, the
+ * summary printed. A partial run (`--only`) keeps the full run's date and machine; its own
+ * section carries its date.
+ */
 const finish = async (full = true): Promise<never> => {
-  out.machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: `${process.platform} ${process.arch}` };
-  // A partial run keeps the full run's date; its own section carries its date.
+  if (full) out.machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: `${process.platform} ${process.arch}` };
   if (full) out.date = new Date().toISOString();
   writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
   const { renderReport } = await import('./report');
