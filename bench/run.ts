@@ -6,7 +6,7 @@
  * a table, and writes bench/results.json and docs/benchmarks.md. It never fails on a figure.
  */
 import './quiet';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -36,6 +36,31 @@ import { ms, percentile, tallyDb } from './measure';
 
 const out: Record<string, unknown> = {};
 const log = (s: string) => console.log(s);
+
+/**
+ * Machine and date beside the figures, bench/results.json and docs/benchmarks.md written, the
+ * summary printed. A partial run (`--only`) keeps the full run's date and machine; its own
+ * section carries its date.
+ */
+const finish = async (full = true): Promise<never> => {
+  if (full) out.machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: `${process.platform} ${process.arch}` };
+  if (full) out.date = new Date().toISOString();
+  writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
+  const { renderReport } = await import('./report');
+  writeFileSync('docs/benchmarks.md', renderReport(out));
+  console.log(renderReport(out).split('\n## How')[0]);
+  process.exit(0);
+};
+
+// `npm run bench -- --only cold-start`: section 5 alone (no engines, a minute or two), the other sections kept from the last bench/results.json.
+const only = process.argv[process.argv.indexOf('--only') + 1];
+if (process.argv.includes('--only')) {
+  if (only !== 'cold-start') throw new Error(`--only takes cold-start, not ${only}`);
+  Object.assign(out, JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<string, unknown>);
+  log('Bundling every function…');
+  out.coldStart = await coldStart();
+  await finish(false);
+}
 
 // ── the stack and a client ──────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'clientele-bench-'));
@@ -441,10 +466,4 @@ await stack.stop();
 rmSync(dir, { recursive: true, force: true });
 
 // ── report ───────────────────────────────────────────────────────────────────────────────
-out.machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: `${process.platform} ${process.arch}` };
-out.date = new Date().toISOString();
-writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
-const { renderReport } = await import('./report');
-writeFileSync('docs/benchmarks.md', renderReport(out));
-console.log(renderReport(out).split('\n## How')[0]);
-process.exit(0);
+await finish();

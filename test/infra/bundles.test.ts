@@ -1,34 +1,70 @@
 /**
- * What each function loads at cold start: bundled as the stack bundles it (AWS SDK external),
- * a function's static imports of the SDK are DynamoDB's only, none carries a package that
- * `infra/bundling` replaces with a shim, a vendor SDK (Intuit, MSAL, Graph) is only in the
- * functions that talk to that vendor, and an area function's bundle holds every route module
- * its dispatcher imports lazily. Queues, SES, Cognito and Secrets
- * Manager are imported on first use (`shared/lazy-sdk.ts`), so the many functions that never
- * use them do not pay for loading them. And the lazy loader loads once, retries a failed load,
- * and forgets its client on reset.
+ * What each function loads at cold start: bundled as the stack bundles it (the AWS SDK clients
+ * bundled too), loading a function's bundle evaluates no AWS SDK package but DynamoDB's, none
+ * carries a package that `infra/bundling` replaces with a shim, a vendor SDK (Intuit, MSAL,
+ * Graph) is only in the functions that talk to that vendor, and an area function's bundle holds
+ * every route module its dispatcher imports lazily. Queues, SES, Cognito and Secrets Manager are
+ * imported on first use (`shared/lazy-sdk.ts`): bundled, they are in the file but not evaluated
+ * until then, so the many functions that never use them do not pay for loading them. And the
+ * lazy loader loads once, retries a failed load, and forgets its client on reset.
  */
-import { build } from 'esbuild';
-import { describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { esbuildOptions, functionEntries, SHIMS } from '../../infra/bundling';
+import { repoRoot } from '../../infra/paths';
 import { lazySdk } from '../../shared/lazy-sdk';
 import { queues } from '../../shared/queues';
 import { apiFunctions } from '../../shared/routes';
 
-const STATIC_SDK_ALLOWED = new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb']);
+const COLD_SDK_ALLOWED = new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
 
-/** The AWS SDK packages the bundle imports statically, i.e. at cold start, and the packages it carries. */
+/**
+ * Marks every module of each AWS SDK service client (and lib-* wrapper, such as the DynamoDB
+ * document client): evaluating any of them adds the package to a set on globalThis. Every module,
+ * not the package's index: the packages declare no side effects, so a named import skips their
+ * index. (The SDK's helper packages, credentials and codecs, come with whichever client loads them.) Bundled, a lazily imported package is in the file either way; only running the
+ * bundle tells whether cold start evaluates it.
+ */
+const SDK_ENTRY = /[\\/]node_modules[\\/]@aws-sdk[\\/]((?:client|lib)-[^\\/]+)[\\/]dist-(?:es|cjs)[\\/].*\.js$/;
+const sdkMarker: Plugin = {
+  name: 'sdk-marker',
+  setup(b) {
+    b.onLoad({ filter: SDK_ENTRY }, (args) => ({
+      contents: `(globalThis.__sdkEvaluated ??= new Set()).add(${JSON.stringify(`@aws-sdk/${args.path.match(SDK_ENTRY)![1]}`)});\n${readFileSync(args.path, 'utf8')}`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+const outDir = join(repoRoot, 'node_modules', '.cache', 'clientele-bundles-test', String(process.pid));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** The AWS SDK packages a fresh `node` evaluates when it loads the bundle, i.e. at cold start. */
+const evaluatedAtColdStart = (file: string): Set<string> => {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(file)}); console.log(JSON.stringify([...(globalThis.__sdkEvaluated ?? [])]))`], {
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Set(JSON.parse(out.toString().trim().split('\n').at(-1)!) as string[]);
+};
+
+/** The bundle written with the SDK marker, what it evaluates at cold start, and the packages and modules it carries. */
 const build1 = async (entry: string) => {
-  const out = await build({ ...esbuildOptions(entry, 'out.mjs'), minify: false, write: false, metafile: true });
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${entry.replace(/[/.]/g, '_')}.mjs`);
+  const out = await build({ ...esbuildOptions(entry, file), minify: false, metafile: true, plugins: [sdkMarker] });
   const output = Object.values(out.metafile.outputs)[0]!;
-  const imports = output.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/'));
   const packages = new Set(Object.keys(output.inputs).flatMap((f) => f.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
   return {
-    staticSdk: new Set(imports.filter((i) => i.kind === 'import-statement').map((i) => i.path)),
+    coldSdk: evaluatedAtColdStart(file),
     packages,
     modules: new Set(Object.keys(output.inputs)),
-    // What the bundle would load from outside itself at run time, other than Node's and the SDK.
-    externalOwn: output.imports.filter((i) => i.external && !i.path.startsWith('node:') && !i.path.startsWith('@aws-sdk/')).map((i) => i.path),
+    // What the bundle would load from outside itself at run time, other than Node's.
+    externalOwn: output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
   };
 };
 
@@ -51,20 +87,42 @@ const MICROSOFT = ['@azure/msal-node', '@microsoft/microsoft-graph-client'];
 describe('cold start', () => {
   const entries = functionEntries();
 
-  it('no function imports an AWS SDK package other than DynamoDB before it needs it, or carries a shimmed package', { timeout: 120_000 }, async () => {
+  it('the marker sees what a bundle evaluates: the one-GetItem handler evaluates DynamoDB', { timeout: 60_000 }, async () => {
+    const { coldSdk, packages } = await contents('bench/minimal-get.ts');
+    expect(packages.has('@aws-sdk/client-dynamodb')).toBe(true);
+    expect([...coldSdk].sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
+  });
+
+  it('a static import of a client is evaluated at cold start; an `await import()` of it, bundled in the same file, is not', { timeout: 60_000 }, async () => {
+    mkdirSync(outDir, { recursive: true });
+    const eager = join(outDir, 'eager.ts');
+    const lazy = join(outDir, 'lazy.ts');
+    writeFileSync(eager, "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const handler = async () => new SQSClient({}).destroy();\n");
+    writeFileSync(lazy, "export const handler = async () => new (await import('@aws-sdk/client-sqs')).SQSClient({}).destroy();\n");
+    const [e, l] = [await build1(eager), await build1(lazy)];
+    expect(e.coldSdk.has('@aws-sdk/client-sqs')).toBe(true);
+    expect(l.packages.has('@aws-sdk/client-sqs')).toBe(true);
+    expect(l.coldSdk.has('@aws-sdk/client-sqs')).toBe(false);
+  });
+
+  it('no function evaluates an AWS SDK package other than DynamoDB at cold start, or carries a shimmed package', { timeout: 300_000 }, async () => {
     const offenders: string[] = [];
     const shimmed: string[] = [];
     let vendorBundles = 0;
+    let lazyBundled = 0;
     for (const entry of entries) {
-      const { staticSdk, packages } = await contents(entry);
-      for (const p of staticSdk) if (!STATIC_SDK_ALLOWED.has(p)) offenders.push(`${entry}: ${p}`);
+      const { coldSdk, packages } = await contents(entry);
+      for (const p of coldSdk) if (!COLD_SDK_ALLOWED.has(p)) offenders.push(`${entry}: ${p}`);
       for (const p of Object.keys(SHIMS)) if (packages.has(p)) shimmed.push(`${entry}: ${p}`);
       if (packages.has('intuit-oauth') || packages.has('@azure/msal-node')) vendorBundles++;
+      if (['@aws-sdk/client-sqs', '@aws-sdk/client-ses', '@aws-sdk/client-cognito-identity-provider', '@aws-sdk/client-secrets-manager'].some((p) => packages.has(p))) lazyBundled++;
     }
     expect(offenders).toEqual([]);
     expect(shimmed).toEqual([]);
     // The shims matter: the functions that load the vendor SDKs are among those checked.
     expect(vendorBundles).toBeGreaterThanOrEqual(4);
+    // And the lazily imported clients are bundled (in the file, not evaluated) in the functions checked.
+    expect(lazyBundled).toBeGreaterThanOrEqual(4);
   });
 
   it('carries a vendor SDK only in the functions that talk to that vendor; no area function carries one', { timeout: 120_000 }, async () => {

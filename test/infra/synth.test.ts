@@ -36,6 +36,8 @@ describe('cdk synth', () => {
     for (const a of assets) {
       const mod = (await import(pathToFileURL(join(out, a, 'index.mjs')).href)) as { handler?: unknown };
       expect(typeof mod.handler, a).toBe('function');
+      // The AWS SDK is bundled (infra/bundling), not left to the runtime as CDK does by default.
+      expect(readFileSync(join(out, a, 'index.mjs'), 'utf8'), a).not.toMatch(/(?:from|import\()\s*["']@aws-sdk\//);
     }
   });
 
