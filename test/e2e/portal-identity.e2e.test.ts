@@ -23,17 +23,19 @@ import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { hashToken } from '../../shared/portal/portal.repository';
 import { setCompanyStatus } from '../helpers/data';
+import { apiClient, PORTAL_PASSWORD, staffToken, type Api } from '../support/api';
 import { login, startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
+let api: Api;
 let admin: string;
 let tech: string;
 let cognito: CognitoIdentityProviderClient;
 beforeAll(async () => {
   stack = await startStack();
-  const user = (group: string) => stack.info.users.find((u) => u.groups[0] === group)!;
-  admin = (await login(stack.info, user('Admin').email, user('Admin').password, 'staff')).idToken;
-  tech = (await login(stack.info, user('Technician').email, user('Technician').password, 'staff')).idToken;
+  api = apiClient(stack.info);
+  admin = await staffToken(stack.info, 'Admin');
+  tech = await staffToken(stack.info, 'Technician');
   cognito = new CognitoIdentityProviderClient({ endpoint: stack.info.cognito.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 afterAll(async () => {
@@ -41,19 +43,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const api = async (method: string, path: string, opts: { token?: string; body?: unknown } = {}) => {
-  const res = await fetch(`${stack.info.apiUrl}${path}`, {
-    method,
-    headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-};
-
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-const PASSWORD = 'Portal-Pa55word!';
 const run = Date.now().toString(36);
 
 const company = async (name: string) => (await api('POST', '/v1/companies', { token: admin, body: { name: `${name} ${run}` } })).body.id as string;
@@ -69,8 +60,8 @@ const portalUser = async (companyName: string, firstName: string) => {
   const { id, email } = await contact(companyId, firstName, companyName.toLowerCase());
   expect((await api('POST', `/v1/contacts/${id}/invite`, { token: tech })).status).toBe(202);
   const token = await nextOutboxToken(stack.info.ses.endpoint, email);
-  expect((await api('POST', '/v1/public/portal/setup', { body: { token, password: PASSWORD } })).status).toBe(200);
-  return { companyId, contactId: id, email, tokens: await login(stack.info, email, PASSWORD, 'portal') };
+  expect((await api('POST', '/v1/public/portal/setup', { body: { token, password: PORTAL_PASSWORD } })).status).toBe(200);
+  return { companyId, contactId: id, email, tokens: await login(stack.info, email, PORTAL_PASSWORD, 'portal') };
 };
 
 describe('a portal user cannot become another company’s contact', () => {
@@ -135,8 +126,8 @@ describe('ten concurrent invites of one contact', () => {
     }
     expect(live).toHaveLength(1);
     expect(hashToken(live[0]!)).toBe(record.portalTokenHash);
-    expect((await api('POST', '/v1/public/portal/setup', { body: { token: live[0], password: PASSWORD } })).status).toBe(200);
-    expect(claimsOf((await login(stack.info, c.email, PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: c.id, companyId });
+    expect((await api('POST', '/v1/public/portal/setup', { body: { token: live[0], password: PORTAL_PASSWORD } })).status).toBe(200);
+    expect(claimsOf((await login(stack.info, c.email, PORTAL_PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: c.id, companyId });
 
     // Deleting the contact removes its binding and its user with it.
     expect((await api('DELETE', `/v1/contacts/${c.id}`, { token: admin })).status).toBe(204);
@@ -169,8 +160,8 @@ describe('a user left behind for the same email', () => {
     await expect(cognito.send(new AdminGetUserCommand({ UserPoolId: stack.info.cognito.portal.userPoolId, Username: stale.User!.Username! }))).rejects.toThrow();
     const fresh = await cognito.send(new AdminGetUserCommand({ UserPoolId: stack.info.cognito.portal.userPoolId, Username: f.email }));
     expect(fresh.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'custom:contactId', Value: f.id }, { Name: 'sub', Value: record.portalSub }]));
-    expect((await api('POST', '/v1/public/portal/setup', { body: { token: await nextOutboxToken(stack.info.ses.endpoint, f.email), password: PASSWORD } })).status).toBe(200);
-    expect(claimsOf((await login(stack.info, f.email, PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: f.id });
+    expect((await api('POST', '/v1/public/portal/setup', { body: { token: await nextOutboxToken(stack.info.ses.endpoint, f.email), password: PORTAL_PASSWORD } })).status).toBe(200);
+    expect(claimsOf((await login(stack.info, f.email, PORTAL_PASSWORD, 'portal')).idToken)).toMatchObject({ contactId: f.id });
   });
 });
 
@@ -183,7 +174,7 @@ describe('a contact invited before the sub binding', () => {
     await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.portalUser(sub) }));
 
     expect(await api('GET', '/v1/portal/me', { token: g.tokens.idToken })).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
-    await expect(login(stack.info, g.email, PASSWORD, 'portal')).rejects.toThrow(/not linked/);
+    await expect(login(stack.info, g.email, PORTAL_PASSWORD, 'portal')).rejects.toThrow(/not linked/);
 
     const seen = await outboxTokens(stack.info.ses.endpoint, g.email);
     expect((await api('POST', `/v1/contacts/${g.contactId}/password-reset`, { token: tech })).status).toBe(202);
@@ -205,7 +196,7 @@ describe('a pending invite of an archived company', () => {
     const before = (await getContact(d.id, true))!;
     await setCompanyStatus(companyId, 'archived');
 
-    const refused = await api('POST', '/v1/public/portal/setup', { body: { token, password: PASSWORD } });
+    const refused = await api('POST', '/v1/public/portal/setup', { body: { token, password: PORTAL_PASSWORD } });
     expect(refused).toMatchObject({ status: 403, body: { code: 'PORTAL_PAUSED', title: 'Portal access is paused' } });
     const after = (await getContact(d.id, true))!;
     expect(after).toEqual(before);
@@ -215,6 +206,6 @@ describe('a pending invite of an archived company', () => {
     expect(tokenItem.Item?.claimedAt).toBeUndefined(); // the link was given back
 
     await setCompanyStatus(companyId, 'active');
-    expect((await api('POST', '/v1/public/portal/setup', { body: { token, password: PASSWORD } })).status).toBe(200);
+    expect((await api('POST', '/v1/public/portal/setup', { body: { token, password: PORTAL_PASSWORD } })).status).toBe(200);
   });
 });
