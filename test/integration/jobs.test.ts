@@ -15,24 +15,21 @@ import { handler as importWorker } from '../../functions/imports/run-import';
 import { handler as deadLetterWorker } from '../../functions/jobs/fail-dead-letters';
 import { handler as sweepHandler } from '../../functions/jobs/sweep-jobs';
 import { handler as syncWorker } from '../../functions/m365/sync-tenant';
-import { fillTenant, startFakeMicrosoft, type FakeMicrosoft } from '../../infra/local/fakes/microsoft';
+import { fillTenant, type FakeMicrosoft } from '../../infra/local/fakes/microsoft';
 import { startWorkers } from '../../infra/local/workers';
-import { resetSigningKey } from '../../shared/crypto/signing';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
-import { ENV, resetEnvCache } from '../../shared/env';
 import { runImport } from '../../shared/imports/import.service';
 import { jobKinds } from '../../shared/jobs/job-kinds';
 import { jobClock, leaseTiming, type LeasedKind } from '../../shared/jobs/lease-timing';
 import { MAX_SWEEPS, sweepJobs } from '../../shared/jobs/sweeper';
-import { resetGraphClients } from '../../shared/m365/m365.client';
 import { killAtRequest } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
+import { startM365Fake } from '../support/m365';
 
 const engines = useEngines({ queues: true });
 
-const APP = { clientId: '11111111-2222-4333-8444-555555555555', clientSecret: 'test-secret', partnerTenantId: randomUUID() };
 let fake: FakeMicrosoft;
 // The lease clock runs `offset` ahead of the wall clock; `lapse()` moves it past any lease and any pick-up grace.
 let offset = 0;
@@ -40,18 +37,7 @@ const lapse = () => void (offset += leaseTiming.pickupGraceMs + 1000);
 
 beforeAll(async () => {
   jobClock.now = () => Date.now() + offset;
-  fake = await startFakeMicrosoft(APP);
-  fake.addTenant({ id: APP.partnerTenantId, displayName: 'Partner', defaultDomainName: 'partner.onmicrosoft.com' });
-  Object.assign(process.env, {
-    [ENV.M365_CLIENT_ID]: APP.clientId,
-    [ENV.M365_CLIENT_SECRET]: APP.clientSecret,
-    [ENV.M365_PARTNER_TENANT_ID]: APP.partnerTenantId,
-    [ENV.M365_REDIRECT_URI]: 'http://127.0.0.1/v1/public/m365/callback',
-    [ENV.M365_FAKE_URL]: fake.url,
-  });
-  resetEnvCache();
-  resetSigningKey();
-  resetGraphClients();
+  fake = await startM365Fake();
 });
 afterAll(async () => {
   jobClock.now = () => Date.now();

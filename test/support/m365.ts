@@ -20,9 +20,8 @@ export interface M365Engines {
   stop: () => Promise<void>;
 }
 
-export const startM365 = async (): Promise<M365Engines> => {
-  const { stop: stopDb } = await startDynamo();
-  const queues = await startQueues();
+/** The fake Entra and Graph with the partner tenant, and this process's environment pointed at them. */
+export const startM365Fake = async (): Promise<FakeMicrosoft> => {
   const fake = await startFakeMicrosoft(M365_APP);
   fake.addTenant({ id: M365_APP.partnerTenantId, displayName: 'Partner', defaultDomainName: 'partner.onmicrosoft.com' });
   Object.assign(process.env, {
@@ -35,6 +34,13 @@ export const startM365 = async (): Promise<M365Engines> => {
   resetEnvCache();
   resetSigningKey();
   resetGraphClients();
+  return fake;
+};
+
+export const startM365 = async (): Promise<M365Engines> => {
+  const { stop: stopDb } = await startDynamo();
+  const queues = await startQueues();
+  const fake = await startM365Fake();
   return {
     fake,
     queues,
