@@ -5,7 +5,7 @@
  * (it exists, its company is active, …), so one item both checks and counts.
  */
 import type { TxItem } from './transact';
-import { tableName } from './client';
+import { conditionCheck, isEmpty, updateItem } from './update';
 
 export type CountDeltas = Record<string, number>;
 
@@ -36,53 +36,9 @@ export interface AlsoSet {
  * a bare ConditionCheck when nothing changes.
  */
 export const countAndGuard = (key: Record<string, string>, deltas: CountDeltas, guard: Guard, also: AlsoSet = {}): TxItem => {
-  const fields = Object.entries(deltas).filter(([, v]) => v !== 0);
-  const names = { ...guard.names };
-  const values = { ...guard.values };
-  const sets = Object.entries(also.set ?? {});
-  const plainAdds = Object.entries(also.add ?? {});
-  if (fields.length === 0 && sets.length === 0 && plainAdds.length === 0) {
-    return {
-      item: {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: key,
-          ConditionExpression: guard.condition,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-        },
-      },
-      onConditionFailed: guard.onConditionFailed,
-    };
-  }
-  const adds = fields.map(([f, v], i) => {
-    names['#counts'] = 'counts';
-    names[`#c${i}`] = f;
-    values[`:c${i}`] = v;
-    return `#counts.#c${i} :c${i}`;
-  });
-  plainAdds.forEach(([f, v], i) => {
-    names[`#a${i}`] = f;
-    values[`:a${i}`] = v;
-    adds.push(`#a${i} :a${i}`);
-  });
-  const assignments = sets.map(([f, v], i) => {
-    names[`#s${i}`] = f;
-    values[`:s${i}`] = v;
-    return `#s${i} = :s${i}`;
-  });
-  const expression = [assignments.length ? `SET ${assignments.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : ''].filter(Boolean).join(' ');
-  return {
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: expression,
-        ConditionExpression: guard.condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
-    onConditionFailed: guard.onConditionFailed,
-  };
+  const counts = Object.fromEntries(Object.entries(deltas).filter(([, v]) => v !== 0).map(([f, v]) => [`counts.${f}`, v]));
+  const changes = { set: also.set, add: { ...counts, ...also.add } };
+  const condition = { expression: guard.condition, names: guard.names, values: guard.values };
+  if (isEmpty(changes)) return { item: { ConditionCheck: conditionCheck(key, condition) }, onConditionFailed: guard.onConditionFailed };
+  return { item: { Update: updateItem(key, changes, condition) }, onConditionFailed: guard.onConditionFailed };
 };
