@@ -5,6 +5,8 @@ type Results = Record<string, any>;
 const table = (head: string[], rows: (string | number | null)[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (c === null ? '—' : String(c))).join(' | ')} |`)].join('\n');
 
+import { readFileSync } from 'node:fs';
+
 export const renderReport = (r: Results): string => {
   const routes = r.requestsPerRoute as { route: string; status: number | null; requests: number | null; ops?: Record<string, number>; capacity: number | null; scan: boolean; note: string | null }[];
   const isRead = (x: { route: string; ops?: Record<string, number> }) => x.route.startsWith('GET ') && !Object.keys(x.ops ?? {}).some((op) => /Write|Put|Update|Delete/.test(op));
@@ -126,6 +128,10 @@ ${table(
   biggest.map((c) => [`\`${c.entry}\``, c.kb, c.importMs, c.ratio]),
 )}
 
+${partitionsSection(r)}
+
+${beforeAfterSection(r)}
+
 ## What was changed because of these figures
 
 - **Bundle size**: every function was ~500 KB minified, twice the target. The cause was
@@ -235,4 +241,66 @@ npm run bench      # ~10 minutes here; writes bench/results.json and this file
 npm run bench -- --only cold-start   # §5 alone, about a minute, no engines; keeps the other sections
 \`\`\`
 `;
+};
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** §6: writes per partition key, measured from the table's stream during the import and the sync. */
+const partitionsSection = (r: Results): string => {
+  const runs = (r.partitions ?? []) as { label: string; units: number; records: number; top: { where: string; key: string; writes: number; perThousand: number; peakPerSecond: number }[] }[];
+  if (!runs.length) return '## 6. Writes per partition\n\nNot measured in this run.';
+  return `## 6. Writes per partition
+
+Every write the run committed, read back from the table's change stream (so the import worker's
+process counts too), per partition key: of the table, and of each index as it projects today
+(\`KEYS_ONLY\`: an index partition is written only when an item enters, leaves or moves in it)
+and, for the same run, as if it projected \`ALL\` as before issue 15 (every change of an item it
+lists is also written to the index). Per 1,000 rows (users for the sync), which does not depend
+on this machine's speed; peak = the most writes in one second here. At an import's rate on AWS
+(~900 rows/s, [data-model.md](data-model.md#partitions-at-scale)) a partition takes
+per-1,000 × 0.9 writes/s; one partition takes at most 1,000 WCU/s. The four busiest keys of each place:
+
+${runs
+  .map(
+    (run) => `**${run.label}** (${run.records.toLocaleString('en-US')} stream records)
+
+${table(
+  ['where', 'partition key', 'writes', 'per 1,000', 'peak / s here'],
+  run.top.map((f) => [f.where, `\`${f.key}\``, f.writes, f.perThousand, f.peakPerSecond]),
+)}`,
+  )
+  .join('\n\n')}`;
+};
+
+/** §7: the figures issue 15 asks to compare, before it (bench/before-issue-15.json) and now. */
+const beforeAfterSection = (r: Results): string => {
+  const b = JSON.parse(readFileSync(new URL('./before-issue-15.json', import.meta.url), 'utf8')) as Results;
+  const kb = (fs: { kb: number }[]) => `mean ${Math.round(fs.reduce((a, f) => a + f.kb, 0) / fs.length)} KB, largest ${Math.max(...fs.map((f) => f.kb))} KB`;
+  const cold = r.coldStart.functions as { entry: string; ratio: number }[];
+  const companyFn = cold.find((f) => f.entry === 'functions/companies/api.ts');
+  const lat = (x: Results, c: number) => (x.latency as { endpoint: string; concurrency: number; ratioP50: number }[]).find((l) => l.endpoint === 'GET /v1/companies/{id}' && l.concurrency === c)?.ratioP50 ?? '—';
+  const hottest = (all: boolean) =>
+    ((r.partitions ?? []) as { label: string; top: { where: string; key: string; perThousand: number }[] }[])
+      .map((run) => {
+        const idx = run.top.filter((f) => f.where !== 'table' && f.where.endsWith('(ALL)') === all).sort((x, y) => y.perThousand - x.perThousand)[0];
+        return idx ? `${run.label.split(' ')[0]}: \`${idx.key}\` ${idx.perThousand}` : '';
+      })
+      .filter(Boolean)
+      .join('; ');
+  return `## 7. Before and after issue 15
+
+Before: \`bench/before-issue-15.json\`, this page's figures as they stood before issue 15 (${b.date.slice(0, 10)}):
+one Lambda function per route, the AWS SDK external, both indexes projecting \`ALL\`. Now: this run.
+
+${table(
+  ['figure', 'before', 'now'],
+  [
+    ['CloudFormation resources per route', `${b.stack.resourcesPerRoute} (${b.stack.resources} resources, ${b.stack.routes} routes, ${b.stack.functions} functions)`, r.stack ? `${r.stack.resourcesPerRoute} (${r.stack.resources} resources, ${r.stack.routes} routes, ${r.stack.functions} functions)` : 'not measured'],
+    ['bundle size', `${kb(b.coldStart.functions)} (SDK external, loaded from the runtime)`, `${kb(cold as unknown as { kb: number }[])} (SDK bundled)`],
+    ['cold start, × the one-GetItem handler', `get-company ${b.coldStartExternal.getCompanyMs} ms / ${b.coldStartExternal.minimalGetMs} ms = ${b.coldStartExternal.ratio}× (SDK external, as issue 15 measured)`, `companies area function ${companyFn?.ratio ?? '—'}×; mean of ${cold.length} functions ${round2(cold.reduce((a, f) => a + f.ratio, 0) / cold.length)}×, largest ${Math.max(...cold.map((f) => f.ratio))}×`],
+    ['\`GET /v1/companies/{id}\` p50 / raw GetItem p50', `${lat(b, 1)}× (1 client), ${lat(b, 16)}× (16)`, `${lat(r, 1)}× (1 client), ${lat(r, 16)}× (16)`],
+    ['import, rows/s and × raw BatchWriteItem', `${b.import.rowsPerSecond} rows/s, ${b.import.ratio}× (contact and email guard per row)`, `${r.import.rowsPerSecond} rows/s, ${r.import.ratio}× (contact, email guard and search tokens per row)`],
+    ['busiest index partition, writes per 1,000 rows / users', hottest(true) ? `${hottest(true)} (same runs, counted as \`ALL\`)` : 'not measured', hottest(false) || 'not measured'],
+  ],
+)}`;
 };

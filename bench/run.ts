@@ -32,6 +32,8 @@ import { runSync } from '../shared/m365/m365-sync';
 import { queues, type QueueName } from '../shared/queues';
 import { routeKeyOf, routes } from '../shared/routes';
 import { coldStart } from './cold-start';
+import { markStream, partitionsSince } from './partitions';
+import { stackSize } from './stack-size';
 import { ms, percentile, tallyDb } from './measure';
 
 const out: Record<string, unknown> = {};
@@ -55,10 +57,15 @@ const finish = async (full = true): Promise<never> => {
 // `npm run bench -- --only cold-start`: section 5 alone (no engines, a minute or two), the other sections kept from the last bench/results.json.
 const only = process.argv[process.argv.indexOf('--only') + 1];
 if (process.argv.includes('--only')) {
-  if (only !== 'cold-start') throw new Error(`--only takes cold-start, not ${only}`);
+  if (only !== 'cold-start' && only !== 'stack') throw new Error(`--only takes cold-start or stack, not ${only}`);
   Object.assign(out, JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<string, unknown>);
-  log('Bundling every function…');
-  out.coldStart = await coldStart();
+  if (only === 'cold-start') {
+    log('Bundling every function…');
+    out.coldStart = await coldStart();
+  } else {
+    log('Synthesizing the stack…');
+    out.stack = await stackSize();
+  }
   await finish(false);
 }
 
@@ -345,6 +352,7 @@ out.latency = latency;
 log('Importing 50,000 contacts…');
 const ROWS = 50_000;
 const csv = ['First Name,Last Name,Email,Company', ...Array.from({ length: ROWS }, (_, i) => `First${i},Last${i},bulk.${i}@import.example,${i % 10 === 0 ? 'Bench Customer 001' : ''}`)].join('\n');
+const importMark = await markStream(info.dynamodb.endpoint, info.region, info.dynamodb.tableName);
 const t0 = performance.now();
 const accepted = await http('POST', '/v1/imports?type=contacts', { token: tokens.admin, body: csv, contentType: 'text/csv' });
 const uploadSeconds = (performance.now() - t0) / 1000;
@@ -360,6 +368,7 @@ const worker = JSON.parse(
 ) as { seconds: number; dynamoRequests: number; startRssMb: number; peakRssMb: number; memoryMb: number };
 const importSeconds = uploadSeconds + worker.seconds;
 const job = (await http('GET', `/v1/imports/${accepted.body.id}`, { token: tokens.admin })).body;
+const importPartitions = await partitionsSince(importMark, '50,000-row contacts import', ROWS);
 // The raw rates, of the same items the import writes: each row's contact, its email guard and its search tokens,
 // built by the code that builds them (newContact, putNewContact), a tenth in the same company.
 const contactItems = (tag: string, n: number) => {
@@ -450,7 +459,10 @@ const syncRun = async (jobId: string) => {
   const j = (await http('GET', `/v1/sync-jobs/${jobId}`, { token: tokens.admin })).body;
   return { seconds: ms(seconds), graphRequests: fake.requests.length - graphBefore, dynamoRequests: counter.tally.calls.length, dynamoWrites: writes, recordWrites, recordItems, users: j.users, devices: j.devices };
 };
+const syncMark = await markStream(info.dynamodb.endpoint, info.region, info.dynamodb.tableName);
 const full = await syncRun(linked.body.jobId);
+const syncPartitions = await partitionsSince(syncMark, '10,000-user, 5,000-device full sync', 10_000);
+out.partitions = [importPartitions, syncPartitions];
 const noChange = await syncRun((await http('POST', `/v1/companies/${bigCompany}/m365/sync`, { token: tokens.admin })).body.jobId);
 const contactsPage = (await http('GET', `/v1/companies/${bigCompany}/contacts?limit=100`, { token: tokens.admin })).body.items as { externalId: string }[];
 for (const c of contactsPage) fake.patch(tenantId, 'users', c.externalId, { jobTitle: 'Changed' });
@@ -464,6 +476,10 @@ out.coldStart = await coldStart();
 
 await stack.stop();
 rmSync(dir, { recursive: true, force: true });
+
+// ── 6. the deployed shape ────────────────────────────────────────────────────────────────
+log('Synthesizing the stack…');
+out.stack = await stackSize();
 
 // ── report ───────────────────────────────────────────────────────────────────────────────
 await finish();
