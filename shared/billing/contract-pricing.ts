@@ -14,7 +14,8 @@
  *   overage's fallback) at the `hourly` line's unit price, the contract's `hourlyRate`, the
  *   company's hourly rate — the first that is set. Minutes become hours to 2 decimals
  *   (half-up) once per line; the amount is hours × rate, half-up, held to the hourly line's
- *   cap for the whole period of use (time logged late takes what is left of it).
+ *   cap for the whole period of use. Time logged late for a period already billed adds
+ *   exactly what it would have added on time (its included hours and cap are that period's).
  * - The total is the sum of the lines; every amount is in the contract's currency.
  */
 import { ValidationError } from '../http/errors';
@@ -172,38 +173,43 @@ const rateFor = (t: Terms, ctx: PricingContext, overage: boolean): Cents => {
 
 const sum = (entries: readonly BillableTime[]) => entries.reduce((s, e) => s + e.minutes, 0);
 
-/** The time lines of one period of use: `added` entries billed now, after `invoiced` ones billed before. */
+/**
+ * The time lines of one period of use: `added` entries billed now, after `invoiced` ones
+ * billed before. A line is what the period's time is worth with it minus what it was worth
+ * without it (hours and amount alike), so the lines of a period of use always add up to
+ * what one line would bill had all its time been logged on time: its cap holds across
+ * invoices, and late time never rounds twice.
+ */
 const timeLines = (t: Terms, ctx: PricingContext, period: BillingPeriod, added: readonly BillableTime[], invoiced: readonly BillableTime[]): DraftLine[] => {
-  const prior = sum(invoiced);
-  const now = sum(added);
+  const before = sum(invoiced);
+  const after = before + sum(added);
   const included = includedMinutes(t.includedHours, period);
-  const coveredBefore = Math.min(prior, included);
-  const coveredNow = Math.min(prior + now, included) - coveredBefore;
-  const chargedBefore = prior - coveredBefore;
-  const chargedNow = now - coveredNow;
+  const [coveredBefore, coveredAfter] = [Math.min(before, included), Math.min(after, included)];
+  const [chargedBefore, chargedAfter] = [before - coveredBefore, after - coveredAfter];
   const label = t.hourlyLine?.description ?? 'Support time';
   const where = { from: period.from, to: period.to };
   const lines: DraftLine[] = [];
-  if (t.includedHours !== null && coveredNow > 0) {
-    lines.push({ description: `${label}, included hours, ${span(period)}`, quantity: minutesToHours(coveredNow), unitPrice: 0, amount: 0, source: { kind: 'included', period: where } });
+  if (t.includedHours !== null && coveredAfter > coveredBefore) {
+    lines.push({
+      description: `${label}, included hours, ${span(period)}`,
+      quantity: minutesToHours(coveredAfter) - minutesToHours(coveredBefore),
+      unitPrice: 0,
+      amount: 0,
+      source: { kind: 'included', period: where },
+    });
   }
-  if (chargedNow > 0) {
+  if (chargedAfter > chargedBefore) {
     const overage = t.includedHours !== null;
     const rate = rateFor(t, ctx, overage);
-    const quantity = minutesToHours(chargedNow);
     const cap = t.hourlyLine?.cap ?? null;
-    let amount = lineAmount(rate, quantity);
-    let capped = false;
-    if (cap !== null) {
-      const left = Math.max(0, cap - lineAmount(rate, minutesToHours(chargedBefore), { cap }));
-      if (amount > left) [amount, capped] = [left, true];
-    }
+    const worth = (minutes: number) => lineAmount(rate, minutesToHours(minutes), { cap });
+    const capped = cap !== null && lineAmount(rate, minutesToHours(chargedAfter)) > cap;
     const what = overage ? `${label}, hours beyond the ${hoursText(t.includedHours!)} included` : label;
     lines.push({
       description: `${what}, ${span(period)}${capped ? ` (capped at ${formatAmount(cap!)})` : ''}`,
-      quantity,
+      quantity: minutesToHours(chargedAfter) - minutesToHours(chargedBefore),
       unitPrice: rate,
-      amount,
+      amount: worth(chargedAfter) - worth(chargedBefore),
       source: { kind: 'time', period: where },
     });
   }
