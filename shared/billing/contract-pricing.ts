@@ -24,7 +24,7 @@ import type { Contract, LineItemKind } from './contract.schema';
 import { formatAmount, inCurrency, lineAmount, parseAmount, sumCents, type Cents, type Currency, type Money } from './money';
 import { billingEventsDue, FREQUENCY_MONTHS, periodOfUse, type BillingEvent, type BillingPeriod, type BillingSchedule } from './periods';
 import { minutesToHours, quantityNumber, readQuantity, units, type Hundredths } from './quantity';
-import { entriesOfPeriod, includedMinutes, type BillableTime } from './time-usage';
+import { includedMinutes, type BillableTime } from './time-usage';
 
 export type PricedContract = Pick<
   Contract,
@@ -216,21 +216,25 @@ const timeLines = (t: Terms, ctx: PricingContext, period: BillingPeriod, added: 
   return lines;
 };
 
-/** The invoice of one billing event; `entries` are the contract's time entries (invoiced ones included: they count against their period's included hours and cap). */
+/**
+ * The invoice of one billing event. `entries`: the contract's time entries not yet invoiced,
+ * and the invoiced ones of the same periods of use (they count against their period's
+ * included hours and cap); entries of other periods are ignored.
+ */
 const draftFor = (t: Terms, event: BillingEvent, ctx: PricingContext, entries: readonly BillableTime[]): InvoiceDraft => {
-  const due = entries.filter((e) => e.billable && e.invoiceId === null && e.date < event.billingDate);
-  const invoiced = entries.filter((e) => e.billable && e.invoiceId !== null);
-  const groups = new Map<string, { period: BillingPeriod; entries: BillableTime[] }>();
-  for (const e of due) {
+  const groups = new Map<string, { period: BillingPeriod; entries: BillableTime[]; invoiced: BillableTime[] }>();
+  for (const e of entries) {
+    if (!e.billable || (e.invoiceId === null && e.date >= event.billingDate)) continue;
     const period = periodOfUse(t.schedule, e.date);
-    const group = groups.get(period.from) ?? groups.set(period.from, { period, entries: [] }).get(period.from)!;
-    group.entries.push(e);
+    const group = groups.get(period.from) ?? groups.set(period.from, { period, entries: [], invoiced: [] }).get(period.from)!;
+    (e.invoiceId === null ? group.entries : group.invoiced).push(e);
   }
-  const ordered = [...groups.values()].sort((a, b) => (a.period.from < b.period.from ? -1 : 1));
+  // Periods of use with nothing new to bill bring no line.
+  const ordered = [...groups.values()].filter((g) => g.entries.length > 0).sort((a, b) => (a.period.from < b.period.from ? -1 : 1));
 
   const lines = [
     ...(event.kind === 'period' ? advanceLines(t, ctx.counts, event.period) : []),
-    ...ordered.flatMap((g) => timeLines(t, ctx, g.period, g.entries, entriesOfPeriod(t.schedule, g.period, invoiced))),
+    ...ordered.flatMap((g) => timeLines(t, ctx, g.period, g.entries, g.invoiced)),
   ];
   const time = ordered.map((g) => ({ period: { from: g.period.from, to: g.period.to }, minutes: sum(g.entries), timeEntryIds: g.entries.map((e) => e.id).sort() }));
   return {
