@@ -1,0 +1,57 @@
+/**
+ * Billable time against a contract, per period of use: the minutes logged, the minutes the
+ * contract's included hours cover, and the overage. One definition for the invoice and for
+ * `GET /v1/contracts/{id}/usage`.
+ */
+import { divideHalfUp } from './money';
+import { periodOfUse, type BillingPeriod, type BillingSchedule } from './periods';
+import { minutesToHours, quantityNumber, type Hundredths } from './quantity';
+
+/** What billing reads of a time entry. */
+export interface BillableTime {
+  id: string;
+  /** The day the work was done (`YYYY-MM-DD`). */
+  date: string;
+  minutes: number;
+  billable: boolean;
+  /** Set once an invoice bills it. */
+  invoiceId: string | null;
+}
+
+/**
+ * Included minutes of a period: the included hours, prorated like the fee when the contract
+ * covers the period in part (half-up to the minute). None when `includedHours` is null.
+ */
+export const includedMinutes = (includedHours: Hundredths | null, period: BillingPeriod): number =>
+  includedHours === null
+    ? 0
+    : Number(divideHalfUp(BigInt(includedHours) * 60n * BigInt(period.fraction.numerator), 100n * BigInt(period.fraction.denominator)));
+
+export interface PeriodUsage {
+  includedMinutes: number;
+  usedMinutes: number;
+  overageMinutes: number;
+}
+
+/** The billable entries whose period of use is `period`. */
+export const entriesOfPeriod = <T extends BillableTime>(schedule: BillingSchedule, period: BillingPeriod, entries: readonly T[]): T[] =>
+  entries.filter((e) => e.billable && periodOfUse(schedule, e.date).from === period.from);
+
+export const periodUsage = (
+  schedule: BillingSchedule,
+  includedHours: Hundredths | null,
+  period: BillingPeriod,
+  entries: readonly BillableTime[],
+): PeriodUsage => {
+  const used = entriesOfPeriod(schedule, period, entries).reduce((s, e) => s + e.minutes, 0);
+  const included = includedMinutes(includedHours, period);
+  // Without included hours nothing is "over": all of it is billed at the hourly rate.
+  return { includedMinutes: included, usedMinutes: used, overageMinutes: includedHours === null ? 0 : Math.max(0, used - included) };
+};
+
+/** The usage route's numbers: hours to two decimals (half-up), `includedHours` null without included hours. */
+export const usageInHours = (u: PeriodUsage, hasIncludedHours: boolean) => ({
+  includedHours: hasIncludedHours ? quantityNumber(minutesToHours(u.includedMinutes)) : null,
+  usedHours: quantityNumber(minutesToHours(u.usedMinutes)),
+  overageHours: quantityNumber(minutesToHours(u.overageMinutes)),
+});
