@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, retryPolicies } from '../../shared/db/retry';
-import { ConflictError, retryOnStaleRead, StaleReadError } from '../../shared/http/errors';
+import { ConflictError, StaleReadError } from '../../shared/http/errors';
+import { retryOnStaleRead } from '../../shared/db/optimistic';
 
 describe('the stale-read backoff', () => {
   const p = retryPolicies.staleRead;
