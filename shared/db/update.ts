@@ -152,7 +152,19 @@ export const allOf = (...conditions: (Condition | undefined)[]): Condition => {
       values[k] = v;
     }
   }
-  return { expression: parts.map((c) => (parts.length > 1 ? `(${c.expression})` : c.expression)).join(' AND '), names, values };
+  return { expression: parts.map((c) => (parts.length > 1 && !wrapped(c.expression) ? `(${c.expression})` : c.expression)).join(' AND '), names, values };
+};
+
+/** `(…)` as a whole: DynamoDB refuses redundant parentheses, so such a part is not wrapped again. */
+const wrapped = (expression: string): boolean => {
+  const e = expression.trim();
+  if (!e.startsWith('(') || !e.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < e.length; i++) {
+    if (e[i] === '(') depth++;
+    else if (e[i] === ')' && --depth === 0 && i < e.length - 1) return false;
+  }
+  return true;
 };
 
 /**

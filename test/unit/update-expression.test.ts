@@ -45,6 +45,9 @@ describe('builder extensions', () => {
     const c = allOf({ expression: 'version = :v', values: { ':v': 3 } }, undefined, { expression: '#s = :a', names: { '#s': 'status' }, values: { ':a': 'active' } });
     expect(c).toEqual({ expression: '(version = :v) AND (#s = :a)', names: { '#s': 'status' }, values: { ':v': 3, ':a': 'active' } });
     expect(allOf({ expression: 'a = :x', values: { ':x': 1 } }).expression).toBe('a = :x');
+    // DynamoDB refuses redundant parentheses: a part already wrapped as a whole is not wrapped again.
+    expect(allOf({ expression: 'a = :x' }, { expression: '(b = :y OR c = :z)' }).expression).toBe('(a = :x) AND (b = :y OR c = :z)');
+    expect(allOf({ expression: 'a = :x' }, { expression: '(b = :y) OR (c = :z)' }).expression).toBe('(a = :x) AND ((b = :y) OR (c = :z))');
     expect(() => allOf({ expression: 'a = :x', values: { ':x': 1 } }, { expression: 'b = :x', values: { ':x': 2 } })).toThrow(/two values/);
     expect(() => allOf({ expression: '#n = :x', names: { '#n': 'a' } }, { expression: '#n = :y', names: { '#n': 'b' } })).toThrow(/names both/);
   });
