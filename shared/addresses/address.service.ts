@@ -80,7 +80,9 @@ export const createAddress = async (companyId: string, input: CreateAddressInput
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput, ifMatch?: number | '*'): Promise<Address> => {
-  const requested: Partial<Address> = { ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) } as Partial<Address>;
+  const requested = Object.fromEntries(
+    Object.entries({ ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) }).filter(([, v]) => v !== undefined),
+  ) as Partial<Address>;
   // The billing flag moves the company's billing pointer, which needs the current one: it reads first.
   if (typeof ifMatch === 'number' && !('isBilling' in requested) && Object.keys(requested).length > 0) return updateAddressWithoutRead(companyId, addressId, requested, ifMatch);
   const base = versionBase(ifMatch);

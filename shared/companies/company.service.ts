@@ -14,6 +14,8 @@ import { contactReference } from '../contacts/contact.repository';
 import { companyArchived, companyFromItem, getCompany, listCompanies, putNewCompany, updateCompanyAtVersion, updateCompanyFields } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
 
+const definedOnly = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
 export const companyLocation = (id: string) => `/v1/companies/${id}`;
 
 export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()): Company => ({
@@ -64,9 +66,9 @@ export const searchCompanies = (status: CompanyStatus, q: string | undefined, li
  * stale `If-Match` is 412, a race lost without one is 409 CONCURRENT_CHANGE (shared/http/concurrency.ts).
  */
 export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined): Promise<Company> => {
-  const requested = { ...input, ...(input.tags === null ? { tags: [] } : {}) } as Partial<Company>;
+  const requested = definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
   // A rename moves the name guard, which needs the old name: it reads first.
-  if (typeof ifMatch === 'number' && !('name' in requested)) return updateCompanyWithoutRead(caller, id, requested, ifMatch);
+  if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch);
   const base = versionBase(ifMatch);
   const before = await getCompany(id, true);
   if (!before) throw new NotFoundError('company');
