@@ -8,7 +8,7 @@
 import { ulid } from 'ulid';
 import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
-import { AlreadyAsRequested, versionBase } from '../http/concurrency';
+import { answerAtVersion, versionBase } from '../http/concurrency';
 import { NotFoundError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
@@ -109,15 +109,15 @@ export const updateAddress = async (companyId: string, addressId: string, input:
  * read once after the commit.
  */
 const updateAddressWithoutRead = async (companyId: string, addressId: string, requested: Partial<Address>, ifMatch: number): Promise<Address> => {
-  try {
-    await transact([companyIsActive(companyId), updateAddressAtVersion(companyId, addressId, ifMatch, requested)]);
-  } catch (err) {
-    if (err instanceof AlreadyAsRequested) return addressFromItem(err.item);
-    throw err;
-  }
-  const after = await getAddress(companyId, addressId);
-  if (!after) throw new NotFoundError('address');
-  return after;
+  return answerAtVersion(
+    () => transact([companyIsActive(companyId), updateAddressAtVersion(companyId, addressId, ifMatch, requested)]),
+    addressFromItem,
+    async () => {
+      const after = await getAddress(companyId, addressId);
+      if (!after) throw new NotFoundError('address');
+      return after;
+    },
+  );
 };
 
 export const deleteAddress = async (companyId: string, addressId: string, ifMatch?: number | '*'): Promise<void> => {

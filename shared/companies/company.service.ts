@@ -6,7 +6,7 @@ import { ulid } from 'ulid';
 import { appendAudit, diff, sentChanges } from '../audit/audit.repository';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { AlreadyAsRequested, versionBase } from '../http/concurrency';
+import { answerAtVersion, versionBase } from '../http/concurrency';
 import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
@@ -101,16 +101,15 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
  */
 const updateCompanyWithoutRead = async (caller: Caller, id: string, requested: Partial<Company>, ifMatch: number): Promise<Company> => {
   const now = new Date().toISOString();
-  try {
-    await transact([
-      updateCompanyAtVersion(id, ifMatch, requested, now),
-      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(requested), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
-    ]);
-  } catch (err) {
-    if (err instanceof AlreadyAsRequested) return companyFromItem(err.item);
-    throw err;
-  }
-  return readAfterWrite(id);
+  return answerAtVersion(
+    () =>
+      transact([
+        updateCompanyAtVersion(id, ifMatch, requested, now),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(requested), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
+      ]),
+    companyFromItem,
+    () => readAfterWrite(id),
+  );
 };
 
 /**
@@ -150,15 +149,14 @@ export const setPrimaryContact = async (caller: Caller, id: string, contactId: s
 const setPrimaryContactWithoutRead = async (caller: Caller, id: string, contactId: string, ifMatch: number): Promise<Company> => {
   const now = new Date().toISOString();
   const set = { primaryContactId: contactId };
-  try {
-    await transact([
-      updateCompanyAtVersion(id, ifMatch, set, now),
-      contactReference(contactId, id, {}),
-      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(set), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
-    ]);
-  } catch (err) {
-    if (err instanceof AlreadyAsRequested) return companyFromItem(err.item);
-    throw err;
-  }
-  return readAfterWrite(id);
+  return answerAtVersion(
+    () =>
+      transact([
+        updateCompanyAtVersion(id, ifMatch, set, now),
+        contactReference(contactId, id, {}),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(set), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
+      ]),
+    companyFromItem,
+    () => readAfterWrite(id),
+  );
 };

@@ -81,3 +81,18 @@ export const versionIs = (ifMatch: number) => ({
   expression: ifMatch === 1 ? 'attribute_exists(pk) AND (attribute_not_exists(version) OR version = :ifMatch)' : 'attribute_exists(pk) AND version = :ifMatch',
   values: { ':ifMatch': ifMatch },
 });
+
+/**
+ * The answer to a write at a named version: the record read once after the commit (a
+ * transaction returns no item), or, when the record was already as requested, the item the
+ * failed condition returned (nothing written, nothing read).
+ */
+export const answerAtVersion = async <T>(write: () => Promise<void>, fromItem: (item: Record<string, unknown>) => T, readAfter: () => Promise<T>): Promise<T> => {
+  try {
+    await write();
+  } catch (err) {
+    if (err instanceof AlreadyAsRequested) return fromItem(err.item);
+    throw err;
+  }
+  return readAfter();
+};

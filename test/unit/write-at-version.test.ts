@@ -3,7 +3,7 @@
  * the old item returned with a failed condition means, and the condition itself.
  */
 import { describe, expect, it } from 'vitest';
-import { AlreadyAsRequested, atVersion, versionIs } from '../../shared/http/concurrency';
+import { AlreadyAsRequested, answerAtVersion, atVersion, versionIs } from '../../shared/http/concurrency';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../shared/http/errors';
 
 describe('atVersion', () => {
@@ -40,5 +40,18 @@ describe('versionIs', () => {
   it('requires the item and the version; version 1 also matches an item written before versions', () => {
     expect(versionIs(4)).toEqual({ expression: 'attribute_exists(pk) AND version = :ifMatch', values: { ':ifMatch': 4 } });
     expect(versionIs(1).expression).toBe('attribute_exists(pk) AND (attribute_not_exists(version) OR version = :ifMatch)');
+  });
+});
+
+describe('answerAtVersion', () => {
+  it('reads after a commit, answers from the returned item when nothing would change, and lets every other failure through', async () => {
+    let reads = 0;
+    const readAfter = async () => (reads++, { from: 'read' });
+    const fromItem = (item: Record<string, unknown>) => ({ from: 'item', ...item });
+    expect(await answerAtVersion(async () => {}, fromItem, readAfter)).toEqual({ from: 'read' });
+    expect(reads).toBe(1);
+    expect(await answerAtVersion(() => Promise.reject(new AlreadyAsRequested({ version: 3 })), fromItem, readAfter)).toEqual({ from: 'item', version: 3 });
+    await expect(answerAtVersion(() => Promise.reject(new PreconditionFailedError(4)), fromItem, readAfter)).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(reads).toBe(1);
   });
 });
