@@ -8,6 +8,8 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { allOf, anyDiffers, conditionCheck, updateItem } from '../db/update';
+import { atVersion, versionIs } from '../http/concurrency';
 import { companyActive } from '../companies/company.repository';
 import { NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import type { Address } from './address.schema';
@@ -20,8 +22,6 @@ const toItem = (companyId: string, a: Address) => ({ ...keys.address(companyId, 
 // Addresses written before they had a version are at version 1.
 const fromItem = ({ pk: _pk, sk: _sk, type: _t, companyId: _c, ...rest }: Record<string, unknown>) => ({ ...rest, version: Number(rest.version ?? 1) }) as Address;
 
-/** The address is still at `expected` (an item without a version is at 1). */
-const atVersion = (expected: number) => (expected === 1 ? '(attribute_not_exists(version) OR version = :expected)' : 'version = :expected');
 const versionFailed = (old: Record<string, unknown> | undefined) => (old ? new PreconditionFailedError(Number(old.version ?? 1)) : new NotFoundError('address'));
 
 export interface CompanyAddresses {
@@ -90,13 +90,7 @@ export const claimBilling = (companyId: string, addressId: string, previous: str
     {
       item: {
         // Clearing the flag is a change of that address: its version moves too.
-        Update: {
-          TableName: tableName(),
-          Key: keys.address(companyId, previous),
-          UpdateExpression: 'SET isBilling = :false, version = if_not_exists(version, :one) + :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':false': false, ':one': 1 },
-        },
+        Update: updateItem(keys.address(companyId, previous), { set: { isBilling: false }, increment: { version: { by: 1, missingAs: 1 } } }, { expression: 'attribute_exists(pk)' }),
       },
       onConditionFailed: raced,
     },
@@ -123,31 +117,42 @@ export const releaseBilling = (companyId: string, addressId: string): TxItem => 
  */
 export const updateAddressFields = (companyId: string, before: Address, after: Address, changed: (keyof Address)[]): TxItem => {
   const key = keys.address(companyId, before.id);
-  const condition = `attribute_exists(pk) AND ${atVersion(before.version)}`;
-  const values: Record<string, unknown> = { ':expected': before.version };
-  if (changed.length === 0) {
-    return { item: { ConditionCheck: { TableName: tableName(), Key: key, ConditionExpression: condition, ExpressionAttributeValues: values } }, onConditionFailed: versionFailed };
-  }
-  const names: Record<string, string> = {};
-  const assignments = [...changed, 'version' as const].map((f) => {
-    names[`#${f}`] = f;
-    values[`:${f}`] = after[f];
-    return `#${f} = :${f}`;
-  });
+  const condition = versionIs(before.version);
+  if (changed.length === 0) return { item: { ConditionCheck: conditionCheck(key, condition) }, onConditionFailed: versionFailed };
+  const set = Object.fromEntries([...changed, 'version' as const].map((f) => [f, after[f]]));
+  return { item: { Update: updateItem(key, { set }, condition) }, onConditionFailed: versionFailed };
+};
+
+/**
+ * `If-Match: "n"` without a read: the sent fields (never `isBilling`, whose pointer needs the
+ * current one) at version n, which becomes n + 1; fails with 404, 412, or "already as
+ * requested" (`atVersion`), told apart from the item as it was.
+ */
+export const updateAddressAtVersion = (companyId: string, addressId: string, ifMatch: number, set: Partial<Address>): TxItem => {
+  if ('isBilling' in set) throw new Error('updateAddressAtVersion: the billing flag moves the pointer; read first');
   return {
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: `SET ${assignments.join(', ')}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
-    onConditionFailed: versionFailed,
+    item: { Update: updateItem(keys.address(companyId, addressId), { set: { ...set, version: ifMatch + 1 } }, allOf(versionIs(ifMatch), anyDiffers(set))) },
+    onConditionFailed: atVersion('address', ifMatch),
   };
 };
+
+/** A delete without a read found the billing address: its pointer must go too, which the read path does. */
+export class IsBillingAddress extends Error {}
+
+/**
+ * `If-Match: "n"` without a read: deletes the address at n unless it is the billing one (whose
+ * pointer must be released in the same transaction: `IsBillingAddress`, and the service reads).
+ */
+export const deleteAddressAtVersion = (companyId: string, addressId: string, ifMatch: number): TxItem => {
+  const condition = allOf(versionIs(ifMatch), { expression: '(attribute_not_exists(isBilling) OR isBilling <> :true)', values: { ':true': true } });
+  return {
+    item: { Delete: { ...conditionCheck(keys.address(companyId, addressId), condition) } },
+    onConditionFailed: atVersion('address', ifMatch, () => new IsBillingAddress()),
+  };
+};
+
+/** An address item as the API shows it (e.g. the item a failed condition returned). */
+export const addressFromItem = (item: Record<string, unknown>): Address => fromItem(item);
 
 /** Deletes the address at the version read (so its billing flag, and the pointer to release, are as read). */
 export const deleteAddressItem = (companyId: string, before: Address): TxItem => ({
@@ -155,8 +160,8 @@ export const deleteAddressItem = (companyId: string, before: Address): TxItem =>
     Delete: {
       TableName: tableName(),
       Key: keys.address(companyId, before.id),
-      ConditionExpression: `attribute_exists(pk) AND ${atVersion(before.version)}`,
-      ExpressionAttributeValues: { ':expected': before.version },
+      ConditionExpression: versionIs(before.version).expression,
+      ExpressionAttributeValues: versionIs(before.version).values,
     },
   },
   onConditionFailed: versionFailed,

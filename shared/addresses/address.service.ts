@@ -8,18 +8,23 @@
 import { ulid } from 'ulid';
 import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
-import { versionBase } from '../http/concurrency';
-import { NotFoundError, retryOnStaleRead } from '../http/errors';
+import { answerAtVersion, versionBase } from '../http/concurrency';
+import { NotFoundError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import {
+  addressFromItem,
   claimBilling,
   companyIsActive,
+  deleteAddressAtVersion,
+  IsBillingAddress,
   deleteAddressItem,
   getAddress,
   getBillingAddressId,
   putNewAddress,
   queryCompanyAddresses,
   releaseBilling,
+  updateAddressAtVersion,
   updateAddressFields,
 } from './address.repository';
 import { ADDRESS_FIELDS, type Address, type CreateAddressInput, type UpdateAddressInput } from './address.schema';
@@ -75,12 +80,16 @@ export const createAddress = async (companyId: string, input: CreateAddressInput
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput, ifMatch?: number | '*'): Promise<Address> => {
+  const requested = Object.fromEntries(
+    Object.entries({ ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) }).filter(([, v]) => v !== undefined),
+  ) as Partial<Address>;
+  // The billing flag moves the company's billing pointer, which needs the current one: it reads first.
+  if (typeof ifMatch === 'number' && !('isBilling' in requested) && Object.keys(requested).length > 0) return updateAddressWithoutRead(companyId, addressId, requested, ifMatch);
   const base = versionBase(ifMatch);
   return retryingBillingRaces(async () => {
     const before = await getAddress(companyId, addressId);
     if (!before) throw new NotFoundError('address');
     base.check(before.version);
-    const requested: Partial<Address> = { ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) } as Partial<Address>;
     const changed = ADDRESS_FIELDS.filter((f) => f in requested && !sameValue(before[f], requested[f]));
     const after: Address = { ...before, ...requested, version: changed.length ? before.version + 1 : before.version };
 
@@ -93,7 +102,33 @@ export const updateAddress = async (companyId: string, addressId: string, input:
   });
 };
 
+/**
+ * `If-Match: "n"`, no billing change: one transaction (the company active, the address at n
+ * with the sent fields), no read before it; a failure answers from the old items (404, 412,
+ * 409 COMPANY_ARCHIVED, or the address as it is when nothing would change); the response is
+ * read once after the commit.
+ */
+const updateAddressWithoutRead = async (companyId: string, addressId: string, requested: Partial<Address>, ifMatch: number): Promise<Address> => {
+  return answerAtVersion(
+    () => transact([companyIsActive(companyId), updateAddressAtVersion(companyId, addressId, ifMatch, requested)]),
+    addressFromItem,
+    async () => {
+      const after = await getAddress(companyId, addressId);
+      if (!after) throw new NotFoundError('address');
+      return after;
+    },
+  );
+};
+
 export const deleteAddress = async (companyId: string, addressId: string, ifMatch?: number | '*'): Promise<void> => {
+  if (typeof ifMatch === 'number') {
+    // One transaction unless it is the billing address (then the pointer's release needs the read below).
+    try {
+      return await transact([companyIsActive(companyId), deleteAddressAtVersion(companyId, addressId, ifMatch)]);
+    } catch (err) {
+      if (!(err instanceof IsBillingAddress)) throw err;
+    }
+  }
   const base = versionBase(ifMatch);
   return retryingBillingRaces(async () => {
     const before = await getAddress(companyId, addressId);

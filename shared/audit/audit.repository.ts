@@ -18,6 +18,8 @@ export interface AuditInput {
   actor: Pick<Caller, 'sub' | 'email'>;
   action: AuditAction;
   changes: Changes;
+  /** The version the change applied to and the one it made, for versioned records. */
+  version?: { from: number; to: number };
   reason?: string | null;
   at: string;
 }
@@ -32,6 +34,7 @@ export const appendAudit = (input: AuditInput): TxItem => {
     action: input.action,
     reason: input.reason ?? null,
     changes: input.changes,
+    version: input.version ?? null,
   };
   return {
     item: {
@@ -55,7 +58,17 @@ export const diff = <T extends Record<string, unknown>>(before: Partial<T>, afte
   return changes;
 };
 
-const toEntry = ({ pk: _pk, sk: _sk, type: _t, ...entry }: Record<string, unknown>) => entry as AuditEntry;
+/**
+ * The fields a request sent, as `{ to }` without `from`: a change written at a named version
+ * (`If-Match`) without reading the record first knows what it set, not what was there; the
+ * entry's `version` says which version it applied to, so the old values are the previous
+ * entries' (or the creation's) for those fields.
+ */
+export const sentChanges = (sent: Record<string, unknown>): Changes =>
+  Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined).map(([f, to]) => [f, { to: to ?? null }]));
+
+// Entries written before `version` was recorded show `version: null`.
+const toEntry = ({ pk: _pk, sk: _sk, type: _t, ...entry }: Record<string, unknown>) => ({ version: null, ...entry }) as AuditEntry;
 
 /** Newest first; one Query. */
 export const listAudit = async (companyId: string, limit: number, cursor?: string): Promise<Page<AuditEntry>> => {

@@ -14,7 +14,10 @@ export const auditEntrySchema = z
     actor: z.object({ sub: z.string(), email: z.string().nullable() }),
     action: z.enum(AUDIT_ACTIONS),
     reason: z.string().nullable(),
-    changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+    /** `from` is absent when the change was written at a named version without reading the record (`If-Match`): see `version`. */
+    changes: z.record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown() })),
+    /** The version of the record the change applied to and the one it made (null on entries of unversioned changes and older entries). */
+    version: z.object({ from: z.number().int(), to: z.number().int() }).nullable(),
   })
   .meta({ id: 'AuditEntry' });
 export type AuditEntry = z.output<typeof auditEntrySchema>;

@@ -8,7 +8,8 @@ import { companyActive, companyArchived } from '../companies/company.repository'
 import type { Contact } from '../contacts/contact.schema';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { NotFoundError, retryOnStaleRead } from '../http/errors';
+import { NotFoundError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { getRecord } from '../records/record.repository';

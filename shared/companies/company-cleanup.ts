@@ -8,6 +8,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
+import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
 import { MAX_SEARCH_TOKENS, searchTokenWrites, type Searchable } from '../contacts/contact-search';
 import { RECORD_KINDS } from '../records/record.schema';
@@ -26,13 +27,11 @@ export interface CleanupKind {
 
 const unassign = (noCompanyPartition: string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
   item: {
-    Update: {
-      TableName: tableName(),
-      Key: { pk: item.pk as string, sk: item.sk as string },
-      UpdateExpression: 'SET companyId = :null, gsi1pk = :none, updatedAt = :now ADD version :one',
-      ConditionExpression: 'companyId = :company',
-      ExpressionAttributeValues: { ':null': null, ':none': noCompanyPartition, ':now': now, ':one': 1, ':company': companyId },
-    },
+    Update: updateItem(
+      { pk: item.pk as string, sk: item.sk as string },
+      { set: { companyId: null, gsi1pk: noCompanyPartition, updatedAt: now }, add: { version: 1 } },
+      { expression: 'companyId = :company', values: { ':company': companyId } },
+    ),
   },
 });
 

@@ -11,7 +11,8 @@ import { complianceOrganizationArchived } from '../compliance/compliance.reposit
 import { getComplianceOrganization } from '../compliance/compliance.repository';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, NotFoundError, retryOnStaleRead } from '../http/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { addJobProgress, getJob, markKindComplete, putNewJob, setJobStatus } from '../jobs/job.repository';
 import type { Job } from '../jobs/job.schema';
 import { jobKinds } from '../jobs/job-kinds';

@@ -7,6 +7,8 @@ import { db, tableName } from '../db/client';
 import { keys, normalizeName } from '../db/keys';
 import { countAndGuard, type CountDeltas } from '../db/counters';
 import type { TxItem } from '../db/transact';
+import { allOf, anyDiffers, updateItem } from '../db/update';
+import { atVersion, versionIs } from '../http/concurrency';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { companySchema, type Company, type CompanyStatus } from './company.schema';
@@ -69,30 +71,11 @@ export const putNewCompany = (c: Company): TxItem[] => [
  * are never lost. A rename moves the name guard in the same transaction.
  */
 export const updateCompanyFields = (before: Company, after: Company, changed: (keyof Company)[]): TxItem[] => {
-  const sets = [...new Set<string>([...changed, 'version', 'updatedAt'])];
-  const values: Record<string, unknown> = { ':expected': before.version, ':active': 'active' };
-  const names: Record<string, string> = { '#status': 'status' };
-  const assignments = sets.map((f) => {
-    names[`#${f}`] = f;
-    values[`:${f}`] = after[f as keyof Company];
-    return `#${f} = :${f}`;
-  });
-  const list = keys.companyList(after.status, after.name);
-  assignments.push('gsi1sk = :gsi1sk');
-  values[':gsi1sk'] = list.gsi1sk;
-
+  const set: Record<string, unknown> = Object.fromEntries([...new Set<string>([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f as keyof Company]]));
+  set.gsi1sk = keys.companyList(after.status, after.name).gsi1sk;
   const items: TxItem[] = [
     {
-      item: {
-        Update: {
-          TableName: tableName(),
-          Key: keys.company(before.id),
-          UpdateExpression: `SET ${assignments.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :active',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
+      item: { Update: updateItem(keys.company(before.id), { set }, { ...activeAt, values: { ...activeAt.values, ':expected': before.version } }) },
       onConditionFailed: (old) => {
         if (!old) return new NotFoundError('company');
         if (old.status !== 'active') return companyArchived();
@@ -120,6 +103,31 @@ export const updateCompanyFields = (before: Company, after: Company, changed: (k
   }
   return items;
 };
+
+const activeAt = { expression: 'attribute_exists(pk) AND version = :expected AND #status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } };
+
+/**
+ * `If-Match: "n"` without a read: the sent fields (`set`, never the name, whose guard needs the
+ * old name) at version n, which becomes n + 1, while the company is active; a failure is told
+ * apart from the item as it was (`atVersion`: 404, 412 with the current version, 409
+ * COMPANY_ARCHIVED, or already as requested).
+ */
+export const updateCompanyAtVersion = (id: string, ifMatch: number, set: Partial<Company>, now: string): TxItem => {
+  if ('name' in set) throw new Error('updateCompanyAtVersion: a rename moves the name guard; read first');
+  return {
+    item: {
+      Update: updateItem(
+        keys.company(id),
+        { set: { ...set, version: ifMatch + 1, updatedAt: now } },
+        allOf(versionIs(ifMatch), { expression: '#status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } }, anyDiffers(set)),
+      ),
+    },
+    onConditionFailed: atVersion('company', ifMatch, (old) => (old.status !== 'active' ? companyArchived() : undefined)),
+  };
+};
+
+/** A company item as the API shows it (e.g. the item a failed condition returned). */
+export const companyFromItem = (item: Record<string, unknown>): Company => fromItem(item);
 
 export const companyArchived = () => new ConflictError('COMPANY_ARCHIVED', 'The company is archived; restore it first.');
 
@@ -182,33 +190,23 @@ export const companyReference = (
  * a linked QuickBooks customer's sync becomes `pending` in the same write.
  */
 export const setCompanyLifecycle = (before: Company, after: Company): TxItem => {
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = {
-    ':expected': before.version,
-    ':from': before.status,
-    ':status': after.status,
-    ':gsi1pk': keys.companyListPartition(after.status),
-    ':archivedAt': after.archivedAt,
-    ':archivedBy': after.archivedBy,
-    ':archiveReason': after.archiveReason,
-    ':version': after.version,
-    ':updatedAt': after.updatedAt,
+  const set = {
+    status: after.status,
+    gsi1pk: keys.companyListPartition(after.status),
+    archivedAt: after.archivedAt,
+    archivedBy: after.archivedBy,
+    archiveReason: after.archiveReason,
+    version: after.version,
+    updatedAt: after.updatedAt,
+    ...(after.integrations.quickbooks ? { 'integrations.quickbooks': after.integrations.quickbooks } : {}),
   };
-  const sets = ['#status = :status', 'gsi1pk = :gsi1pk', 'archivedAt = :archivedAt', 'archivedBy = :archivedBy', 'archiveReason = :archiveReason', 'version = :version', 'updatedAt = :updatedAt'];
-  if (after.integrations.quickbooks) {
-    sets.push('integrations.quickbooks = :qb');
-    values[':qb'] = after.integrations.quickbooks;
-  }
   return {
     item: {
-      Update: {
-        TableName: tableName(),
-        Key: keys.company(before.id),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :from',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
+      Update: updateItem(keys.company(before.id), { set }, {
+        expression: 'attribute_exists(pk) AND version = :expected AND #status = :from',
+        names: { '#status': 'status' },
+        values: { ':expected': before.version, ':from': before.status },
+      }),
     },
     onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('company')),
   };

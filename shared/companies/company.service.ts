@@ -3,16 +3,18 @@
  * entry in the same transaction as every change.
  */
 import { ulid } from 'ulid';
-import { appendAudit, diff } from '../audit/audit.repository';
+import { appendAudit, diff, sentChanges } from '../audit/audit.repository';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { versionBase } from '../http/concurrency';
+import { answerAtVersion, versionBase } from '../http/concurrency';
 import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { contactReference } from '../contacts/contact.repository';
-import { companyArchived, getCompany, listCompanies, putNewCompany, updateCompanyFields } from './company.repository';
+import { companyArchived, companyFromItem, getCompany, listCompanies, putNewCompany, updateCompanyAtVersion, updateCompanyFields } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
+
+const definedOnly = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 export const companyLocation = (id: string) => `/v1/companies/${id}`;
 
@@ -64,13 +66,15 @@ export const searchCompanies = (status: CompanyStatus, q: string | undefined, li
  * stale `If-Match` is 412, a race lost without one is 409 CONCURRENT_CHANGE (shared/http/concurrency.ts).
  */
 export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined): Promise<Company> => {
+  const requested = definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
+  // A rename moves the name guard, which needs the old name: it reads first.
+  if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch);
   const base = versionBase(ifMatch);
   const before = await getCompany(id, true);
   if (!before) throw new NotFoundError('company');
   base.check(before.version);
   if (before.status === 'archived') throw companyArchived();
 
-  const requested = { ...input, ...(input.tags === null ? { tags: [] } : {}) } as Partial<Company>;
   const changes = diff(before, { ...before, ...requested }, EDITABLE_FIELDS as (keyof Company)[]);
   const changed = Object.keys(changes) as (keyof Company)[];
   if (changed.length === 0) return before; // nothing to write, nothing to audit
@@ -78,13 +82,51 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
   const now = new Date().toISOString();
   const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
   await base.write(
-    transact([...updateCompanyFields(before, after, changed), appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, at: now })]),
+    transact([
+      ...updateCompanyFields(before, after, changed),
+      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, version: { from: before.version, to: after.version }, at: now }),
+    ]),
   );
   return after;
 };
 
+/**
+ * `If-Match: "n"` and no rename: one transaction, no read before it. The update is built from
+ * the request (the sent fields, version n + 1) and its condition is the whole check (exists, at
+ * n, active, something differs); the audit entry records what was sent (`to`, no `from`: the
+ * old values were never read) and the versions. A failed condition answers from the old item
+ * DynamoDB returns with it: 404, 412 with the current version, 409 COMPANY_ARCHIVED, or, when
+ * nothing would change, 200 with the company as it is (nothing written, nothing audited). The
+ * response is read once after the commit (TransactWriteItems returns no item).
+ */
+const updateCompanyWithoutRead = async (caller: Caller, id: string, requested: Partial<Company>, ifMatch: number): Promise<Company> => {
+  const now = new Date().toISOString();
+  return answerAtVersion(
+    () =>
+      transact([
+        updateCompanyAtVersion(id, ifMatch, requested, now),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(requested), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
+      ]),
+    companyFromItem,
+    () => readAfterWrite(id),
+  );
+};
+
+/**
+ * The company just written at a named version, for the response: one strongly consistent
+ * GetItem. A write by someone else in between shows as a later version, which is the current
+ * state (its ETag says which); gone in between (only a permanent delete of an archived
+ * company removes it) is 404.
+ */
+const readAfterWrite = async (id: string): Promise<Company> => {
+  const company = await getCompany(id, true);
+  if (!company) throw new NotFoundError('company');
+  return company;
+};
+
 /** One primary contact per company, which must be one of its contacts (checked in the same transaction). */
 export const setPrimaryContact = async (caller: Caller, id: string, contactId: string, ifMatch: number | '*' | undefined): Promise<Company> => {
+  if (typeof ifMatch === 'number') return setPrimaryContactWithoutRead(caller, id, contactId, ifMatch);
   const base = versionBase(ifMatch);
   const before = await getCompany(id, true);
   if (!before) throw new NotFoundError('company');
@@ -97,8 +139,24 @@ export const setPrimaryContact = async (caller: Caller, id: string, contactId: s
     transact([
       ...updateCompanyFields(before, after, ['primaryContactId']),
       contactReference(contactId, id, {}),
-      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: diff(before, after, ['primaryContactId']), at: now }),
+      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: diff(before, after, ['primaryContactId']), version: { from: before.version, to: after.version }, at: now }),
     ]),
   );
   return after;
+};
+
+/** The same with `If-Match: "n"`: one transaction (the company at n and active, the contact one of its own), then the read for the response. */
+const setPrimaryContactWithoutRead = async (caller: Caller, id: string, contactId: string, ifMatch: number): Promise<Company> => {
+  const now = new Date().toISOString();
+  const set = { primaryContactId: contactId };
+  return answerAtVersion(
+    () =>
+      transact([
+        updateCompanyAtVersion(id, ifMatch, set, now),
+        contactReference(contactId, id, {}),
+        appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(set), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
+      ]),
+    companyFromItem,
+    () => readAfterWrite(id),
+  );
 };

@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { updateItem } from '../db/update';
 import { ConflictError, StaleReadError } from '../http/errors';
 import type { ComplianceOrganization } from './compliance.schema';
 
@@ -29,14 +30,11 @@ export const putComplianceOrganization = (org: ComplianceOrganization): TxItem =
 
 export const archiveComplianceOrganizationItem = (companyId: string, now: string): TxItem => ({
   item: {
-    Update: {
-      TableName: tableName(),
-      Key: keys.complianceOrganization(companyId),
-      UpdateExpression: 'SET #status = :archived, archivedAt = :now',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :active',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':archived': 'archived', ':active': 'active', ':now': now },
-    },
+    Update: updateItem(
+      keys.complianceOrganization(companyId),
+      { set: { status: 'archived', archivedAt: now } },
+      { expression: 'attribute_exists(pk) AND #status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } },
+    ),
   },
   onConditionFailed: () => new StaleReadError(),
 });

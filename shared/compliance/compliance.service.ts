@@ -3,7 +3,8 @@ import { appendAudit } from '../audit/audit.repository';
 import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { NotFoundError, retryOnStaleRead } from '../http/errors';
+import { NotFoundError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { archiveComplianceOrganizationItem, getComplianceOrganization, putComplianceOrganization } from './compliance.repository';
 import type { ComplianceOrganization } from './compliance.schema';
 

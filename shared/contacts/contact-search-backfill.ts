@@ -7,6 +7,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
+import { retryOnStaleRead } from '../db/optimistic';
+import { retryPolicies } from '../db/retry';
+import { conditionCheck } from '../db/update';
 import { NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { getContact, type ContactRecord } from './contact.repository';
 import { searchTokenWrites } from './contact-search';
@@ -14,27 +17,30 @@ import { searchTokenWrites } from './contact-search';
 const ATTEMPTS = 5;
 
 /** One contact's tokens, under a check that it is still at the version they were built from. */
-const indexOne = async (first: ContactRecord): Promise<boolean> => {
-  let c: ContactRecord | undefined = first;
-  for (let attempt = 0; c && attempt < ATTEMPTS; attempt++) {
-    try {
-      await transact([
-        {
-          item: { ConditionCheck: { TableName: tableName(), Key: keys.contact(c.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': c.version } } },
-          onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('contact')),
-        },
-        ...searchTokenWrites(undefined, c),
-      ]);
-      return true;
-    } catch (err) {
-      if (err instanceof NotFoundError) return false;
-      if (!(err instanceof StaleReadError || err instanceof PreconditionFailedError)) throw err;
-      c = await getContact(c.id, true);
-    }
-  }
-  if (c) throw new Error(`Contact ${c.id} kept changing; run the backfill again`);
-  return false;
-};
+const indexOne = (first: ContactRecord): Promise<boolean> =>
+  retryOnStaleRead(
+    async (n) => {
+      const c = n === 1 ? first : await getContact(first.id, true);
+      if (!c) return false;
+      try {
+        await transact([
+          { item: { ConditionCheck: conditionCheck(keys.contact(c.id), { expression: 'version = :v', values: { ':v': c.version } }) }, onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('contact')) },
+          ...searchTokenWrites(undefined, c),
+        ]);
+        return true;
+      } catch (err) {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      }
+    },
+    {
+      policy: { ...retryPolicies.staleRead, attempts: ATTEMPTS },
+      isStale: (err) => err instanceof StaleReadError || err instanceof PreconditionFailedError,
+      onExhausted: () => {
+        throw new Error(`Contact ${first.id} kept changing; run the backfill again`);
+      },
+    },
+  );
 
 /** Indexes every contact; returns how many were indexed. `onPage` reports progress. */
 export const backfillContactSearch = async (onPage: (indexed: number) => void = () => {}): Promise<number> => {

@@ -8,6 +8,7 @@ import { countAndGuard, type CountDeltas } from '../db/counters';
 import { batchGet } from '../db/batch';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { updateItem } from '../db/update';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { foldForSearch, isFirstMatch, searchTokenWrites } from './contact-search';
@@ -146,30 +147,13 @@ const releaseEmail = (email: string, contactId: string): TxItem => ({
 
 /** Version-checked update of the changed fields (and the list keys, email guard and search tokens that follow them). */
 export const updateContactItem = (before: ContactRecord, after: ContactRecord, changed: string[]): TxItem[] => {
-  const fields = [...new Set([...changed, 'version', 'updatedAt'])];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':expected': before.version };
-  const sets = fields.map((f, i) => {
-    names[`#f${i}`] = f;
-    values[`:f${i}`] = (after as unknown as Record<string, unknown>)[f] ?? null;
-    return `#f${i} = :f${i}`;
-  });
-  for (const [k, v] of Object.entries(keys.contactLists(after))) {
-    sets.push(`${k} = :${k}`);
-    values[`:${k}`] = v;
-  }
+  const set: Record<string, unknown> = Object.fromEntries(
+    [...new Set([...changed, 'version', 'updatedAt'])].map((f) => [f, (after as unknown as Record<string, unknown>)[f] ?? null]),
+  );
+  Object.assign(set, keys.contactLists(after));
   const items: TxItem[] = [
     {
-      item: {
-        Update: {
-          TableName: tableName(),
-          Key: keys.contact(before.id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
+      item: { Update: updateItem(keys.contact(before.id), { set }, { expression: 'attribute_exists(pk) AND version = :expected', values: { ':expected': before.version } }) },
       onConditionFailed: (old) => (old ? new PreconditionFailedError(Number(old.version)) : new NotFoundError('contact')),
     },
   ];
@@ -218,25 +202,8 @@ export const contactReference = (contactId: string, companyId: string | null, de
 
 /** Sets portal fields (status, token, user) on a contact, at the version read. */
 export const setContactPortal = (c: ContactRecord, set: Partial<ContactRecord>, now: string): TxItem => {
-  const fields = Object.entries({ ...set, updatedAt: now });
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':v': c.version, ':one': 1 };
-  const sets = fields.map(([f, v], i) => {
-    names[`#f${i}`] = f;
-    values[`:f${i}`] = v;
-    return `#f${i} = :f${i}`;
-  });
   return {
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: keys.contact(c.id),
-        UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
-        ConditionExpression: 'attribute_exists(pk) AND version = :v',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
+    item: { Update: updateItem(keys.contact(c.id), { set: { ...set, updatedAt: now }, add: { version: 1 } }, { expression: 'attribute_exists(pk) AND version = :v', values: { ':v': c.version } }) },
     onConditionFailed: (old) => (old ? new PreconditionFailedError(Number(old.version)) : new NotFoundError('contact')),
   };
 };

@@ -20,6 +20,11 @@ export interface Changes {
   setIfMissing?: Record<string, unknown>;
   /** `ADD path n`: atomic increments (counters, versions); a missing number starts at 0. */
   add?: Record<string, number>;
+  /**
+   * `SET path = if_not_exists(path, missingAs) + by`: an increment where a missing number counts
+   * as `missingAs`, not 0 (a version that items written before versions existed hold implicitly).
+   */
+  increment?: Record<string, { by: number; missingAs: number }>;
   /** `REMOVE path`. */
   remove?: readonly string[];
 }
@@ -81,6 +86,12 @@ export const updateExpression = (changes: Changes, condition?: Condition): Built
       return `${placeholder} = if_not_exists(${placeholder}, ${value(x)})`;
     }),
   ];
+  sets.push(
+    ...Object.entries(changes.increment ?? {}).map(([p, { by, missingAs }]) => {
+      const placeholder = path(once(p));
+      return `${placeholder} = if_not_exists(${placeholder}, ${value(missingAs)}) + ${value(by)}`;
+    }),
+  );
   const adds = Object.entries(changes.add ?? {}).map(([p, n]) => `${path(once(p))} ${value(n)}`);
   const removes = (changes.remove ?? []).map((p) => path(once(p)));
   const clauses = [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean);
@@ -111,6 +122,7 @@ export const isEmpty = (changes: Changes): boolean =>
   !Object.values(changes.set ?? {}).some((x) => x !== undefined) &&
   !Object.values(changes.setIfMissing ?? {}).some((x) => x !== undefined) &&
   Object.keys(changes.add ?? {}).length === 0 &&
+  Object.keys(changes.increment ?? {}).length === 0 &&
   (changes.remove ?? []).length === 0;
 
 /** A transaction's `ConditionCheck` on this table: the condition alone, no change. */
@@ -121,3 +133,55 @@ export const conditionCheck = (key: Record<string, string>, condition: Condition
   ...(condition.names && Object.keys(condition.names).length ? { ExpressionAttributeNames: condition.names } : {}),
   ...(condition.values && Object.keys(condition.values).length ? { ExpressionAttributeValues: condition.values } : {}),
 });
+
+/**
+ * The conditions together (`(a) AND (b)`), their placeholders merged; two conditions that give
+ * one placeholder different meanings are refused, so parts written apart cannot collide silently.
+ */
+export const allOf = (...conditions: (Condition | undefined)[]): Condition => {
+  const parts = conditions.filter((c): c is Condition => !!c);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const c of parts) {
+    for (const [k, v] of Object.entries(c.names ?? {})) {
+      if (k in names && names[k] !== v) throw new Error(`allOf: ${k} names both ${names[k]} and ${v}`);
+      names[k] = v;
+    }
+    for (const [k, v] of Object.entries(c.values ?? {})) {
+      if (k in values && JSON.stringify(values[k]) !== JSON.stringify(v)) throw new Error(`allOf: ${k} has two values`);
+      values[k] = v;
+    }
+  }
+  return { expression: parts.map((c) => (parts.length > 1 && !wrapped(c.expression) ? `(${c.expression})` : c.expression)).join(' AND '), names, values };
+};
+
+/** `(…)` as a whole: DynamoDB refuses redundant parentheses, so such a part is not wrapped again. */
+const wrapped = (expression: string): boolean => {
+  const e = expression.trim();
+  if (!e.startsWith('(') || !e.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < e.length; i++) {
+    if (e[i] === '(') depth++;
+    else if (e[i] === ')' && --depth === 0 && i < e.length - 1) return false;
+  }
+  return true;
+};
+
+/**
+ * True when at least one of `fields` (top-level) is not the given value (a missing attribute
+ * differs from anything): with it an update that would change nothing fails its condition,
+ * and the item it returns (ALL_OLD) is the answer, with no write, no version bump, no audit.
+ * DynamoDB compares strings, numbers, null, lists and maps by value. Placeholders: `#dif<n>`, `:dif<n>`.
+ */
+export const anyDiffers = (fields: Record<string, unknown>): Condition => {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) throw new Error('anyDiffers: no field to compare');
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts = entries.map(([f, v], i) => {
+    names[`#dif${i}`] = f;
+    values[`:dif${i}`] = v;
+    return `#dif${i} <> :dif${i}`;
+  });
+  return { expression: parts.join(' OR '), names, values };
+};

@@ -2,7 +2,6 @@
  * Typed API errors: each carries its HTTP status and a stable UPPER_SNAKE `code`. One mapper
  * (`toProblem`) turns them into application/problem+json; anything else becomes an opaque 500.
  */
-import { backoff, retryPolicies, type RetryPolicy } from '../db/retry';
 export interface FieldError {
   path: string;
   message: string;
@@ -117,30 +116,13 @@ export class ThrottledError extends ApiError {
   }
 }
 
-/** A write's condition found the data changed since it was read: the service reads again and retries. */
+/** A write's condition found the data changed since it was read: the service reads again and retries (`retryOnStaleRead`, shared/db/optimistic.ts). */
 export class StaleReadError extends Error {
   constructor() {
     super('The data changed while the request was being processed');
     this.name = 'StaleReadError';
   }
 }
-
-/**
- * Retries `fn` while it fails with StaleReadError (a concurrent change), then gives up with 409.
- * A record many requests change at once passes `retryPolicies.hotItem`.
- */
-export const retryOnStaleRead = async <T>(fn: () => Promise<T>, policy: RetryPolicy = retryPolicies.staleRead): Promise<T> => {
-  const attempts = policy.attempts;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof StaleReadError)) throw err;
-      if (i >= attempts) throw new ConflictError('CONCURRENT_CHANGE', 'The record is being changed by another request; try again.');
-      await backoff(policy, i - 1);
-    }
-  }
-};
 
 export class InternalError extends ApiError {
   constructor() {

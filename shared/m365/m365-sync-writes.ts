@@ -13,6 +13,8 @@ import { batchGet, queryAll } from '../db/batch';
 import { tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
+import { retryOnStaleRead } from '../db/optimistic';
+import { retryPolicies } from '../db/retry';
 import { ApiError, StaleReadError } from '../http/errors';
 import { putNewRecord, updateRecordItem, type StoredRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
@@ -294,19 +296,18 @@ export const deactivateUnseen = async (at: PageAt, errors: JobError[]) => {
   for await (const item of linked) {
     const listed = item as unknown as ContactRecord;
     if (!listed.externalId || seen.has(listed.externalId)) continue;
-    let c: ContactRecord | undefined = listed;
-    for (let attempt = 1; c && c.status === 'active' && c.externalId === listed.externalId; attempt++) {
-      try {
+    // The listing is the first read; a lost race reads the contact again (it may be inactive or relinked by then).
+    await retryOnStaleRead(
+      async (n) => {
+        const c = n === 1 ? listed : await getContact(listed.id, true);
+        if (!c || c.status !== 'active' || c.externalId !== listed.externalId) return;
         await transact([countCommitted(job.id, at.cursor, 'users', { deactivated: 1 }, 0), companyActive(job.companyId, companyArchived), ...updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: new Date().toISOString() }, ['status'])]);
-        break;
-      } catch (err) {
-        if (!isObjectConflict(err)) throw err;
-        if (attempt >= DEACTIVATE_ATTEMPTS) {
-          failure(errors, listed.externalId, 'deactivate (user no longer in the tenant)')(err);
-          break;
-        }
-        c = await getContact(listed.id, true);
-      }
-    }
+      },
+      {
+        policy: { ...retryPolicies.staleRead, attempts: DEACTIVATE_ATTEMPTS },
+        isStale: isObjectConflict,
+        onExhausted: (err) => failure(errors, listed.externalId!, 'deactivate (user no longer in the tenant)')(err),
+      },
+    );
   }
 };

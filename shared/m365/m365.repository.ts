@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
+import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
 import { ConflictError, StaleReadError } from '../http/errors';
 import { batchGet } from '../db/batch';
@@ -80,14 +81,15 @@ export const tenantGuard = (tenantId: string, companyId: string): TxItem => ({
 /** Sets the company's m365 integration, if it is active and not linked to another tenant. */
 export const setCompanyTenant = (companyId: string, tenantId: string): TxItem => ({
   item: {
-    Update: {
-      TableName: tableName(),
-      Key: keys.company(companyId),
-      UpdateExpression: 'SET integrations.m365 = :m365',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :active AND (integrations.m365 = :null OR integrations.m365.tenantId = :tenant)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':m365': { tenantId, lastSyncAt: null, lastSyncStatus: null }, ':active': 'active', ':null': null, ':tenant': tenantId },
-    },
+    Update: updateItem(
+      keys.company(companyId),
+      { set: { 'integrations.m365': { tenantId, lastSyncAt: null, lastSyncStatus: null } } },
+      {
+        expression: 'attribute_exists(pk) AND #status = :active AND (integrations.m365 = :null OR integrations.m365.tenantId = :tenant)',
+        names: { '#status': 'status' },
+        values: { ':active': 'active', ':null': null, ':tenant': tenantId },
+      },
+    ),
   },
   onConditionFailed: (old) =>
     !old || old.status !== 'active'
@@ -108,13 +110,7 @@ export const getSyncState = async (companyId: string): Promise<SyncState> => {
 
 export const setDeltaLink = (companyId: string, phase: 'users' | 'devices', link: string | null) =>
   db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.m365State(companyId),
-      UpdateExpression: 'SET #link = :link, #type = :type',
-      ExpressionAttributeNames: { '#link': `${phase}DeltaLink`, '#type': 'type' },
-      ExpressionAttributeValues: { ':link': link, ':type': 'M365State' },
-    }),
+    new UpdateCommand(updateItem(keys.m365State(companyId), { set: { [`${phase}DeltaLink`]: link, type: 'M365State' } })),
   );
 
 export const newSyncJob = (id: string, companyId: string, tenantId: string): StoredSyncJob => ({

@@ -15,7 +15,8 @@ import { tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, NotFoundError, StaleReadError } from '../http/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { enqueue } from '../outbox/outbox';
 import { adminConsentUrl } from './m365.consent-url';
 import { consumeNonce, getSyncState, newSyncJob, putSyncJob, setCompanyTenant, tenantGuard } from './m365.repository';
@@ -67,9 +68,13 @@ const linkTenant = async (company: Company, tenantId: string, actor: Pick<Caller
   return job?.id ?? activeJobId!;
 };
 
-/** Queues a sync; a sync already queued or running for the company is returned instead. */
-export const requestSync = async (companyId: string): Promise<string> => {
-  for (let attempt = 0; attempt < 5; attempt++) {
+/**
+ * Queues a sync; a sync already queued or running for the company is returned instead. Two
+ * requests at once: the loser's marker condition fails (`StaleReadError`), and it reads again
+ * and returns the winner's job.
+ */
+export const requestSync = (companyId: string): Promise<string> =>
+  retryOnStaleRead(async () => {
     const company = await getCompany(companyId, true);
     if (!company) throw new NotFoundError('company');
     if (company.status !== 'active') throw companyArchived();
@@ -78,16 +83,9 @@ export const requestSync = async (companyId: string): Promise<string> => {
     const state = await getSyncState(companyId);
     if (state.activeJobId) return state.activeJobId;
     const job = newSyncJob(ulid(), companyId, tenantId);
-    try {
-      await transact([...putSyncJob(job), enqueue('m365-sync', { type: 'sync', jobId: job.id })]);
-    } catch (err) {
-      if (err instanceof StaleReadError) continue; // another request queued one just now
-      throw err;
-    }
+    await transact([...putSyncJob(job), enqueue('m365-sync', { type: 'sync', jobId: job.id })]);
     return job.id;
-  }
-  throw new ConflictError('CONCURRENT_CHANGE', 'Another sync request is in progress; try again.');
-};
+  });
 
 /** The scheduled sync: every active company with a linked tenant (archived ones are never synced). */
 export const syncAllLinked = async (): Promise<number> => {

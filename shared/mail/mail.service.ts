@@ -9,6 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
+import { updateItem } from '../db/update';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { lazySdk } from '../lazy-sdk';
 import type { TxItem } from '../db/transact';
@@ -72,13 +73,7 @@ export const deliverMail = async (mail: MailMessage): Promise<'sent' | 'duplicat
     }),
   );
   await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: 'SET #status = :sent, sesMessageId = :mid',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':sent': 'sent', ':mid': out.MessageId ?? null },
-    }),
+    new UpdateCommand(updateItem(key, { set: { status: 'sent', sesMessageId: out.MessageId ?? null } })),
   );
   return 'sent';
 };

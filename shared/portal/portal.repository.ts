@@ -9,6 +9,7 @@ import type { Company } from '../companies/company.schema';
 import type { ContactRecord } from '../contacts/contact.repository';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
+import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
 
 export type TokenPurpose = 'setup' | 'reset';
@@ -44,11 +45,11 @@ export const claimToken = async (hash: string, nowSeconds = Math.floor(Date.now(
   try {
     const out = await db().send(
       new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.portalToken(hash),
-        UpdateExpression: 'SET claimedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)',
-        ExpressionAttributeValues: { ':now': nowSeconds, ':stale': nowSeconds - CLAIM_LEASE_SECONDS },
+        ...updateItem(
+          keys.portalToken(hash),
+          { set: { claimedAt: nowSeconds } },
+          { expression: 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)', values: { ':now': nowSeconds, ':stale': nowSeconds - CLAIM_LEASE_SECONDS } },
+        ),
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -63,13 +64,7 @@ export const claimToken = async (hash: string, nowSeconds = Math.floor(Date.now(
 export const releaseToken = (hash: string, claimedAt: number) =>
   db()
     .send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.portalToken(hash),
-        UpdateExpression: 'REMOVE claimedAt',
-        ConditionExpression: 'claimedAt = :mine',
-        ExpressionAttributeValues: { ':mine': claimedAt },
-      }),
+      new UpdateCommand(updateItem(keys.portalToken(hash), { remove: ['claimedAt'] }, { expression: 'claimedAt = :mine', values: { ':mine': claimedAt } })),
     )
     .catch(() => undefined);
 
@@ -131,14 +126,11 @@ export const countResetMail = (email: string, nowMs = Date.now()): TxItem => {
   const hour = Math.floor(nowMs / 3_600_000);
   return {
     item: {
-      Update: {
-        TableName: tableName(),
-        Key: keys.portalResetCount(emailHash(email), hour),
-        UpdateExpression: 'ADD #n :one SET #type = :type, expiresAt = :expires',
-        ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
-        ExpressionAttributeNames: { '#n': 'sent', '#type': 'type' },
-        ExpressionAttributeValues: { ':one': 1, ':max': RESET_MAILS_PER_HOUR, ':type': 'PortalResetCount', ':expires': (hour + 2) * 3600 },
-      },
+      Update: updateItem(
+        keys.portalResetCount(emailHash(email), hour),
+        { add: { sent: 1 }, set: { type: 'PortalResetCount', expiresAt: (hour + 2) * 3600 } },
+        { expression: 'attribute_not_exists(#n) OR #n < :max', names: { '#n': 'sent' }, values: { ':max': RESET_MAILS_PER_HOUR } },
+      ),
     },
     onConditionFailed: () => new ResetQuotaReached(),
   };

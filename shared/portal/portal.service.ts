@@ -17,7 +17,8 @@ import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
 import { ENV, requireEnv } from '../env';
 import type { Caller } from '../http/caller';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, retryOnStaleRead, StaleReadError, UnauthorizedError } from '../http/errors';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, StaleReadError, UnauthorizedError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { mailItem } from '../mail/mail.service';
 import { enqueueNow } from '../outbox/outbox';
 import {

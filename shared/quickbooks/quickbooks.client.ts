@@ -8,7 +8,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import OAuthClient from 'intuit-oauth';
-import { backoffDelay, type RetryPolicy } from '../db/retry';
+import { backoffDelay, retryPolicies, type RetryPolicy } from '../db/retry';
+import { retryOnStaleRead } from '../db/optimistic';
 import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { logger } from '../logger';
@@ -241,17 +242,22 @@ export class QuickBooksClient {
   }
 
   /** Sets `Active` by a sparse update with the current SyncToken; a stale one (5010) is read again and retried. */
-  async setCustomerActive(id: string, active: boolean): Promise<QbCustomer> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.readCustomer(id);
-      if ((current.Active ?? true) === active) return current;
-      try {
+  setCustomerActive(id: string, active: boolean): Promise<QbCustomer> {
+    return retryOnStaleRead(
+      async () => {
+        const current = await this.readCustomer(id);
+        if ((current.Active ?? true) === active) return current;
         const out = await this.request<{ Customer: unknown }>('POST', 'customer', { body: { Id: current.Id, SyncToken: current.SyncToken, sparse: true, Active: active } });
         return qbCustomer.parse(out.Customer);
-      } catch (err) {
-        if (err instanceof QuickBooksFault && err.code === '5010' && attempt < MAX_ATTEMPTS) continue;
-        throw err;
-      }
-    }
+      },
+      {
+        policy: { ...retryPolicies.staleRead, attempts: MAX_ATTEMPTS },
+        isStale: (err) => err instanceof QuickBooksFault && err.code === '5010',
+        // Still stale after every attempt: QuickBooks' own fault, for the worker to record.
+        onExhausted: (err) => {
+          throw err;
+        },
+      },
+    );
   }
 }

@@ -8,6 +8,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decrypt, encrypt } from '../crypto/encryption';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
+import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
 import type { Company } from '../companies/company.schema';
 import { companyArchived } from '../companies/company.repository';
@@ -38,13 +39,12 @@ export const getConnection = async (consistent = true): Promise<Connection | und
 export const putConnection = async (realmId: string, tokens: StoredTokens, by: { sub: string; email: string | null }): Promise<void> => {
   const now = new Date().toISOString();
   await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.quickBooksConnection(),
-      UpdateExpression: 'SET #type = :type, realmId = :realm, tokens = :tokens, connectedAt = :now, connectedBy = :by, updatedAt = :now ADD version :one',
-      ExpressionAttributeNames: { '#type': 'type' },
-      ExpressionAttributeValues: { ':type': 'QuickBooksConnection', ':realm': realmId, ':tokens': await encrypt(JSON.stringify(tokens), tokenContext(realmId)), ':now': now, ':by': by, ':one': 1 },
-    }),
+    new UpdateCommand(
+      updateItem(keys.quickBooksConnection(), {
+        set: { type: 'QuickBooksConnection', realmId, tokens: await encrypt(JSON.stringify(tokens), tokenContext(realmId)), connectedAt: now, connectedBy: by, updatedAt: now },
+        add: { version: 1 },
+      }),
+    ),
   );
 };
 
@@ -52,19 +52,13 @@ export const putConnection = async (realmId: string, tokens: StoredTokens, by: {
 export const saveRefreshedTokens = async (read: Connection, tokens: StoredTokens): Promise<Connection | undefined> => {
   try {
     await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.quickBooksConnection(),
-        UpdateExpression: 'SET tokens = :tokens, version = :next, updatedAt = :now',
-        ConditionExpression: 'version = :expected AND realmId = :realm',
-        ExpressionAttributeValues: {
-          ':tokens': await encrypt(JSON.stringify(tokens), tokenContext(read.realmId)),
-          ':next': read.version + 1,
-          ':expected': read.version,
-          ':realm': read.realmId,
-          ':now': new Date().toISOString(),
-        },
-      }),
+      new UpdateCommand(
+        updateItem(
+          keys.quickBooksConnection(),
+          { set: { tokens: await encrypt(JSON.stringify(tokens), tokenContext(read.realmId)), version: read.version + 1, updatedAt: new Date().toISOString() } },
+          { expression: 'version = :expected AND realmId = :realm', values: { ':expected': read.version, ':realm': read.realmId } },
+        ),
+      ),
     );
     return { ...read, tokens, version: read.version + 1 };
   } catch (err) {
@@ -109,28 +103,16 @@ export const getCustomerLinkOwner = async (realmId: string, customerId: string):
  */
 export const linkCompanyItems = (before: Company, after: Company, realmId: string, previousRealmId: string | null, takeOverFrom?: string): TxItem[] => {
   const link = after.integrations.quickbooks!;
-  const names: Record<string, string> = { '#status': 'status', '#i': 'integrations' };
-  const values: Record<string, unknown> = { ':expected': before.version, ':active': 'active', ':realm': realmId, ':version': after.version, ':now': after.updatedAt };
-  let set: string;
-  if (before.integrations) {
-    names['#qb'] = 'quickbooks';
-    values[':qb'] = link;
-    set = '#i.#qb = :qb';
-  } else {
-    values[':integrations'] = after.integrations;
-    set = '#i = :integrations';
-  }
+  // A company without an `integrations` map gets the whole map (a member of a missing map cannot be set).
+  const integration = before.integrations ? { 'integrations.quickbooks': link } : { integrations: after.integrations };
   const items: TxItem[] = [
     {
       item: {
-        Update: {
-          TableName: tableName(),
-          Key: keys.company(before.id),
-          UpdateExpression: `SET ${set}, quickBooksRealmId = :realm, version = :version, updatedAt = :now`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :active',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
+        Update: updateItem(
+          keys.company(before.id),
+          { set: { ...integration, quickBooksRealmId: realmId, version: after.version, updatedAt: after.updatedAt } },
+          { expression: 'attribute_exists(pk) AND version = :expected AND #status = :active', names: { '#status': 'status' }, values: { ':expected': before.version, ':active': 'active' } },
+        ),
       },
       onConditionFailed: (old) => {
         if (!old) return new NotFoundError('company');
@@ -176,22 +158,24 @@ export type SyncOutcome = { ok: true; active: boolean } | { ok: false; error: st
  * the company changed or is gone.
  */
 export const recordSyncOutcome = async (companyId: string, customerId: string, status: Company['status'], outcome: SyncOutcome): Promise<boolean> => {
-  const values: Record<string, unknown> = { ':cid': customerId, ':status': status, ':sync': outcome.ok ? 'synced' : 'failed', ':error': outcome.ok ? null : outcome.error };
-  const sets = ['#i.#qb.syncStatus = :sync', '#i.#qb.lastError = :error'];
-  if (outcome.ok) {
-    sets.push('#i.#qb.active = :a');
-    values[':a'] = outcome.active;
-  }
+  const set = {
+    'integrations.quickbooks.syncStatus': outcome.ok ? 'synced' : 'failed',
+    'integrations.quickbooks.lastError': outcome.ok ? null : outcome.error,
+    ...(outcome.ok ? { 'integrations.quickbooks.active': outcome.active } : {}),
+  };
   try {
     await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.company(companyId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk) AND #i.#qb.customerId = :cid AND #status = :status',
-        ExpressionAttributeNames: { '#i': 'integrations', '#qb': 'quickbooks', '#status': 'status' },
-        ExpressionAttributeValues: values,
-      }),
+      new UpdateCommand(
+        updateItem(
+          keys.company(companyId),
+          { set },
+          {
+            expression: 'attribute_exists(pk) AND #i.#qb.customerId = :cid AND #status = :status',
+            names: { '#i': 'integrations', '#qb': 'quickbooks', '#status': 'status' },
+            values: { ':cid': customerId, ':status': status },
+          },
+        ),
+      ),
     );
     return true;
   } catch (err) {

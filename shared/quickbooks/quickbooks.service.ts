@@ -12,7 +12,8 @@ import type { Company } from '../companies/company.schema';
 import { verify } from '../crypto/signing';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { ApiError, BadRequestError, ConflictError, NotFoundError, ThrottledError, ValidationError, retryOnStaleRead } from '../http/errors';
+import { ApiError, BadRequestError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../http/errors';
+import { retryOnStaleRead } from '../db/optimistic';
 import { logger } from '../logger';
 import { queues } from '../queues';
 import {

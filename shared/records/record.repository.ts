@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { updateItem } from '../db/update';
 import { NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { RecordKind } from './record.schema';
@@ -67,36 +68,15 @@ export const putNewRecord = (kind: RecordKind, r: StoredRecord): TxItem => ({
 
 /** The changed fields at the version read, with the listing keys that follow company and contact. */
 export const updateRecordItem = (kind: RecordKind, before: StoredRecord, after: StoredRecord, changed: string[], opts: { expectContact?: string } = {}): TxItem => {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':expected': before.version };
-  const sets = [...new Set([...changed, 'version', 'updatedAt'])].map((f, i) => {
-    names[`#f${i}`] = f;
-    values[`:f${i}`] = after[f] ?? null;
-    return `#f${i} = :f${i}`;
-  });
-  const lists = keys.recordLists(kind.prefix, after);
-  const removes: string[] = [];
-  for (const [k, v] of Object.entries(lists)) {
-    sets.push(`${k} = :${k}`);
-    values[`:${k}`] = v;
-  }
-  if (kind.linksContact && !after.contactId) removes.push('gsi2pk', 'gsi2sk');
-  let condition = 'attribute_exists(pk) AND version = :expected';
-  if (opts.expectContact) {
-    condition += ' AND contactId = :expectContact';
-    values[':expectContact'] = opts.expectContact;
-  }
+  const set: Record<string, unknown> = Object.fromEntries([...new Set([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f] ?? null]));
+  Object.assign(set, keys.recordLists(kind.prefix, after));
+  const remove = kind.linksContact && !after.contactId ? ['gsi2pk', 'gsi2sk'] : [];
+  const condition = {
+    expression: `attribute_exists(pk) AND version = :expected${opts.expectContact ? ' AND contactId = :expectContact' : ''}`,
+    values: { ':expected': before.version, ...(opts.expectContact ? { ':expectContact': opts.expectContact } : {}) },
+  };
   return {
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: keys.record(kind.prefix, before.id),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
+    item: { Update: updateItem(keys.record(kind.prefix, before.id), { set, remove }, condition) },
     onConditionFailed: (old) => {
       if (!old) return new NotFoundError(kind.name);
       if (opts.expectContact) return new StaleReadError();

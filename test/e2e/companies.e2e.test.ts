@@ -59,13 +59,26 @@ describe('companies over HTTP', () => {
     const edited = await call('PATCH', `/v1/companies/${id}`, { token: tokens.MSPAdmin, body: { industry: 'Manufacturing' }, headers: { 'if-match': '"1"' } });
     expect(edited.status).toBe(200);
     expect(edited.body.version).toBe(2);
+    expect(edited.headers.get('etag')).toBe('"2"');
+    expect(edited.body).toMatchObject({ name, industry: 'Manufacturing', website: 'https://fabrikam.example' });
 
     const stale = await call('PATCH', `/v1/companies/${id}`, { token: tokens.MSPAdmin, body: { industry: 'Retail' }, headers: { 'if-match': '"1"' } });
     expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'VERSION_MISMATCH', detail: expect.stringContaining('(2)') });
 
     const audit = await call('GET', `/v1/companies/${id}/audit`, { token: tokens.SuperAdmin });
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['company.updated', 'company.created']);
     expect(audit.body.items[1].actor.email).toBe(stack.info.users.find((u) => u.groups[0] === 'Admin')!.email);
+    // Written at If-Match's version without a read: the sent value, no `from`, and the versions.
+    expect(audit.body.items[0]).toMatchObject({ changes: { industry: { to: 'Manufacturing' } }, version: { from: 1, to: 2 } });
+    expect(audit.body.items[0].changes.industry).not.toHaveProperty('from');
+
+    const archived = await call('POST', `/v1/companies/${id}/archive`, { token: tokens.Admin, body: {} });
+    expect(archived.status).toBe(200);
+    const refused = await call('PATCH', `/v1/companies/${id}`, { token: tokens.MSPAdmin, body: { industry: 'Retail' }, headers: { 'if-match': `"${archived.body.version}"` } });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'COMPANY_ARCHIVED' } });
+    const missing = await call('PATCH', '/v1/companies/01JDQ7Z8K3M4N5P6Q7R8S9T0V1', { token: tokens.MSPAdmin, body: { industry: 'Retail' }, headers: { 'if-match': '"1"' } });
+    expect(missing.status).toBe(404);
   });
 
   it('enforces roles from the route table', async () => {

@@ -219,6 +219,76 @@ describe('update', () => {
   });
 });
 
+describe('with a numeric If-Match: the write is the check, no read before it', () => {
+  const patchAt = (id: string, addressId: string, body: unknown, version: number) =>
+    invoke(updateAddress, httpEvent({ route: 'PATCH /v1/companies/{id}/addresses/{addressId}', params: { id, addressId }, body, headers: { 'if-match': `"${version}"` } }));
+  const removeAt = (id: string, addressId: string, version: number) =>
+    invoke(deleteAddress, httpEvent({ route: 'DELETE /v1/companies/{id}/addresses/{addressId}', params: { id, addressId }, headers: { 'if-match': `"${version}"` } }));
+
+  it('patches in one transaction and one read for the response; a stale version is 412 with the current one in one request', async () => {
+    const companyId = await newCompany();
+    const a = (await create(companyId, { ...minimal, access: { name: 'Reception' } })).body;
+    engines.requests.reset();
+    const res = await patchAt(companyId, a.id, { city: 'Leeds', access: { name: 'Front desk', phone: '1' } }, 1);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...a, city: 'Leeds', access: { name: 'Front desk', phone: '1', email: null, notes: null }, version: 2 });
+    expect(res.headers.etag).toBe('"2"');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems', 'GetItem']);
+
+    engines.requests.reset();
+    const stale = await patchAt(companyId, a.id, { city: 'York' }, 1);
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'VERSION_MISMATCH', detail: expect.stringContaining('(2)') });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await list(companyId)).body.items[0]).toMatchObject({ city: 'Leeds', version: 2 });
+  });
+
+  it('answers 404, 409 COMPANY_ARCHIVED and a no-op each in one request', async () => {
+    const companyId = await newCompany();
+    const a = (await create(companyId, minimal)).body;
+    engines.requests.reset();
+    expect((await patchAt(companyId, MISSING, { city: 'Leeds' }, 1)).status).toBe(404);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+
+    engines.requests.reset();
+    const same = await patchAt(companyId, a.id, { city: 'London', country: 'GB' }, 1);
+    expect(same).toMatchObject({ status: 200, body: a });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+
+    await archiveDirectly(companyId);
+    engines.requests.reset();
+    const archived = await patchAt(companyId, a.id, { city: 'Leeds' }, 1);
+    expect(archived).toMatchObject({ status: 409, body: { code: 'COMPANY_ARCHIVED' } });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await list(companyId)).body.items).toEqual([a]);
+  });
+
+  it('reads first for a billing change; deletes in one transaction unless it is the billing address', async () => {
+    const companyId = await newCompany();
+    const plain = (await create(companyId, minimal)).body;
+    const billing = (await create(companyId, { ...minimal, isBilling: true })).body;
+
+    engines.requests.reset();
+    expect((await removeAt(companyId, plain.id, 2)).status).toBe(412);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    engines.requests.reset();
+    expect((await removeAt(companyId, plain.id, 1)).status).toBe(204);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+
+    // The billing address: the one-request try finds it is the billing one, then the read path releases the pointer.
+    expect((await removeAt(companyId, billing.id, 1)).status).toBe(204);
+    expect(await billingPointer(companyId)).toBeUndefined();
+    expect((await list(companyId)).body.items).toEqual([]);
+
+    const again = (await create(companyId, minimal)).body;
+    engines.requests.reset();
+    const flagged = await patchAt(companyId, again.id, { isBilling: true }, 1);
+    expect(flagged).toMatchObject({ status: 200, body: { isBilling: true, version: 2 } });
+    expect(engines.requests.calls[0]).toBe('GetItem');
+    expect(await billingPointer(companyId)).toBe(again.id);
+  });
+});
+
 describe('validation and roles', () => {
   const paths = (res: { body: { errors: { path: string }[] } }) => res.body.errors.map((e) => e.path);
 

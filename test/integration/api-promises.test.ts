@@ -97,12 +97,17 @@ describe.each(RESOURCES)('$name: versions, If-Match and races', (r) => {
   it('answers a stale If-Match with 412 VERSION_MISMATCH and changes nothing', async () => {
     const params = await r.make();
     expect((await patchOf(r, params, 1)).status).toBe(200);
+    engines.requests.reset();
     const stale = await patchOf(r, params, 2, { 'if-match': '"1"' });
-    expect(stale).toMatchObject({ status: 412, body: { code: 'VERSION_MISMATCH' } });
+    expect(stale).toMatchObject({ status: 412, body: { code: 'VERSION_MISMATCH', detail: expect.stringContaining('(2)') } });
     expect(stale.headers['content-type']).toBe('application/problem+json');
+    // One DynamoDB request: the write whose version condition failed (companies, addresses), or the read that found another version.
+    expect(engines.requests.calls).toHaveLength(1);
     expect(await r.read(params)).toMatchObject({ version: 2, [r.patch.field]: r.patch.body(1)[r.patch.field] });
     if (r.del) {
+      engines.requests.reset();
       expect((await call({ route: r.del, params, headers: { 'if-match': '"1"' } })).status).toBe(412);
+      expect(engines.requests.calls).toHaveLength(1);
       expect(await r.read(params)).toBeDefined();
     }
   });

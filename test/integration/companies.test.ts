@@ -253,6 +253,85 @@ describe('update', () => {
   });
 });
 
+describe('update with a numeric If-Match: the write is the check, no read before it', () => {
+  it('succeeds in one transaction, then one read for the response; audits the sent values and the versions', async () => {
+    const { body } = await create({ name: unique('IfMatch'), phone: '+1 555 0100' });
+    engines.requests.reset();
+    const res = await patch(body.id, { phone: '+1 555 0199', tags: ['vip'], notes: null }, { 'if-match': '"1"' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ phone: '+1 555 0199', tags: ['vip'], notes: null, version: 2, name: body.name, counts: body.counts });
+    expect(res.headers.etag).toBe('"2"');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems', 'GetItem']);
+    const [latest] = (await audit(body.id)).body.items;
+    // What was sent, as `to`; `from` is absent (never read); `version` says what it applied to.
+    expect(latest).toMatchObject({ action: 'company.updated', version: { from: 1, to: 2 } });
+    expect(latest.changes).toEqual({ phone: { to: '+1 555 0199' }, tags: { to: ['vip'] }, notes: { to: null } });
+  });
+
+  it('answers a stale version with 412 naming the current one, in exactly one request, and changes nothing', async () => {
+    const { body } = await create({ name: unique('Stale') });
+    await patch(body.id, { phone: '1' }, { 'if-match': '"1"' });
+    engines.requests.reset();
+    const stale = await patch(body.id, { phone: '2' }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(stale.body.code).toBe('VERSION_MISMATCH');
+    expect(stale.body.detail).toContain('(2)');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await get(body.id)).body).toMatchObject({ phone: '1', version: 2 });
+    expect((await audit(body.id)).body.items).toHaveLength(2);
+  });
+
+  it('answers 404 for a missing company and 409 COMPANY_ARCHIVED for an archived one, each in one request', async () => {
+    engines.requests.reset();
+    const missing = await patch('01JDQ7Z8K3M4N5P6Q7R8S9T0V1', { phone: '1' }, { 'if-match': '"1"' });
+    expect(missing.status).toBe(404);
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+
+    const { body } = await create({ name: unique('Archived IfMatch') });
+    await archiveDirectly(body.id);
+    const current = (await get(body.id)).body.version;
+    engines.requests.reset();
+    const archived = await patch(body.id, { phone: '1' }, { 'if-match': `"${current}"` });
+    expect(archived.status).toBe(409);
+    expect(archived.body.code).toBe('COMPANY_ARCHIVED');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await get(body.id)).body).toMatchObject({ phone: null, version: current });
+  });
+
+  it('writes nothing for a change that changes nothing, and answers the company as it is from the failed condition alone', async () => {
+    const { body } = await create({ name: unique('Same IfMatch'), phone: '1', tags: ['a'] });
+    engines.requests.reset();
+    const res = await patch(body.id, { phone: '1', tags: ['a'] }, { 'if-match': '"1"' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ phone: '1', version: 1 });
+    expect(res.headers.etag).toBe('"1"');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await audit(body.id)).body.items).toHaveLength(1);
+  });
+
+  it('reads first for a rename (the name guard needs the old name), and audits old and new values then', async () => {
+    const oldName = unique('Rename IfMatch');
+    const { body } = await create({ name: oldName });
+    engines.requests.reset();
+    const newName = unique('Renamed IfMatch');
+    const res = await patch(body.id, { name: newName }, { 'if-match': '"1"' });
+    expect(res.status).toBe(200);
+    expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
+    const [latest] = (await audit(body.id)).body.items;
+    expect(latest).toMatchObject({ changes: { name: { from: oldName, to: newName } }, version: { from: 1, to: 2 } });
+    expect((await create({ name: oldName })).status).toBe(201);
+  });
+
+  it('never applies an edit to a newer version: of two writers naming the same version, one wins and one gets 412', async () => {
+    const { body } = await create({ name: unique('Race IfMatch') });
+    const [a, b] = await Promise.all([patch(body.id, { phone: '42' }, { 'if-match': '"1"' }), patch(body.id, { phone: '43' }, { 'if-match': '"1"' })]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 412]);
+    const winner = a.status === 200 ? a : b;
+    expect((await get(body.id)).body).toMatchObject({ phone: winner.body.phone, version: 2 });
+  });
+});
+
 describe('audit', () => {
   it('lists entries newest first, by company id, through both routes', async () => {
     const { body } = await create({ name: unique('Audited') });

@@ -130,6 +130,32 @@ describe('contacts', () => {
     expect((await getCompany(b.id)).counts.contacts).toBe(1);
   });
 
+  it('sets the primary contact under If-Match in one transaction (and one read for the response), refusals in one request', async () => {
+    const a = await company('PI');
+    const b = await company('QI');
+    const c1 = (await contact({ companyId: a.id })).body;
+    const other = (await contact({ companyId: b.id })).body;
+    const put = (contactId: string, version: number) =>
+      call({ route: 'PUT /v1/companies/{id}/primary-contact', params: { id: a.id }, body: { contactId }, headers: { 'if-match': `"${version}"` } });
+    engines.requests.reset();
+    const set = await put(c1.id, 1);
+    expect(set).toMatchObject({ status: 200, body: { primaryContactId: c1.id, version: 2 } });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems', 'GetItem']);
+    const audit = await call({ route: 'GET /v1/companies/{id}/audit', params: { id: a.id } });
+    expect(audit.body.items[0]).toMatchObject({ changes: { primaryContactId: { to: c1.id } }, version: { from: 1, to: 2 } });
+
+    for (const [contactId, version, expected] of [
+      [other.id, 2, { status: 409, body: { code: 'CONTACT_NOT_IN_COMPANY' } }],
+      [c1.id, 1, { status: 412, body: { code: 'VERSION_MISMATCH' } }],
+      [c1.id, 2, { status: 200, body: { primaryContactId: c1.id, version: 2 } }], // already so: nothing written
+    ] as const) {
+      engines.requests.reset();
+      expect(await put(contactId, version)).toMatchObject(expected);
+      expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    }
+    expect((await getCompany(a.id)).version).toBe(2);
+  });
+
   it('deactivates and activates', async () => {
     const c = (await contact({})).body;
     const off = await call({ route: 'POST /v1/contacts/{id}/deactivate', params: { id: c.id }, groups: ['Technician'] });

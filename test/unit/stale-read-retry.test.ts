@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, retryPolicies } from '../../shared/db/retry';
-import { ConflictError, retryOnStaleRead, StaleReadError } from '../../shared/http/errors';
+import { ConflictError, StaleReadError } from '../../shared/http/errors';
+import { retryOnStaleRead } from '../../shared/db/optimistic';
 
 describe('the stale-read backoff', () => {
   const p = retryPolicies.staleRead;
@@ -50,5 +51,46 @@ describe('retryOnStaleRead', () => {
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, write));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
     expect(version).toBe(10);
+  });
+});
+
+describe('retryOnStaleRead options (the one optimistic-update helper, shared/db/optimistic.ts)', () => {
+  it('passes the attempt number, so the first try can use what the caller read and later ones read again', async () => {
+    const seen: number[] = [];
+    const out = await retryOnStaleRead(async (n) => {
+      seen.push(n);
+      if (n < 3) throw new StaleReadError();
+      return 'written';
+    });
+    expect(out).toBe('written');
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('retries what `isStale` calls a lost race, and nothing else', async () => {
+    class Conflict extends Error {}
+    let calls = 0;
+    const out = await retryOnStaleRead(
+      async () => {
+        if (++calls < 2) throw new Conflict();
+        return calls;
+      },
+      { isStale: (err) => err instanceof Conflict },
+    );
+    expect(out).toBe(2);
+    // A StaleReadError is not retried when the caller said what a lost race is.
+    calls = 0;
+    await expect(retryOnStaleRead(() => (calls++, Promise.reject(new StaleReadError())), { isStale: (err) => err instanceof Conflict })).rejects.toBeInstanceOf(StaleReadError);
+    expect(calls).toBe(1);
+  });
+
+  it('hands the last lost race to `onExhausted` instead of the 409 once the attempts are spent', async () => {
+    let calls = 0;
+    const last = new StaleReadError();
+    const out = await retryOnStaleRead(() => (calls++, Promise.reject(last)), {
+      policy: { ...retryPolicies.staleRead, attempts: 3 },
+      onExhausted: (err) => (err === last ? 'recorded as an error' : 'other'),
+    });
+    expect(out).toBe('recorded as an error');
+    expect(calls).toBe(3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmpty, updateExpression } from '../../shared/db/update';
+import { allOf, anyDiffers, isEmpty, updateExpression } from '../../shared/db/update';
 
 describe('updateExpression (shared/db/update.ts)', () => {
   it('writes SET, if_not_exists, ADD and REMOVE clauses with one name placeholder per segment', () => {
@@ -30,5 +30,38 @@ describe('updateExpression (shared/db/update.ts)', () => {
     expect(() => updateExpression({ set: { a: 1 }, add: { a: 1 } })).toThrow(/twice/);
     expect(isEmpty({ set: { a: undefined }, remove: [] })).toBe(true);
     expect(isEmpty({ add: { a: 0 } })).toBe(false);
+  });
+});
+
+describe('builder extensions', () => {
+  it('increments from a stated value when the attribute is missing (versions of items written before versions)', () => {
+    const built = updateExpression({ set: { isBilling: false }, increment: { version: { by: 1, missingAs: 1 } } });
+    expect(built.UpdateExpression).toBe('SET #upd0 = :upd0, #upd1 = if_not_exists(#upd1, :upd1) + :upd2');
+    expect(built.ExpressionAttributeValues).toEqual({ ':upd0': false, ':upd1': 1, ':upd2': 1 });
+    expect(isEmpty({ increment: { version: { by: 1, missingAs: 1 } } })).toBe(false);
+  });
+
+  it('joins conditions with their placeholders, refusing one placeholder with two meanings', () => {
+    const c = allOf({ expression: 'version = :v', values: { ':v': 3 } }, undefined, { expression: '#s = :a', names: { '#s': 'status' }, values: { ':a': 'active' } });
+    expect(c).toEqual({ expression: '(version = :v) AND (#s = :a)', names: { '#s': 'status' }, values: { ':v': 3, ':a': 'active' } });
+    expect(allOf({ expression: 'a = :x', values: { ':x': 1 } }).expression).toBe('a = :x');
+    // DynamoDB refuses redundant parentheses: a part already wrapped as a whole is not wrapped again.
+    expect(allOf({ expression: 'a = :x' }, { expression: '(b = :y OR c = :z)' }).expression).toBe('(a = :x) AND (b = :y OR c = :z)');
+    expect(allOf({ expression: 'a = :x' }, { expression: '(b = :y) OR (c = :z)' }).expression).toBe('(a = :x) AND ((b = :y) OR (c = :z))');
+    expect(() => allOf({ expression: 'a = :x', values: { ':x': 1 } }, { expression: 'b = :x', values: { ':x': 2 } })).toThrow(/two values/);
+    expect(() => allOf({ expression: '#n = :x', names: { '#n': 'a' } }, { expression: '#n = :y', names: { '#n': 'b' } })).toThrow(/names both/);
+  });
+
+  it('says "some field differs" for the sent fields, leaving out undefined ones', () => {
+    expect(anyDiffers({ phone: '1', tags: [], notes: null, skipped: undefined })).toEqual({
+      expression: '#dif0 <> :dif0 OR #dif1 <> :dif1 OR #dif2 <> :dif2',
+      names: { '#dif0': 'phone', '#dif1': 'tags', '#dif2': 'notes' },
+      values: { ':dif0': '1', ':dif1': [], ':dif2': null },
+    });
+    expect(() => anyDiffers({ a: undefined })).toThrow(/no field/);
+    // Joined with a version check and given to the builder, the placeholders do not collide.
+    const built = updateExpression({ set: { phone: '1', version: 4 } }, allOf({ expression: 'version = :ifMatch', values: { ':ifMatch': 3 } }, anyDiffers({ phone: '1' })));
+    expect(built.ConditionExpression).toBe('(version = :ifMatch) AND (#dif0 <> :dif0)');
+    expect(built.ExpressionAttributeNames).toEqual({ '#upd0': 'phone', '#upd1': 'version', '#dif0': 'phone' });
   });
 });
