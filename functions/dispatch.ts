@@ -3,10 +3,12 @@
  * shared/routes.ts), with the same payload-2.0 event a route's own function would get; it runs
  * the module the route table names for `event.routeKey`, which authorizes and answers as ever.
  *
- * Each module comes through a lazy `() => import('./x')`: esbuild (no code splitting) puts every
- * one of them in the area's bundle and wraps its top-level code so it runs on the module's first
- * request, not at cold start, so a cold area function initialises no more than the one route
- * it is serving (test/infra/bundles.test.ts checks that each is bundled).
+ * Each module comes through a lazy `() => import('./x')`: esbuild's code splitting
+ * (infra/bundling) puts each in chunks of the function's directory that Node reads on the
+ * module's first request, not at cold start. So a cold area function loads this dispatcher, the
+ * route table and the not-found answer with the HTTP error handling and the DynamoDB client
+ * module that every route shares, and on a route's first request that route's own code
+ * (test/infra/bundles.test.ts checks that each module is bundled and that none is loaded at init).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { routeKeyOf, routes, type Area, type RouteDef } from '../shared/routes';
