@@ -115,10 +115,18 @@ export const functionEntries = (): string[] => [
   ]),
 ];
 
-/** A function bundled by `bundleFunction`: its entry file (what Lambda imports) and its sizes. */
+/** A module the function imports lazily (`import()`): its chunk, and the bytes its first load reads beyond what init read. */
+export interface LazyModule {
+  module: string;
+  file: string;
+  bytes: number;
+}
+
+/** A function bundled by `bundleFunction`: its entry file (what Lambda imports), its sizes and its lazily imported modules. */
 export interface BundledFunction extends BundleSize {
   dir: string;
   file: string;
+  lazy: LazyModule[];
 }
 
 /** Bundles one function into a directory of its own under `outDir` and returns its entry file and sizes. */
@@ -129,5 +137,9 @@ export const bundleFunction = async (entry: string, outDir: string): Promise<Bun
   const cwd = process.cwd();
   const entryOut = Object.keys(metafile.outputs).find((o) => resolve(cwd, o) === join(dir, ENTRY_FILE))!;
   const size = (files: string[]) => files.reduce((a, f) => a + statSync(resolve(cwd, f)).size, 0);
-  return { dir, file: join(dir, ENTRY_FILE), initBytes: size(filesAtInit(metafile, entryOut)), totalBytes: size(filesIn(dir)) };
+  const atInit = filesAtInit(metafile, entryOut);
+  const lazy = Object.entries(metafile.outputs)
+    .filter(([o, out]) => o !== entryOut && out.entryPoint)
+    .map(([o, out]) => ({ module: out.entryPoint!, file: resolve(cwd, o), bytes: size(filesAtInit(metafile, o).filter((f) => !atInit.includes(f))) }));
+  return { dir, file: join(dir, ENTRY_FILE), initBytes: size(atInit), totalBytes: size(filesIn(dir)), lazy };
 };
