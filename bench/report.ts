@@ -222,11 +222,16 @@ ${table(
   through the DynamoDB client) is built on first read instead of at load: it was the first zod
   schema built at init and paid for warming zod up: ~15% of the contacts function's module evaluation. A test holds each area
   function's init to its dispatcher and the route table, and each route module to a chunk of its own.
-  What this does not change is what a cold *request* waits for in an area: the route's module,
-  with the HTTP handling, zod, Powertools and the DynamoDB client, now loads on the route's first
-  request instead of at init; init plus that load is timed in the second table above (2.0–3.7×
-  the minimal handler's init in that run: no better than the area functions' init before,
-  1.35–2.08×, measured under a lighter load).
+  What a cold *request* to an area waits for is another figure: the route's module, with the
+  HTTP handling, zod, Powertools and the DynamoDB client, now loads on the route's first request
+  instead of at init; init plus that load is timed in the second table above (2.0–3.7× the
+  minimal handler's init in that run). Compared directly, a fresh \`node\` importing the area
+  function and answering one request without a token (a 401 from the route's module, before any
+  DynamoDB call), the single-file bundle of before against the code-split one, back to back, median
+  of 11, load average ~12: \`GET /v1/contacts/{id}\` 3.15× → 1.71× the minimal handler's init,
+  \`GET /v1/portal/me\` 3.04× → 2.07×, \`GET /v1/companies/{id}\` 1.78× → 1.86× (no gain beyond the
+  noise): less to read where an area carries much code it does not run, the same work otherwise,
+  moved from init to the first request.
 - **Vendor SDK bundles**: the QuickBooks functions carried intuit-oauth's winston (its optional
   file log, with logform, readable-stream and colors: ~140 KB), axios's form-data (its fallback
   where a runtime has no \`FormData\`, with the MIME database: ~140 KB) and jsonwebtoken (~50 KB,
