@@ -3,14 +3,17 @@
  * shared/routes.ts), with the same payload-2.0 event a route's own function would get; it runs
  * the module the route table names for `event.routeKey`, which authorizes and answers as ever.
  *
- * Each module comes through a lazy `() => import('./x')`: esbuild (no code splitting) puts every
- * one of them in the area's bundle and wraps its top-level code so it runs on the module's first
- * request, not at cold start, so a cold area function initialises no more than the one route
- * it is serving (test/infra/bundles.test.ts checks that each is bundled).
+ * Each module comes through a lazy `() => import('./x')`: esbuild's code splitting
+ * (infra/bundling) puts each in chunks of the function's directory that Node reads on the
+ * module's first request, not at cold start. So a cold area function loads this dispatcher and
+ * the route table, and on a route's first request that route's module with what it imports: the
+ * HTTP handling, zod, Powertools, the DynamoDB client (test/infra/bundles.test.ts checks that
+ * each module is bundled and that none is read at init; `npm run bench` times both). The 404
+ * for a route key not in the area comes the same way: it needs the same HTTP error handling,
+ * which a static import would bring into init.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { routeKeyOf, routes, type Area, type RouteDef } from '../shared/routes';
-import { handler as notFound } from './fallback/not-found';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -30,7 +33,7 @@ export const areaDispatcher = (area: Area, modules: AreaModules): Handler => {
   return async (event, context) => {
     const load = byKey.get(event.routeKey);
     // API Gateway sends an area function only its own routes; anything else is answered like an unknown route.
-    if (!load) return notFound(event);
+    if (!load) return (await import('./fallback/not-found')).handler(event);
     const mod = (await load()) as { handler: Handler };
     return mod.handler(event, context);
   };

@@ -1,16 +1,22 @@
 /**
  * The one way this app defines a Lambda function: Node.js 22 on arm64, ESM bundled by esbuild
- * (minified, with source maps), explicit timeout and memory, logs in its area's log group,
- * X-Ray tracing. API routes and queue workers both come through here.
+ * with `infra/bundling`'s settings (minified, code split, with source maps), explicit timeout and
+ * memory, logs in its area's log group, X-Ray tracing. API routes and queue workers both come
+ * through here.
+ *
+ * Its code is a directory: `index.mjs` (the handler, `index.handler`) and the chunks it loads,
+ * at cold start or on first use. CDK's NodejsFunction writes one file (`--outfile`), which code
+ * splitting cannot; so the asset is bundled here, in the CDK process, with esbuild's API.
  */
-import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { copyFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { AssetHashType, DockerImage, Duration, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BANNER, EXTERNAL, MAIN_FIELDS, shimArgs, TARGET } from './bundling';
+import { buildSync } from 'esbuild';
+import { ENTRY_FILE, esbuildOptions } from './bundling';
 import { repoRoot } from './paths';
 
 export interface AppFunctionProps {
@@ -27,24 +33,33 @@ export interface AppFunctionProps {
   copyFiles?: string[];
 }
 
+/** Bundles one function locally; Docker is never used (`image` is a placeholder CDK requires). */
+class FunctionBundling implements BundlingOptions {
+  readonly image = DockerImage.fromRegistry('dummy');
+  /** Not run (bundling is local): it names what is bundled, which CDK's asset cache keys on. */
+  readonly command: string[];
+  readonly local: ILocalBundling;
+
+  constructor(entry: string, copyFiles: string[]) {
+    this.command = ['esbuild', entry, ...copyFiles];
+    this.local = {
+      tryBundle: (outputDir: string) => {
+        buildSync({ ...esbuildOptions(entry, outputDir), sourcemap: true, sourcesContent: false });
+        for (const f of copyFiles) copyFileSync(join(repoRoot, f), join(outputDir, basename(f)));
+        return true;
+      },
+    };
+  }
+}
+
 export class AppFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    const copy = props.copyFiles ?? [];
-    const commandHooks: ICommandHooks | undefined = copy.length
-      ? {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => copy.map((f) => `cp "${join(inputDir, f)}" "${outputDir}/"`),
-        }
-      : undefined;
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: join(repoRoot, props.entry),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+    this.fn = new LambdaFunction(this, 'Function', {
+      code: Code.fromAsset(repoRoot, { assetHashType: AssetHashType.OUTPUT, bundling: new FunctionBundling(props.entry, props.copyFiles ?? []) }),
+      handler: `${ENTRY_FILE.replace(/\.mjs$/, '')}.handler`,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       timeout: Duration.seconds(props.timeoutSeconds),
@@ -53,19 +68,6 @@ export class AppFunction extends Construct {
       role: props.role,
       tracing: Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'clientele', ...props.environment },
-      bundling: {
-        // The settings of infra/bundling, which the benchmark and the bundle tests build with too.
-        format: OutputFormat.ESM,
-        target: TARGET,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: MAIN_FIELDS,
-        banner: BANNER,
-        externalModules: EXTERNAL,
-        esbuildArgs: shimArgs(),
-        commandHooks,
-      },
     });
   }
 }

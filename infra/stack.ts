@@ -28,9 +28,8 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, StartingPosition, type Function as AwsFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -391,7 +390,7 @@ export class ClienteleStack extends Stack {
       roles.set(key, role);
       return role;
     };
-    const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): NodejsFunction => {
+    const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): AwsFunction => {
       const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
       if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
       if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;

@@ -47,41 +47,44 @@ export const ENV = {
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */
 export const queueUrlEnv = (name: QueueName): string => `QUEUE_URL_${name.toUpperCase().replace(/-/g, '_')}`;
 
-const optional = z.string().min(1).optional();
+// Built on the first read, not at load: zod builds a schema eagerly, and this one, loaded by
+// every function through the DynamoDB client, cost a few ms of every cold start (docs/benchmarks.md §5).
+const makeSchema = () => {
+  const optional = z.string().min(1).optional();
+  return z.object({
+    [ENV.TABLE_NAME]: optional,
+    [ENV.SIGNING_SECRET_ARN]: optional,
+    [ENV.SIGNING_KEY]: optional,
+    [ENV.STAFF_USER_POOL_ID]: optional,
+    [ENV.PORTAL_USER_POOL_ID]: optional,
+    [ENV.PORTAL_CLIENT_ID]: optional,
+    [ENV.MAIL_FROM]: optional,
+    [ENV.SES_CONFIGURATION_SET]: optional,
+    [ENV.PORTAL_URL]: optional,
+    [ENV.QUICKBOOKS_CLIENT_ID]: optional,
+    [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: optional,
+    [ENV.QUICKBOOKS_CLIENT_SECRET]: optional,
+    [ENV.QUICKBOOKS_ENVIRONMENT]: z.enum(['sandbox', 'production']).optional(),
+    [ENV.QUICKBOOKS_REDIRECT_URI]: optional,
+    [ENV.QUICKBOOKS_FAKE_URL]: optional,
+    [ENV.ENCRYPTION_SECRET_ARN]: optional,
+    [ENV.M365_CLIENT_ID]: optional,
+    [ENV.M365_CLIENT_SECRET_ARN]: optional,
+    [ENV.M365_CLIENT_SECRET]: optional,
+    [ENV.M365_PARTNER_TENANT_ID]: optional,
+    [ENV.M365_REDIRECT_URI]: optional,
+    [ENV.M365_FAKE_URL]: optional,
+    [ENV.ENCRYPTION_KEY]: optional,
+    [ENV.OUTBOX_SECRET_ARN]: optional,
+    [ENV.OUTBOX_KEY]: optional,
+    ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
+  });
+};
 
-const schema = z.object({
-  [ENV.TABLE_NAME]: optional,
-  [ENV.SIGNING_SECRET_ARN]: optional,
-  [ENV.SIGNING_KEY]: optional,
-  [ENV.STAFF_USER_POOL_ID]: optional,
-  [ENV.PORTAL_USER_POOL_ID]: optional,
-  [ENV.PORTAL_CLIENT_ID]: optional,
-  [ENV.MAIL_FROM]: optional,
-  [ENV.SES_CONFIGURATION_SET]: optional,
-  [ENV.PORTAL_URL]: optional,
-  [ENV.QUICKBOOKS_CLIENT_ID]: optional,
-  [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: optional,
-  [ENV.QUICKBOOKS_CLIENT_SECRET]: optional,
-  [ENV.QUICKBOOKS_ENVIRONMENT]: z.enum(['sandbox', 'production']).optional(),
-  [ENV.QUICKBOOKS_REDIRECT_URI]: optional,
-  [ENV.QUICKBOOKS_FAKE_URL]: optional,
-  [ENV.ENCRYPTION_SECRET_ARN]: optional,
-  [ENV.M365_CLIENT_ID]: optional,
-  [ENV.M365_CLIENT_SECRET_ARN]: optional,
-  [ENV.M365_CLIENT_SECRET]: optional,
-  [ENV.M365_PARTNER_TENANT_ID]: optional,
-  [ENV.M365_REDIRECT_URI]: optional,
-  [ENV.M365_FAKE_URL]: optional,
-  [ENV.ENCRYPTION_KEY]: optional,
-  [ENV.OUTBOX_SECRET_ARN]: optional,
-  [ENV.OUTBOX_KEY]: optional,
-  ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
-});
-
-export type Env = z.infer<typeof schema>;
+export type Env = z.infer<ReturnType<typeof makeSchema>>;
 
 let parsed: Env | undefined;
-const read = (): Env => (parsed ??= schema.parse(process.env));
+const read = (): Env => (parsed ??= makeSchema().parse(process.env));
 
 /** A variable this function needs; throws at first use if the deployment forgot it. */
 export const requireEnv = (name: string): string => {

@@ -1,19 +1,20 @@
 /**
  * What each function loads at cold start: bundled as the stack bundles it (the AWS SDK clients
- * bundled too), loading a function's bundle evaluates no AWS SDK package but DynamoDB's, none
+ * bundled too, code split), loading a function's bundle evaluates no AWS SDK package but DynamoDB's, none
  * carries a package that `infra/bundling` replaces with a shim, a vendor SDK (Intuit, MSAL,
  * Graph) is only in the functions that talk to that vendor, and an area function's bundle holds
- * every route module its dispatcher imports lazily. Queues, SES, Cognito and Secrets Manager are
- * imported on first use (`shared/lazy-sdk.ts`): bundled, they are in the file but not evaluated
- * until then, so the many functions that never use them do not pay for loading them. And the
- * lazy loader loads once, retries a failed load, and forgets its client on reset.
+ * every route module its dispatcher imports lazily, in chunks its init does not read. Queues,
+ * SES, Cognito and Secrets Manager are imported on first use (`shared/lazy-sdk.ts`): bundled,
+ * they are in the function's chunks but neither read nor evaluated until then, so the many
+ * functions that never use them do not pay for loading them. And the lazy loader loads once,
+ * retries a failed load, and forgets its client on reset.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { esbuildOptions, functionEntries, SHIMS } from '../../infra/bundling';
+import { ENTRY_FILE, esbuildOptions, filesAtInit, functionEntries, SHIMS } from '../../infra/bundling';
 import { repoRoot } from '../../infra/paths';
 import { lazySdk } from '../../shared/lazy-sdk';
 import { queues } from '../../shared/queues';
@@ -52,19 +53,33 @@ const evaluatedAtColdStart = (file: string): Set<string> => {
   return new Set(JSON.parse(out.toString().trim().split('\n').at(-1)!) as string[]);
 };
 
-/** The bundle written with the SDK marker, what it evaluates at cold start, and the packages and modules it carries. */
+const packagesOf = (modules: Iterable<string>) => new Set([...modules].flatMap((f) => f.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+
+/**
+ * The function built with the SDK marker into a directory of its own: what it evaluates at cold
+ * start, the packages and modules all its files carry, and those of the files it reads at init
+ * (`index.mjs` and the chunks that imports statically).
+ */
 const build1 = async (entry: string) => {
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `${entry.replace(/[/.]/g, '_')}.mjs`);
-  const out = await build({ ...esbuildOptions(entry, file), minify: false, metafile: true, plugins: [sdkMarker] });
-  const output = Object.values(out.metafile.outputs)[0]!;
-  const packages = new Set(Object.keys(output.inputs).flatMap((f) => f.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+  const dir = join(outDir, entry.replace(/[/.]/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  const out = await build({ ...esbuildOptions(entry, dir), minify: false, metafile: true, plugins: [sdkMarker] });
+  const outputs = Object.entries(out.metafile.outputs);
+  const entryOut = outputs.find(([o]) => o.endsWith(`/${ENTRY_FILE}`) && join(repoRoot, o) === join(dir, ENTRY_FILE))![0];
+  const atInit = new Set(filesAtInit(out.metafile, entryOut));
+  const modules = new Set(outputs.flatMap(([, o]) => Object.keys(o.inputs)));
+  const initModules = new Set(outputs.filter(([o]) => atInit.has(o)).flatMap(([, o]) => Object.keys(o.inputs)));
+  // Modules that are the entry of a chunk loaded by an `import()`.
+  const lazy = new Set(outputs.flatMap(([o, out]) => (o !== entryOut && out.entryPoint ? [out.entryPoint] : [])));
   return {
-    coldSdk: evaluatedAtColdStart(file),
-    packages,
-    modules: new Set(Object.keys(output.inputs)),
+    coldSdk: evaluatedAtColdStart(join(dir, ENTRY_FILE)),
+    packages: packagesOf(modules),
+    modules,
+    initModules,
+    initPackages: packagesOf(initModules),
+    lazy,
     // What the bundle would load from outside itself at run time, other than Node's.
-    externalOwn: output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
+    externalOwn: outputs.flatMap(([, o]) => o.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path)),
   };
 };
 
@@ -93,7 +108,7 @@ describe('cold start', () => {
     expect([...coldSdk].sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
   });
 
-  it('a static import of a client is evaluated at cold start; an `await import()` of it, bundled in the same file, is not', { timeout: 60_000 }, async () => {
+  it('a static import of a client is evaluated at cold start; an `await import()` of it, bundled in a chunk of the function, is not', { timeout: 60_000 }, async () => {
     mkdirSync(outDir, { recursive: true });
     const eager = join(outDir, 'eager.ts');
     const lazy = join(outDir, 'lazy.ts');
@@ -144,6 +159,24 @@ describe('cold start', () => {
       const { modules, externalOwn } = await contents(f.entry);
       for (const r of f.routes) expect(modules.has(r.handler), `${f.entry} bundles ${r.handler}`).toBe(true);
       expect(externalOwn, f.entry).toEqual([]);
+    }
+  });
+
+  it("reads only its dispatcher and the route table at init in an area function: a route's module, and every package, on the route's first request", { timeout: 60_000 }, async () => {
+    for (const f of apiFunctions().filter((x) => x.area)) {
+      const { initModules, lazy } = await contents(f.entry);
+      expect([...initModules].sort(), f.entry).toEqual([f.entry, 'functions/dispatch.ts', 'shared/routes.ts'].sort());
+      // Each route module is the entry of a chunk of its own, loaded by its `import()`.
+      for (const r of f.routes) expect(lazy.has(r.handler), `${f.entry} loads ${r.handler} lazily`).toBe(true);
+    }
+  });
+
+  it('loads the OpenAPI registry only in the function that writes the document, and the lazily imported SDK clients in no function at init', { timeout: 60_000 }, async () => {
+    const lazy = ['@aws-sdk/client-sqs', '@aws-sdk/client-ses', '@aws-sdk/client-cognito-identity-provider', '@aws-sdk/client-secrets-manager'];
+    for (const entry of entries) {
+      const { packages, initPackages } = await contents(entry);
+      if (entry !== 'functions/openapi/get-openapi.ts') expect(packages.has('@asteasolutions/zod-to-openapi'), entry).toBe(false);
+      expect(lazy.filter((p) => initPackages.has(p)), entry).toEqual([]);
     }
   });
 });

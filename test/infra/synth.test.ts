@@ -12,7 +12,11 @@ import { functionSchedules, queues } from '../../shared/queues';
 import { handlerEntries } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
+import { filesIn } from '../../infra/bundling';
 import { synthesized } from '../support/synth';
+
+/** The JavaScript of one function's asset: `index.mjs` and its chunks (infra/bundling splits code). */
+const scriptsOf = (asset: string) => filesIn(asset).filter((f) => f.endsWith('.mjs'));
 
 let out = '';
 let log = '';
@@ -37,14 +41,14 @@ describe('cdk synth', () => {
       const mod = (await import(pathToFileURL(join(out, a, 'index.mjs')).href)) as { handler?: unknown };
       expect(typeof mod.handler, a).toBe('function');
       // The AWS SDK is bundled (infra/bundling), not left to the runtime as CDK does by default.
-      expect(readFileSync(join(out, a, 'index.mjs'), 'utf8'), a).not.toMatch(/(?:from|import\()\s*["']@aws-sdk\//);
+      for (const f of scriptsOf(join(out, a))) expect(readFileSync(f, 'utf8'), f).not.toMatch(/(?:from|import\()\s*["']@aws-sdk\//);
     }
   });
 
   it('bundles intuit-oauth and MSAL with the shims in place of winston, jsonwebtoken and form-data', () => {
     const bundles = readdirSync(out)
       .filter((d) => d.startsWith('asset.'))
-      .map((d) => readFileSync(join(out, d, 'index.mjs'), 'utf8'));
+      .map((d) => scriptsOf(join(out, d)).map((f) => readFileSync(f, 'utf8')).join('\n'));
     const intuit = bundles.filter((b) => b.includes('oauth.platform.intuit.com'));
     const msal = bundles.filter((b) => b.includes('msal.js.node'));
     expect(intuit.length).toBeGreaterThanOrEqual(3);

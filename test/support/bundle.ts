@@ -11,11 +11,10 @@ import { bundleFunction } from '../../infra/bundling';
 import { repoRoot } from '../../infra/paths';
 
 export const bundledHandler = async <E, R>(entry: string): Promise<(event: E, context: Context) => Promise<R>> => {
-  const file = await bundleFunction(entry, join(repoRoot, 'node_modules', '.cache', 'clientele-test-bundles', String(process.pid)));
-  try {
-    const mod = (await import(pathToFileURL(file).href)) as { handler: (event: E, context: Context) => Promise<R> };
-    return mod.handler;
-  } finally {
-    rmSync(file, { force: true }); // loaded: the module no longer needs its file
-  }
+  const outDir = join(repoRoot, 'node_modules', '.cache', 'clientele-test-bundles', String(process.pid));
+  const { file } = await bundleFunction(entry, outDir);
+  // The bundle loads some of its chunks on first use, after this returns: its files stay until the test process ends.
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  const mod = (await import(pathToFileURL(file).href)) as { handler: (event: E, context: Context) => Promise<R> };
+  return mod.handler;
 };
