@@ -2,10 +2,11 @@
  * Company items: one function per access pattern, keys from `db/keys.ts`. Changes are returned
  * as transaction items so the service writes them together with their audit entry.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys, normalizeName } from '../db/keys';
 import { countAndGuard, type CountDeltas } from '../db/counters';
+import { readIndexPage } from '../db/index-read';
 import type { TxItem } from '../db/transact';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
@@ -13,7 +14,7 @@ import { companySchema, type Company, type CompanyStatus } from './company.schem
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
-const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c.name), type: 'Company', ...c });
+const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
 
 const API_FIELDS = Object.keys(companySchema.shape) as (keyof Company)[];
 const API_COUNTS = Object.keys(companySchema.shape.counts.shape);
@@ -37,21 +38,15 @@ export const getCompany = async (id: string, consistent = false): Promise<Compan
   return out.Item ? fromItem(out.Item) : undefined;
 };
 
-/** Companies of one status by name; `prefix` narrows to names that start with it (any case). One Query on GSI1. */
+/**
+ * Companies of one status by name; `prefix` narrows to names that start with it (any case). The
+ * status's GSI1 buckets, one Query each, merged by name, then the page's companies in one BatchGetItem.
+ */
 export const listCompanies = async (status: CompanyStatus, prefix: string | undefined, limit: number, cursor?: string): Promise<Page<Company>> => {
   const norm = prefix === undefined ? undefined : normalizeName(prefix);
   const listing = `companies:${status}:${norm ?? ''}`;
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: norm ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.companyListPartition(status), ...(norm ? { ':prefix': norm } : {}) },
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(listing, cursor),
-    }),
-  );
-  return { items: (out.Items ?? []).map(fromItem), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  const page = await readIndexPage({ index: 'gsi1', partitions: keys.companyListPartitions(status), prefix: norm || undefined }, limit, await decodeCursor(listing, cursor));
+  return { items: page.items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
 };
 
 /** A new company and its name guard; the guard makes names unique in the database itself. */
@@ -77,7 +72,7 @@ export const updateCompanyFields = (before: Company, after: Company, changed: (k
     values[`:${f}`] = after[f as keyof Company];
     return `#${f} = :${f}`;
   });
-  const list = keys.companyList(after.status, after.name);
+  const list = keys.companyList(after.status, after);
   assignments.push('gsi1sk = :gsi1sk');
   values[':gsi1sk'] = list.gsi1sk;
 
@@ -187,7 +182,7 @@ export const setCompanyLifecycle = (before: Company, after: Company): TxItem => 
     ':expected': before.version,
     ':from': before.status,
     ':status': after.status,
-    ':gsi1pk': keys.companyListPartition(after.status),
+    ':gsi1pk': keys.companyListBucket(after.status, after.id),
     ':archivedAt': after.archivedAt,
     ':archivedBy': after.archivedBy,
     ':archiveReason': after.archiveReason,
