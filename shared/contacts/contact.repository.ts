@@ -100,20 +100,21 @@ const searchContacts = async (listing: ContactListing, filter: { status?: Contac
       ExclusiveStartKey: await decodeCursor(name, cursor),
     }),
   );
+  const read = out.Items ?? [];
   const seen = new Set<string>();
-  const rows = (out.Items ?? []).flatMap((key) => {
+  const rows = read.flatMap((key, at) => {
     const sk = String(onIndex ? key.gsi1sk : key.sk);
-    const at = sk.lastIndexOf('#');
-    const row = { key, token: sk.slice(0, at), contactId: sk.slice(at + 1) };
+    const hash = sk.lastIndexOf('#');
+    const row = { at, token: sk.slice(0, hash), contactId: sk.slice(hash + 1) };
     // A contact's later tokens in the same read sort after its first match.
     if (seen.has(row.contactId)) return [];
     seen.add(row.contactId);
     return [row];
   });
   const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  // Rows left unlisted in this read: resume after the last one listed; none left: where the read stopped.
-  const resumeAt = rows.length > limit && last ? rowKey(last.key, onIndex) : out.LastEvaluatedKey;
+  // Rows left unlisted in this read: resume just before the first of them (what lies between is listed contacts' later tokens); none left: where the read stopped.
+  const unlisted = rows[limit];
+  const resumeAt = unlisted ? rowKey(read[unlisted.at - 1]!, onIndex) : out.LastEvaluatedKey;
   const found = new Map((await batchGet(page.map((r) => keys.contact(r.contactId)))).map((c) => [String(c.id), fromItem(c)]));
   const items = page.flatMap((r) => {
     const c = found.get(r.contactId);
