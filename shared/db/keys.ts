@@ -88,6 +88,17 @@ export const keys = {
     gsi1sk: r.id,
     ...(r.contactId ? { gsi2pk: recordsByContact(prefix, r.contactId), gsi2sk: r.id } : {}),
   }),
+  /**
+   * The list partitions as they were before buckets, and the bucket an item moves to: only the
+   * one-off bucket backfill (shared/db/list-bucket-backfill.ts) reads them.
+   */
+  unbucketed: {
+    companies: (status: CompanyStatus) => `COMPANIES#${status}`,
+    allContacts: ALL_CONTACTS,
+    contacts: (companyId: string | null) => contactListPartition(companyId),
+    records: (prefix: string, companyId: string | null) => recordsByCompany(prefix, companyId),
+    bucketOf: (partition: string, id: string) => bucketed(partition, id),
+  },
   recordsByCompanyPartitions: (prefix: string, companyId: string | null) => bucketsOf(recordsByCompany(prefix, companyId)),
   recordsByCompanyBucket: (prefix: string, companyId: string | null, recordId: string) => bucketed(recordsByCompany(prefix, companyId), recordId),
   recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
