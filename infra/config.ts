@@ -27,6 +27,8 @@ const schema = z.object({
   quickbooksEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
   /** The OAuth callback registered with Intuit; default `<API endpoint>/v1/public/quickbooks/callback` (set it behind a custom domain). */
   quickbooksRedirectUri: z.url().optional(),
+  /** For one deploy of an upgrade only: the index (`gsi1` or `gsi2`) to leave out, so the next deploy creates it anew (README). */
+  dropIndex: z.enum(['gsi1', 'gsi2']).optional(),
   /** Days CloudWatch keeps function and access logs. */
   logRetentionDays: z.number().int().positive().default(30),
 });

@@ -28,6 +28,7 @@ import { startGateway } from './gateway';
 import { startLambdaEndpoint } from './lambda';
 import { startStreamReaders } from './streams';
 import { createTable } from './table';
+import { backfillListBuckets } from '../../shared/db/list-bucket-backfill';
 import { startWorkers } from './workers';
 
 /** `.local/stack.json`, in the shape API.md documents. */
@@ -180,7 +181,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     if (failed) throw failed.reason;
     const [dynamodb, cognito, ses, sqs, quickbooks, microsoft] = await Promise.all(engines);
     const tableName = opts.tableName ?? 'clientele';
-    await createTable(dynamodb.endpoint, tableName);
+    const tableState = await createTable(dynamodb.endpoint, tableName);
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const info: StackInfo = {
@@ -195,6 +196,11 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       m365: { url: microsoft.url, partnerTenantId: LOCAL_M365_APP.partnerTenantId },
     };
     applyEnvironment(info, sqs.queueUrls, signingKey(opts.dir), apiUrl, opts.dir);
+    // A table kept from before the keys-only indexes: its list entries move into their buckets (README, upgrading).
+    if (tableState === 'upgraded') {
+      const moved = await backfillListBuckets();
+      opts.log?.(`Table upgraded to keys-only indexes; ${moved} list entries moved into their buckets`);
+    }
 
     // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.
     const relay = startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log });

@@ -7,6 +7,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
+import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
@@ -18,18 +19,19 @@ export interface CleanupKind {
   kind: string;
   action: 'unassign' | 'delete';
   /** Where the company's items of this kind are: a GSI1 partition, or the company's own partition with a sort-key prefix. */
-  listing: (companyId: string) => { index: 'gsi1'; partition: string } | { index: null; partition: string; skPrefix: string };
+  listing: (companyId: string) => { index: 'gsi1'; partitions: string[] } | { index: null; partition: string; skPrefix: string };
   /** The idempotent write for one listed item (its first item's condition fails if it was done already), with what follows it. */
   write: (item: Record<string, unknown>, companyId: string, now: string) => TxItem[];
   /** Listed items per transaction (default 25): fewer where one item's write takes several. */
   page?: number;
 }
 
-const unassign = (noCompanyPartition: string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
+/** `noCompanyList`: the item's bucket of the "no company" listing of its kind. */
+const unassign = (noCompanyList: (id: string) => string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
   item: {
     Update: updateItem(
       { pk: item.pk as string, sk: item.sk as string },
-      { set: { companyId: null, gsi1pk: noCompanyPartition, updatedAt: now }, add: { version: 1 } },
+      { set: { companyId: null, gsi1pk: noCompanyList(String(item.id)), updatedAt: now }, add: { version: 1 } },
       { expression: 'companyId = :company', values: { ':company': companyId } },
     ),
   },
@@ -43,10 +45,10 @@ export const cleanupKinds: readonly CleanupKind[] = [
   {
     kind: 'contacts',
     action: 'unassign',
-    listing: (companyId) => ({ index: 'gsi1', partition: keys.contactListPartition(companyId) }),
+    listing: (companyId) => ({ index: 'gsi1', partitions: keys.contactListPartitions(companyId) }),
     // The contact's search tokens move to the unassigned partitions in the same transaction (put whole, so a contact not yet backfilled gets them).
     write: (item, companyId, now) => [
-      unassign(keys.contactListPartition(null))(item, companyId, now),
+      unassign((id) => keys.contactListBucket(null, id))(item, companyId, now),
       ...searchTokenWrites(item as unknown as Searchable, { ...(item as unknown as Searchable), companyId: null }),
     ],
     page: Math.floor(90 / (1 + MAX_SEARCH_TOKENS)),
@@ -55,15 +57,15 @@ export const cleanupKinds: readonly CleanupKind[] = [
     (k): CleanupKind => ({
       kind: k.plural,
       action: 'unassign',
-      listing: (companyId) => ({ index: 'gsi1', partition: keys.recordsByCompany(k.prefix, companyId) }),
-      write: (item, companyId, now) => [unassign(keys.recordsByCompany(k.prefix, null))(item, companyId, now)],
+      listing: (companyId) => ({ index: 'gsi1', partitions: keys.recordsByCompanyPartitions(k.prefix, companyId) }),
+      write: (item, companyId, now) => [unassign((id) => keys.recordsByCompanyBucket(k.prefix, null, id))(item, companyId, now)],
     }),
   ),
   {
     // Per-customer SLA policies are deleted; the SLA module lists them under this partition.
     kind: 'slaPolicies',
     action: 'delete',
-    listing: (companyId) => ({ index: 'gsi1', partition: keys.slaPoliciesByCompany(companyId) }),
+    listing: (companyId) => ({ index: 'gsi1', partitions: [keys.slaPoliciesByCompany(companyId)] }),
     write: remove,
   },
   {
@@ -81,33 +83,53 @@ export const cleanupKinds: readonly CleanupKind[] = [
   },
 ];
 
-const queryInput = (k: CleanupKind, companyId: string) => {
+/** One Query input per partition the kind is listed in (every bucket of an index list, or the company's own partition). */
+const queryInputs = (k: CleanupKind, companyId: string) => {
   const l = k.listing(companyId);
   return l.index
-    ? { TableName: tableName(), IndexName: l.index, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': l.partition } }
-    : {
-        TableName: tableName(),
-        KeyConditionExpression: l.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': l.partition, ...(l.skPrefix ? { ':prefix': l.skPrefix } : {}) },
-        ConsistentRead: true,
-      };
+    ? l.partitions.map((p) => ({ TableName: tableName(), IndexName: l.index, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': p } }))
+    : [
+        {
+          TableName: tableName(),
+          KeyConditionExpression: l.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': l.partition, ...(l.skPrefix ? { ':prefix': l.skPrefix } : {}) },
+          ConsistentRead: true,
+        },
+      ];
 };
 
-/** Up to `limit` items of a kind still tied to the company (keys only). */
+/**
+ * Up to `limit` items of a kind still tied to the company, whole. From an index: its keys, then
+ * the items (shared/db/index-read.ts), read on past entries the index still shows for items
+ * already moved, so an empty answer means none is left.
+ */
 export const listRemaining = async (k: CleanupKind, companyId: string, limit: number): Promise<Record<string, unknown>[]> => {
-  const out = await db().send(new QueryCommand({ ...queryInput(k, companyId), Limit: limit }));
-  return out.Items ?? [];
+  const l = k.listing(companyId);
+  if (!l.index) {
+    const out = await db().send(new QueryCommand({ ...queryInputs(k, companyId)[0], Limit: limit }));
+    return out.Items ?? [];
+  }
+  const found: Record<string, unknown>[] = [];
+  let after: Record<string, unknown> | undefined;
+  do {
+    const page = await readIndexPage({ index: l.index, partitions: l.partitions }, limit, after);
+    found.push(...page.items);
+    after = page.next;
+  } while (after && found.length < limit);
+  return found.slice(0, limit);
 };
 
-/** How many items of a kind are tied to the company: Select COUNT, page by page. */
+/** How many items of a kind are tied to the company: Select COUNT, page by page, over each partition it is listed in. */
 export const countRemaining = async (k: CleanupKind, companyId: string): Promise<number> => {
   let total = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db().send(new QueryCommand({ ...queryInput(k, companyId), Select: 'COUNT', ExclusiveStartKey: start }));
-    total += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for (const input of queryInputs(k, companyId)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db().send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: start }));
+      total += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return total;
 };
 

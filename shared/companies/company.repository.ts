@@ -2,10 +2,11 @@
  * Company items: one function per access pattern, keys from `db/keys.ts`. Changes are returned
  * as transaction items so the service writes them together with their audit entry.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys, normalizeName } from '../db/keys';
 import { countAndGuard, type CountDeltas } from '../db/counters';
+import { readIndexPage } from '../db/index-read';
 import type { TxItem } from '../db/transact';
 import { allOf, anyDiffers, updateItem } from '../db/update';
 import { atVersion, versionIs } from '../http/concurrency';
@@ -15,7 +16,7 @@ import { companySchema, type Company, type CompanyStatus } from './company.schem
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
-const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c.name), type: 'Company', ...c });
+const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
 
 const API_FIELDS = Object.keys(companySchema.shape) as (keyof Company)[];
 const API_COUNTS = Object.keys(companySchema.shape.counts.shape);
@@ -39,21 +40,15 @@ export const getCompany = async (id: string, consistent = false): Promise<Compan
   return out.Item ? fromItem(out.Item) : undefined;
 };
 
-/** Companies of one status by name; `prefix` narrows to names that start with it (any case). One Query on GSI1. */
+/**
+ * Companies of one status by name; `prefix` narrows to names that start with it (any case). The
+ * status's GSI1 buckets, one Query each, merged by name, then the page's companies in one BatchGetItem.
+ */
 export const listCompanies = async (status: CompanyStatus, prefix: string | undefined, limit: number, cursor?: string): Promise<Page<Company>> => {
   const norm = prefix === undefined ? undefined : normalizeName(prefix);
   const listing = `companies:${status}:${norm ?? ''}`;
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: norm ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.companyListPartition(status), ...(norm ? { ':prefix': norm } : {}) },
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(listing, cursor),
-    }),
-  );
-  return { items: (out.Items ?? []).map(fromItem), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  const page = await readIndexPage({ index: 'gsi1', partitions: keys.companyListPartitions(status), prefix: norm || undefined }, limit, await decodeCursor(listing, cursor));
+  return { items: page.items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
 };
 
 /** A new company and its name guard; the guard makes names unique in the database itself. */
@@ -72,7 +67,7 @@ export const putNewCompany = (c: Company): TxItem[] => [
  */
 export const updateCompanyFields = (before: Company, after: Company, changed: (keyof Company)[]): TxItem[] => {
   const set: Record<string, unknown> = Object.fromEntries([...new Set<string>([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f as keyof Company]]));
-  set.gsi1sk = keys.companyList(after.status, after.name).gsi1sk;
+  set.gsi1sk = keys.companyList(after.status, after).gsi1sk;
   const items: TxItem[] = [
     {
       item: { Update: updateItem(keys.company(before.id), { set }, { ...activeAt, values: { ...activeAt.values, ':expected': before.version } }) },
@@ -192,7 +187,7 @@ export const companyReference = (
 export const setCompanyLifecycle = (before: Company, after: Company): TxItem => {
   const set = {
     status: after.status,
-    gsi1pk: keys.companyListPartition(after.status),
+    gsi1pk: keys.companyListBucket(after.status, after.id),
     archivedAt: after.archivedAt,
     archivedBy: after.archivedBy,
     archiveReason: after.archiveReason,

@@ -3,8 +3,7 @@
  * `CONTACTS` listing on GSI2, page by page), its tokens put at the version read. A contact changed
  * meanwhile is read again; one deleted meanwhile is skipped. Safe to run again, and while the API runs.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../db/client';
+import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import { retryOnStaleRead } from '../db/optimistic';
@@ -45,14 +44,10 @@ const indexOne = (first: ContactRecord): Promise<boolean> =>
 /** Indexes every contact; returns how many were indexed. `onPage` reports progress. */
 export const backfillContactSearch = async (onPage: (indexed: number) => void = () => {}): Promise<number> => {
   let indexed = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db().send(
-      new QueryCommand({ TableName: tableName(), IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.allContactsPartition }, Limit: 100, ExclusiveStartKey: start }),
-    );
-    for (const item of out.Items ?? []) if (await indexOne(item as unknown as ContactRecord)) indexed++;
-    onPage(indexed);
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for await (const item of readIndexAll({ index: 'gsi2', partitions: keys.allContactsPartitions() })) {
+    if (await indexOne(item as unknown as ContactRecord)) indexed++;
+    if (indexed % 100 === 0) onPage(indexed);
+  }
+  onPage(indexed);
   return indexed;
 };

@@ -3,6 +3,7 @@
  * every change of the contact, so a prefix search is one Query of one partition whatever the
  * table holds. Tokens are folded (NFKD, combining marks stripped, lower case, spaces collapsed).
  */
+import { compareKeys } from '../db/index-read';
 import { keys } from '../db/keys';
 import { tableName } from '../db/client';
 import type { TxItem } from '../db/transact';
@@ -43,15 +44,14 @@ export const searchTokens = (c: Pick<Searchable, 'firstName' | 'lastName' | 'ema
 
 export const MAX_SEARCH_TOKENS = 2 * WORDS_PER_NAME + 1;
 
-const tokenItem = (c: Searchable, token: string, tokens: string[]) => ({
+// The reader takes the token and contact from the key and the contact's other tokens from the contact itself (`isFirstMatch`).
+const tokenItem = (c: Searchable, token: string) => ({
   ...keys.contactSearch(token, c.id, c.companyId),
   type: 'ContactSearch',
   contactId: c.id,
   companyId: c.companyId,
   status: c.status,
   token,
-  // Every token of the contact: a reader tells from it whether an earlier one also matched (one row per contact).
-  tokens,
 });
 
 /**
@@ -70,22 +70,18 @@ export const searchTokenWrites = (before: Searchable | undefined, after: Searcha
       const { pk, sk } = keys.contactSearch(t, before!.id, before!.companyId);
       return { item: { Delete: { TableName: tableName(), Key: { pk, sk } } } };
     }),
-    ...now.map((t): TxItem => ({ item: { Put: { TableName: tableName(), Item: tokenItem(after!, t, now) } } })),
+    ...now.map((t): TxItem => ({ item: { Put: { TableName: tableName(), Item: tokenItem(after!, t) } } })),
   ];
 };
 
-/** Byte order, as DynamoDB sorts string keys (UTF-8), not JavaScript's UTF-16 order. */
-const compareKeys = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
 /**
- * A token item is the contact's row for `q` only if no token of the same contact that also
- * starts with `q` sorts before it: whatever page a read starts on, each contact is listed once,
- * at its first matching token.
+ * A token is the contact's row for `q` only if no other of the contact's tokens (`tokens`, as
+ * `searchTokens` makes them from the contact) that also starts with `q` sorts before it: whatever
+ * page a read starts on, each contact is listed once, at its first matching token.
  */
-export const isFirstMatch = (item: Record<string, unknown>, q: string): boolean => {
-  const token = String(item.token);
+export const isFirstMatch = (row: { token: string; contactId: string; tokens: readonly string[] }, q: string): boolean => {
+  const { token, contactId: id } = row;
   if (!token.startsWith(q)) return false;
-  const id = String(item.contactId);
   const own = `${token}#${id}`;
-  return !(item.tokens as string[]).some((t) => t !== token && t.startsWith(q) && compareKeys(`${t}#${id}`, own) < 0);
+  return !row.tokens.some((t) => t !== token && t.startsWith(q) && compareKeys(`${t}#${id}`, own) < 0);
 };

@@ -6,12 +6,13 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { countAndGuard, type CountDeltas } from '../db/counters';
 import { batchGet } from '../db/batch';
+import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
-import { foldForSearch, isFirstMatch, searchTokenWrites } from './contact-search';
+import { foldForSearch, isFirstMatch, searchTokens, searchTokenWrites } from './contact-search';
 import { contactSchema, type Contact, type ContactStatus } from './contact.schema';
 
 /** What the item holds beyond the API resource: the portal user and the live set-up token. */
@@ -49,27 +50,19 @@ export const contactIdByEmail = async (email: string): Promise<string | undefine
 export type ContactListing = { by: 'company'; companyId: string } | { by: 'unassigned' } | { by: 'all' };
 
 /**
- * Contacts by last name, one Query: a company's or the unassigned ones on GSI1, all on GSI2;
- * `status` filters the page. With `q`, the search index instead (`searchContacts`).
+ * Contacts by last name: a company's or the unassigned ones on GSI1, all on GSI2, each list in
+ * `LIST_BUCKETS` buckets (one Query each, merged by name), then the page's contacts in one
+ * BatchGetItem; `status` filters the page (as a FilterExpression would: after `limit` were read).
+ * With `q`, the search index instead (`searchContacts`).
  */
 export const listContacts = async (listing: ContactListing, filter: { status?: ContactStatus; q?: string }, limit: number, cursor?: string): Promise<Page<Contact>> => {
   const q = filter.q ? foldForSearch(filter.q) : '';
   if (q) return searchContacts(listing, { status: filter.status, q }, limit, cursor);
-  const index = listing.by === 'all' ? 'gsi2' : 'gsi1';
-  const partition = listing.by === 'all' ? keys.allContactsPartition : keys.contactListPartition(listing.by === 'company' ? listing.companyId : null);
+  const partitions = listing.by === 'all' ? keys.allContactsPartitions() : keys.contactListPartitions(listing.by === 'company' ? listing.companyId : null);
   const name = `contacts:${listing.by}:${listing.by === 'company' ? listing.companyId : ''}:${filter.status ?? ''}:`;
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk`,
-      ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ExpressionAttributeValues: { ':pk': partition, ...(filter.status ? { ':status': filter.status } : {}) },
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(name, cursor),
-    }),
-  );
-  return { items: (out.Items ?? []).map((i) => toContact(fromItem(i))), nextCursor: await encodeCursor(name, out.LastEvaluatedKey) };
+  const page = await readIndexPage({ index: listing.by === 'all' ? 'gsi2' : 'gsi1', partitions }, limit, await decodeCursor(name, cursor));
+  const items = page.items.map(fromItem).filter((c) => !filter.status || c.status === filter.status);
+  return { items: items.map(toContact), nextCursor: await encodeCursor(name, page.next) };
 };
 
 /**
@@ -80,10 +73,12 @@ const READ_PER_ROW = 3;
 
 /**
  * Prefix search, in token order: one Query of the token range `q` opens (all contacts: the
- * `CONTACTSEARCH#<first letter>` partition; a company's or the unassigned ones: GSI1), then the
- * page's contacts in one BatchGetItem. A contact is listed at its first matching token only
- * (`isFirstMatch`), so it appears once in the whole listing; the cursor is the key of the last
- * row listed, so a page holds `limit` contacts whenever that many are left in what was read.
+ * `CONTACTSEARCH#<first letter>` partition; a company's or the unassigned ones: GSI1, keys only),
+ * then the page's contacts in one BatchGetItem. The token and the contact come from the sort key
+ * (`<token>#<contactId>`). A contact is listed at its first matching token only: once per read
+ * here, and `isFirstMatch` against the contact's own tokens for a match on an earlier page, so it
+ * appears once in the whole listing; the cursor is the key of the last row listed, so a page
+ * holds `limit` contacts whenever that many are left in what was read.
  */
 const searchContacts = async (listing: ContactListing, filter: { status?: ContactStatus; q: string }, limit: number, cursor?: string): Promise<Page<Contact>> => {
   const { q } = filter;
@@ -95,26 +90,39 @@ const searchContacts = async (listing: ContactListing, filter: { status?: Contac
       TableName: tableName(),
       ...(onIndex ? { IndexName: 'gsi1' } : {}),
       KeyConditionExpression: onIndex ? 'gsi1pk = :pk AND begins_with(gsi1sk, :q)' : 'pk = :pk AND begins_with(sk, :q)',
-      ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      // The token items carry the status; the index's keys do not, so there it is checked on the contact below.
+      ...(filter.status && !onIndex ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
       ExpressionAttributeValues: {
         ':pk': onIndex ? keys.contactSearchScope(scope, q) : keys.contactSearchPartition(q),
         ':q': q,
-        ...(filter.status ? { ':status': filter.status } : {}),
+        ...(filter.status && !onIndex ? { ':status': filter.status } : {}),
       },
       Limit: limit * READ_PER_ROW,
       ExclusiveStartKey: await decodeCursor(name, cursor),
     }),
   );
-  const rows = (out.Items ?? []).filter((i) => isFirstMatch(i, q));
+  const read = out.Items ?? [];
+  const seen = new Set<string>();
+  const rows = read.flatMap((key, at) => {
+    const sk = String(onIndex ? key.gsi1sk : key.sk);
+    const hash = sk.lastIndexOf('#');
+    const row = { at, token: sk.slice(0, hash), contactId: sk.slice(hash + 1) };
+    // A contact's later tokens in the same read sort after its first match.
+    if (seen.has(row.contactId)) return [];
+    seen.add(row.contactId);
+    return [row];
+  });
   const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  // Rows left unlisted in this read: resume after the last one listed; none left: where the read stopped.
-  const resumeAt = rows.length > limit && last ? rowKey(last, onIndex) : out.LastEvaluatedKey;
-  const found = new Map((await batchGet(page.map((r) => keys.contact(String(r.contactId))))).map((c) => [String(c.id), fromItem(c)]));
+  // Rows left unlisted in this read: resume just before the first of them (what lies between is listed contacts' later tokens); none left: where the read stopped.
+  const unlisted = rows[limit];
+  const resumeAt = unlisted ? rowKey(read[unlisted.at - 1]!, onIndex) : out.LastEvaluatedKey;
+  const found = new Map((await batchGet(page.map((r) => keys.contact(r.contactId)))).map((c) => [String(c.id), fromItem(c)]));
   const items = page.flatMap((r) => {
-    const c = found.get(String(r.contactId));
-    // The index and the contact commit together; a company's permanent delete moves the contacts before their tokens.
+    const c = found.get(r.contactId);
+    // The index lags the contact (and a company's permanent delete moves the contacts before their tokens): a token it no longer has is dropped.
     if (!c || (filter.status && c.status !== filter.status) || (listing.by !== 'all' && c.companyId !== scope)) return [];
+    const tokens = searchTokens(c);
+    if (!tokens.includes(r.token) || !isFirstMatch({ token: r.token, contactId: c.id, tokens }, q)) return [];
     return [toContact(c)];
   });
   return { items, nextCursor: await encodeCursor(name, resumeAt) };

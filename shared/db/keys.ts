@@ -7,6 +7,27 @@ import type { CompanyStatus } from '../companies/company.schema';
 /** Case-, width- and spacing-insensitive form of a name, for uniqueness and prefix search. */
 export const normalizeName = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
+/**
+ * Buckets of a bucketed list partition: an item lists under `<partition>#<n>`, n = a stable hash
+ * of its id mod `LIST_BUCKETS`, so no single index partition takes every insert of a bulk job
+ * (docs/data-model.md, "Partitions at scale"). A listing reads all buckets and merges them
+ * (shared/db/index-read.ts).
+ */
+export const LIST_BUCKETS = 10;
+
+/** FNV-1a (32 bits) of the id, mod the bucket count: the same id always lands in the same bucket. */
+export const listBucket = (id: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % LIST_BUCKETS;
+};
+const bucketed = (partition: string, id: string) => `${partition}#${listBucket(id)}`;
+/** Every bucket of a bucketed list partition, for a listing to read. */
+const bucketsOf = (partition: string) => Array.from({ length: LIST_BUCKETS }, (_, n) => `${partition}#${n}`);
+
 const ALL_CONTACTS = 'CONTACTS';
 const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY#${companyId}#CONTACTS` : 'NOCOMPANY#CONTACTS');
 /** A search token's bucket: its first character (a whole code point), so a one-letter `q` is still one partition. */
@@ -17,9 +38,10 @@ const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${conta
 
 export const keys = {
   company: (id: string) => ({ pk: `COMPANY#${id}`, sk: 'COMPANY' }),
-  /** Companies by status, sorted by lower-cased name (GSI1). */
-  companyList: (status: CompanyStatus, name: string) => ({ gsi1pk: `COMPANIES#${status}`, gsi1sk: normalizeName(name) }),
-  companyListPartition: (status: CompanyStatus) => `COMPANIES#${status}`,
+  /** Companies by status, sorted by lower-cased name (GSI1), in `LIST_BUCKETS` buckets by id. */
+  companyList: (status: CompanyStatus, c: { id: string; name: string }) => ({ gsi1pk: bucketed(`COMPANIES#${status}`, c.id), gsi1sk: normalizeName(c.name) }),
+  companyListPartitions: (status: CompanyStatus) => bucketsOf(`COMPANIES#${status}`),
+  companyListBucket: (status: CompanyStatus, companyId: string) => bucketed(`COMPANIES#${status}`, companyId),
   /** Uniqueness guard: one item per company name, written in the same transaction as the company. */
   companyName: (name: string) => ({ pk: `COMPANYNAME#${normalizeName(name)}`, sk: 'COMPANYNAME' }),
   /** A company's addresses live in its partition, so one Query reads them with the company item. */
@@ -30,13 +52,18 @@ export const keys = {
   /** A contact; `email` uniqueness is its guard item below. */
   contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: 'CONTACT' }),
   contactEmail: (email: string) => ({ pk: `CONTACTEMAIL#${email.trim().toLowerCase()}`, sk: 'CONTACTEMAIL' }),
-  /** Contacts of a company (or with none) by last name, then first name (GSI1); all contacts by name (GSI2). */
+  /**
+   * Contacts of a company (or with none) by last name, then first name (GSI1); all contacts by
+   * name (GSI2). Both in `LIST_BUCKETS` buckets by contact id.
+   */
   contactLists: (c: { id: string; companyId: string | null; lastName: string; firstName: string }) => {
     const sortKey = `${normalizeName(c.lastName)}#${normalizeName(c.firstName)}#${c.id}`;
-    return { gsi1pk: contactListPartition(c.companyId), gsi1sk: sortKey, gsi2pk: ALL_CONTACTS, gsi2sk: sortKey };
+    return { gsi1pk: bucketed(contactListPartition(c.companyId), c.id), gsi1sk: sortKey, gsi2pk: bucketed(ALL_CONTACTS, c.id), gsi2sk: sortKey };
   },
-  allContactsPartition: ALL_CONTACTS,
-  contactListPartition: (companyId: string | null) => contactListPartition(companyId),
+  allContactsPartitions: () => bucketsOf(ALL_CONTACTS),
+  /** The buckets of a company's (or the unassigned) contact list; `contactListBucket` is one contact's. */
+  contactListPartitions: (companyId: string | null) => bucketsOf(contactListPartition(companyId)),
+  contactListBucket: (companyId: string | null, contactId: string) => bucketed(contactListPartition(companyId), contactId),
   /**
    * One search token of a contact (shared/contacts/contact-search.ts): all contacts in
    * `CONTACTSEARCH#<first character>`, and on GSI1 the contact's company
@@ -50,14 +77,30 @@ export const keys = {
   }),
   contactSearchPartition: (q: string) => `CONTACTSEARCH#${searchBucket(q)}`,
   contactSearchScope: (companyId: string | null, q: string) => contactSearchScope(companyId, q),
-  /** Related records (tickets, assets, invoices): `TICKET#<id>`; by company on GSI1, by contact on GSI2 (sparse). */
+  /**
+   * Related records (tickets, assets, invoices): `TICKET#<id>`; by company on GSI1 (in
+   * `LIST_BUCKETS` buckets by record id: a device sync inserts a company's assets at ~1,700/s),
+   * by contact on GSI2 (sparse, one partition).
+   */
   record: (prefix: string, id: string) => ({ pk: `${prefix}#${id}`, sk: prefix }),
   recordLists: (prefix: string, r: { id: string; companyId: string | null; contactId?: string | null }) => ({
-    gsi1pk: recordsByCompany(prefix, r.companyId),
+    gsi1pk: bucketed(recordsByCompany(prefix, r.companyId), r.id),
     gsi1sk: r.id,
     ...(r.contactId ? { gsi2pk: recordsByContact(prefix, r.contactId), gsi2sk: r.id } : {}),
   }),
-  recordsByCompany: (prefix: string, companyId: string | null) => recordsByCompany(prefix, companyId),
+  /**
+   * The list partitions as they were before buckets, and the bucket an item moves to: only the
+   * one-off bucket backfill (shared/db/list-bucket-backfill.ts) reads them.
+   */
+  unbucketed: {
+    companies: (status: CompanyStatus) => `COMPANIES#${status}`,
+    allContacts: ALL_CONTACTS,
+    contacts: (companyId: string | null) => contactListPartition(companyId),
+    records: (prefix: string, companyId: string | null) => recordsByCompany(prefix, companyId),
+    bucketOf: (partition: string, id: string) => bucketed(partition, id),
+  },
+  recordsByCompanyPartitions: (prefix: string, companyId: string | null) => bucketsOf(recordsByCompany(prefix, companyId)),
+  recordsByCompanyBucket: (prefix: string, companyId: string | null, recordId: string) => bucketed(recordsByCompany(prefix, companyId), recordId),
   recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),

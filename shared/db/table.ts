@@ -8,11 +8,16 @@ export const table = {
   ttlAttribute: 'expiresAt',
   /** The change stream the outbox relay reads (a Lambda event source mapping on AWS, infra/local/streams.ts locally); new images suffice. */
   stream: 'NEW_IMAGE',
+  /**
+   * Both indexes hold keys only: a write that changes no key attribute (a counter `ADD`, an edit,
+   * job progress) writes no index, and a key move is one small entry (~1 WCU). Every reader gets
+   * the keys and then the items in one BatchGetItem (shared/db/index-read.ts).
+   */
   indexes: [
     // Sorted listings: companies by status and lower-cased name, contacts by company and last name.
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    // Second listing per item (e.g. contacts by status, records by contact).
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+    // Second listing per item (all contacts by name, records by contact, unfinished jobs by due time).
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 

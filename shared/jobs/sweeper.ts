@@ -8,8 +8,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
+import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { logger } from '../logger';
 import { enqueueNow } from '../outbox/outbox';
@@ -32,12 +32,8 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
 export const sweepJobs = async (): Promise<SweepReport> => {
   const nowMs = jobClock.now();
   const report: SweepReport = { requeued: [], cleared: 0, stalled: [] };
-  const overdue = queryAll({
-    TableName: tableName(),
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :due AND gsi2sk < :now',
-    ExpressionAttributeValues: { ':due': keys.jobDuePartition, ':now': iso(nowMs) },
-  });
+  // Keys from the index, then the jobs themselves; a job whose due time moved since the index was written is not listed.
+  const overdue = readIndexAll({ index: 'gsi2', partitions: [keys.jobDuePartition], below: iso(nowMs) });
   for await (const item of overdue) {
     const kind = jobKinds[String(item.gsi2sk).split('#')[1] as LeasedKind];
     if (!kind) continue;

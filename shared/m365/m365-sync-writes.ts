@@ -11,6 +11,7 @@ import { getContact, putNewContact, updateContactItem, type ContactRecord } from
 import { email as emailSchema } from '../contacts/contact.schema';
 import { batchGet, queryAll } from '../db/batch';
 import { tableName } from '../db/client';
+import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import { retryOnStaleRead } from '../db/optimistic';
@@ -285,17 +286,9 @@ export const deactivateUnseen = async (at: PageAt, errors: JobError[]) => {
   for await (const item of queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seen)', ExpressionAttributeValues: { ':pk': keys.syncJob(job.id).pk, ':seen': 'SEEN#' } })) {
     for (const id of item.ids as string[]) seen.add(id);
   }
-  const linked = queryAll({
-    TableName: tableName(),
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    FilterExpression: 'attribute_exists(externalId) AND externalId <> :null AND #status = :active',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':pk': keys.contactListPartition(job.companyId), ':null': null, ':active': 'active' },
-  });
-  for await (const item of linked) {
+  for await (const item of readIndexAll({ index: 'gsi1', partitions: keys.contactListPartitions(job.companyId) })) {
     const listed = item as unknown as ContactRecord;
-    if (!listed.externalId || seen.has(listed.externalId)) continue;
+    if (!listed.externalId || listed.status !== 'active' || seen.has(listed.externalId)) continue;
     // The listing is the first read; a lost race reads the contact again (it may be inactive or relinked by then).
     await retryOnStaleRead(
       async (n) => {

@@ -10,8 +10,7 @@ import { appendAudit } from '../audit/audit.repository';
 import { companyArchived, getCompany } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
 import { sign, verify } from '../crypto/signing';
-import { queryAll } from '../db/batch';
-import { tableName } from '../db/client';
+import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
@@ -90,15 +89,8 @@ export const requestSync = (companyId: string): Promise<string> =>
 /** The scheduled sync: every active company with a linked tenant (archived ones are never synced). */
 export const syncAllLinked = async (): Promise<number> => {
   let queued = 0;
-  const linked = queryAll({
-    TableName: tableName(),
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    FilterExpression: 'attribute_exists(integrations.m365.tenantId)',
-    ExpressionAttributeValues: { ':pk': keys.companyListPartition('active') },
-    ProjectionExpression: 'id',
-  });
-  for await (const c of linked) {
+  for await (const c of readIndexAll({ index: 'gsi1', partitions: keys.companyListPartitions('active') })) {
+    if (!(c.integrations as { m365?: { tenantId?: string } } | undefined)?.m365?.tenantId) continue;
     await requestSync(c.id as string);
     queued++;
   }

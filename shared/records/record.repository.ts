@@ -1,6 +1,7 @@
 /** Record items (tickets, assets, invoices), generic over `RecordKind`; keys from `db/keys.ts`. */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
+import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
@@ -28,32 +29,13 @@ export const listRecords = async (
   hide: readonly string[] = [],
 ): Promise<Page<StoredRecord>> => {
   const byCompany = 'companyId' in by;
-  const partition = byCompany ? keys.recordsByCompany(kind.prefix, by.companyId) : keys.recordsByContact(kind.prefix, by.contactId);
-  const listing = `${kind.plural}:${partition}:${status ?? ''}:${hide.join(',')}`;
-  const index = byCompany ? 'gsi1' : 'gsi2';
-  const filters: string[] = [];
-  const values: Record<string, unknown> = { ':pk': partition };
-  if (status) {
-    filters.push('#status = :status');
-    values[':status'] = status;
-  }
-  if (hide.length) {
-    filters.push(`NOT #status IN (${hide.map((_, i) => `:hide${i}`).join(', ')})`);
-    hide.forEach((h, i) => (values[`:hide${i}`] = h));
-  }
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk`,
-      ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(listing, cursor),
-    }),
-  );
-  return { items: (out.Items ?? []).map(fromItem), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  // By company: the list's GSI1 buckets, merged newest first; by contact: one GSI2 partition.
+  const partitions = byCompany ? keys.recordsByCompanyPartitions(kind.prefix, by.companyId) : [keys.recordsByContact(kind.prefix, by.contactId)];
+  const listing = `${kind.plural}:${byCompany ? `company:${by.companyId}` : `contact:${by.contactId}`}:${status ?? ''}:${hide.join(',')}`;
+  const page = await readIndexPage({ index: byCompany ? 'gsi1' : 'gsi2', partitions, descending: true }, limit, await decodeCursor(listing, cursor));
+  // Status filters the page, as a FilterExpression would (after `limit` were read).
+  const items = page.items.filter((r) => (!status || r.status === status) && !hide.includes(String(r.status)));
+  return { items: items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
 };
 
 export const putNewRecord = (kind: RecordKind, r: StoredRecord): TxItem => ({
@@ -87,14 +69,6 @@ export const updateRecordItem = (kind: RecordKind, before: StoredRecord, after: 
 
 /** Up to `limit` records still linked to a contact (GSI2), read consistently enough to retry on. */
 export const recordsOfContact = async (kind: RecordKind, contactId: string, limit: number): Promise<StoredRecord[]> => {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.recordsByContact(kind.prefix, contactId) },
-      Limit: limit,
-    }),
-  );
-  return (out.Items ?? []).map(fromItem);
+  const page = await readIndexPage({ index: 'gsi2', partitions: [keys.recordsByContact(kind.prefix, contactId)] }, limit);
+  return page.items.map(fromItem);
 };

@@ -11,7 +11,7 @@ export const setCompanyStatus = (id: string, status: 'active' | 'archived') =>
       Key: keys.company(id),
       UpdateExpression: 'SET #s = :s, gsi1pk = :pk',
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListPartition(status) },
+      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListBucket(status, id) },
     }),
   );
 

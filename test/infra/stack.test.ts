@@ -231,6 +231,8 @@ describe('data', () => {
     });
     expect(t.Replicas[0]).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     expect(t.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(['gsi1', 'gsi2']);
+    // Keys only: a write that changes no key attribute (counters, edits, job progress) writes no index.
+    for (const i of t.GlobalSecondaryIndexes) expect(i.Projection, i.IndexName).toEqual({ ProjectionType: 'KEYS_ONLY' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
   });
 });

@@ -90,7 +90,7 @@ const setStatus = (id: string, status: 'active' | 'archived', pending = true) =>
       Key: keys.company(id),
       UpdateExpression: `SET #s = :s, gsi1pk = :pk${pending ? ', integrations.quickbooks.syncStatus = :pending' : ''}`,
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListPartition(status), ...(pending ? { ':pending': 'pending' } : {}) },
+      ExpressionAttributeValues: { ':s': status, ':pk': keys.companyListBucket(status, id), ...(pending ? { ':pending': 'pending' } : {}) },
     }),
   );
 
