@@ -22,13 +22,16 @@ export const batchPut = async (items: Record<string, unknown>[]): Promise<void> 
   }
 };
 
-/** BatchGetItem (consistent), retrying unprocessed keys; returns the items found. */
-export const batchGet = async (keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> => {
+/**
+ * BatchGetItem, retrying unprocessed keys; returns the items found. Strongly consistent unless
+ * `consistent: false` (half the read units; for listings, which read a lagging index anyway).
+ */
+export const batchGet = async (keyList: Record<string, string>[], { consistent = true }: { consistent?: boolean } = {}): Promise<Record<string, unknown>[]> => {
   const found: Record<string, unknown>[] = [];
   for (let i = 0; i < keyList.length; i += 100) {
     let pending: Record<string, unknown>[] = keyList.slice(i, i + 100);
     for (let attempt = 0; pending.length; attempt++) {
-      const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
+      const out = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: consistent } } }));
       found.push(...(out.Responses?.[tableName()] ?? []));
       pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
       if (!pending.length) break;

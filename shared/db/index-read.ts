@@ -78,13 +78,15 @@ export const readIndexKeys = async (l: IndexListing, limit: number, after?: Key)
 /**
  * The items the index keys list, in their order, from one BatchGetItem (per 100 keys), without
  * those whose item is gone or no longer lists there (its index key moved since: the index lags).
+ * Eventually consistent, like the index itself: half the read units of a consistent read, and
+ * every writer that acts on a listed item does so under a condition on the item it read.
  */
 export const getListed = async (index: IndexName, entries: Key[]): Promise<Record<string, unknown>[]> => {
   if (!entries.length) return [];
   const a = attrs(index);
   const id = (k: Key) => `${String(k[table.partitionKey])}\u0000${String(k[table.sortKey])}`;
   const unique = [...new Map(entries.map((e) => [id(e), { [table.partitionKey]: e[table.partitionKey], [table.sortKey]: e[table.sortKey] } as Record<string, string>])).values()];
-  const found = new Map((await batchGet(unique)).map((item) => [id(item), item]));
+  const found = new Map((await batchGet(unique, { consistent: false })).map((item) => [id(item), item]));
   return entries.flatMap((e) => {
     const item = found.get(id(e));
     return item && item[a.pk] === e[a.pk] && item[a.sk] === e[a.sk] ? [item] : [];
