@@ -317,9 +317,10 @@ const partitionsSection = (r: Results): string => {
 
 Every write the run committed, read back from the table's change stream (so the import worker's
 process counts too), per partition key: of the table, and of each index as it projects today
-(\`KEYS_ONLY\`: an index partition is written only when an item enters, leaves or moves in it)
-and, for the same run, as if it projected \`ALL\` as before issue 15 (every change of an item it
-lists is also written to the index). Per 1,000 rows (users for the sync), which does not depend
+(\`KEYS_ONLY\`, lists in buckets: an index partition is written only when an item enters, leaves
+or moves in it) and, for the same run, as the table was before issue 15 (\`… (ALL)\`: every change
+of an item it lists is also written to the index, and each list is one partition, its buckets
+counted together). Per 1,000 rows (users for the sync), which does not depend
 on this machine's speed; peak = the most writes in one second here. At an import's rate on AWS
 (~900 rows/s, [data-model.md](data-model.md#partitions-at-scale)) a partition takes
 per-1,000 × 0.9 writes/s; one partition takes at most 1,000 WCU/s. The four busiest keys of each place:
