@@ -76,9 +76,25 @@ const noteErrors = (job: StoredSyncJob, kept: JobError[], count: number) => {
   job.errorCount = (job.errorCount ?? 0) + count;
 };
 
-/** The kept errors of one write, as one item of its transaction (none when it keeps none); numbered after those kept before. */
-const errorsItem = (job: StoredSyncJob, kept: JobError[]): TxItem[] =>
-  kept.length ? [{ item: { Put: { TableName: tableName(), Item: { ...keys.syncJobErrors(job.id, job.keptErrors), type: 'SyncJobErrors', errors: kept }, ConditionExpression: 'attribute_not_exists(pk)' } } }] : [];
+/**
+ * An update of the job item that keeps `kept` errors: with them in an item of their own
+ * (numbered after those kept before) in one transaction, or (nothing to keep, the usual case)
+ * the one UpdateItem. A failed condition of the update is `SyncSupersededError`.
+ */
+const updateJobKeeping = async (job: StoredSyncJob, update: ReturnType<typeof updateItem>, kept: JobError[]) => {
+  if (!kept.length) {
+    await db()
+      .send(new UpdateCommand(update))
+      .catch((err: unknown) => {
+        throw err instanceof ConditionalCheckFailedException ? new SyncSupersededError() : err;
+      });
+    return;
+  }
+  await transact([
+    { item: { Update: update }, onConditionFailed: () => new SyncSupersededError() },
+    { item: { Put: { TableName: tableName(), Item: { ...keys.syncJobErrors(job.id, job.keptErrors), type: 'SyncJobErrors', errors: kept }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+  ]);
+};
 
 export const tenantCompanies = async (tenantIds: string[]): Promise<Map<string, string>> =>
   new Map((await batchGet(tenantIds.map((t) => keys.m365Tenant(t)))).map((g) => [String(g.pk).slice('M365TENANT#'.length), g.companyId as string]));
@@ -214,15 +230,15 @@ export const countCommitted = (jobId: string, at: SyncCursor, phase: 'users' | '
 
 /**
  * Records a page's outcome (what was read: `seen`, `unchanged`; its errors, the first
- * MAX_KEPT_ERRORS kept in an item of their own and all counted) and moves the cursor, in one
- * transaction, only if the cursor is still where this run read it (a redelivered duplicate run
+ * MAX_KEPT_ERRORS kept in an item of their own and all counted) and moves the cursor, together,
+ * only if the cursor is still where this run read it (a redelivered duplicate run
  * that lost the race stops instead of counting twice).
  */
 export const advanceSyncJob = async (job: StoredSyncJob, from: SyncCursor, to: SyncCursor, phase: 'users' | 'devices', counts: Counts, errors: JobError[]): Promise<boolean> => {
   const { kept, count } = boundErrors(job, errors);
   const update = updateItem(keys.syncJob(job.id), { set: { cursor: to, status: 'running', pageWrites: 0 }, add: { errorCount: count, keptErrors: kept.length, ...phaseCounts(phase, counts) } }, atCursor(from));
   try {
-    await transact([{ item: { Update: update }, onConditionFailed: () => new SyncSupersededError() }, ...errorsItem(job, kept)]);
+    await updateJobKeeping(job, update, kept);
     noteErrors(job, kept, count);
     return true;
   } catch (err) {
@@ -246,7 +262,7 @@ export const markSyncStarted = async (jobId: string, now: string) => {
 /** Ends a job: its status and last error (one transaction), then the company's last-sync fields (if the company is still there) and the "one sync at a time" marker. */
 export const finishSyncJob = async (job: StoredSyncJob, status: 'completed' | 'failed', now: string, error?: string) => {
   const { kept, count } = boundErrors(job, error ? [{ externalId: null, message: error }] : []);
-  await transact([{ item: { Update: updateItem(keys.syncJob(job.id), { set: { status, completedAt: now }, add: { errorCount: count, keptErrors: kept.length } }) } }, ...errorsItem(job, kept)]);
+  await updateJobKeeping(job, updateItem(keys.syncJob(job.id), { set: { status, completedAt: now }, add: { errorCount: count, keptErrors: kept.length } }), kept);
   noteErrors(job, kept, count);
   await afterSyncJobEnded(job, status, now);
 };
