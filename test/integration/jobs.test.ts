@@ -158,7 +158,7 @@ describe('imports', () => {
 
   it('killed again and again, each run a little further, still ends exact', async () => {
     const tag = `imr${++n}`;
-    // Enough groups to need several runs, few enough to end within MAX_SWEEPS re-queues (a contact row with its search tokens takes ~5 items of a group's 90).
+    // Enough groups to need several runs, few enough to end within MAX_SWEEPS re-queues (a contact row with its search tokens takes ~5 items of a group's 98).
     const ROWS = 150;
     const id = await upload(csv(ROWS, tag));
     let event = await engines.queues.take('imports');

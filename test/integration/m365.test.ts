@@ -18,6 +18,7 @@ import { handler as syncWorker } from '../../functions/m365/sync-tenant';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { DELTA_PAGE_SIZE, graphFor } from '../../shared/m365/m365.client';
+import { TX_ITEM_BUDGET } from '../../shared/m365/m365-sync-writes';
 import { beforeDbRequest, countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDemoMicrosoft } from '../../infra/local/stack';
@@ -61,11 +62,11 @@ const contactsOf = async (companyId: string) => {
   return all;
 };
 /**
- * How many new users the first transaction of a page commits: 90 items less the job's counts and
- * the company counter, each user its contact, email guard, link and search tokens.
+ * How many new users the first transaction of a page commits: TX_ITEM_BUDGET items less the job's
+ * counts and the company counter, each user its contact, email guard, link and search tokens.
  */
 const firstTransaction = (contacts: { firstName?: string; lastName?: string; email: string }[]) =>
-  Math.floor(88 / (3 + searchTokens(contacts[0] as { firstName: string; lastName: string; email: string }).length));
+  Math.floor((TX_ITEM_BUDGET - 2) / (3 + searchTokens(contacts[0] as { firstName: string; lastName: string; email: string }).length));
 const sync = async (companyId: string) => {
   const res = await call({ route: 'POST /v1/companies/{id}/m365/sync', params: { id: companyId } });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
