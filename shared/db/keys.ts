@@ -125,6 +125,10 @@ export const keys = {
   importJob: (id: string) => ({ pk: `IMPORT#${id}`, sk: 'IMPORT' }),
   importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),
   importError: (id: string, row: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERROR#${String(row).padStart(8, '0')}` }),
+  /** The failed rows of one group (or a part of them, when they fill more than an item holds), keyed by its first failed row. */
+  importErrors: (id: string, firstRow: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERRORS#${String(firstRow).padStart(8, '0')}` }),
+  /** An import's CSV header (up to 64 KB), for errors.csv: kept off the job item, which every group's counters update. */
+  importHeader: (id: string) => ({ pk: `IMPORT#${id}`, sk: 'HEADER' }),
   importPartition: (id: string) => `IMPORT#${id}`,
   /** A committed range of rows of an import (from its first row). */
   importDone: (id: string, firstRow: number) => ({ pk: `IMPORT#${id}`, sk: `DONE#${String(firstRow).padStart(8, '0')}` }),
@@ -134,6 +138,12 @@ export const keys = {
   /** An Entra object (user or device) of a tenant → the contact or asset it became. */
   m365Link: (kind: 'USER' | 'DEVICE', tenantId: string, objectId: string) => ({ pk: `M365${kind}#${tenantId}#${objectId}`, sk: 'M365LINK' }),
   syncJob: (id: string) => ({ pk: `SYNCJOB#${id}`, sk: 'SYNCJOB' }),
+  /**
+   * Errors a sync job keeps (its first 100 in all), one item per write that kept some, numbered by
+   * how many the job had kept before it; under the job's own sort key, so one Query
+   * (`begins_with(sk, 'SYNCJOB')`) reads the job with them and not its `SEEN#` pages.
+   */
+  syncJobErrors: (jobId: string, keptBefore: number) => ({ pk: `SYNCJOB#${jobId}`, sk: `SYNCJOB#ERRORS#${String(keptBefore).padStart(4, '0')}` }),
   /** During a full sync: the user ids seen, one item per page, so users gone from the tenant can be found at the end. */
   syncSeen: (jobId: string, page: number) => ({ pk: `SYNCJOB#${jobId}`, sk: `SEEN#${String(page).padStart(6, '0')}` }),
   /** A consumed OAuth `state` nonce (single use; TTL). */

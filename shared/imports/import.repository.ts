@@ -1,14 +1,17 @@
 /**
- * Import items, all in the job's partition: the job (`IMPORT`), the uploaded file in chunks
- * (`CHUNK#0001`…, read back one at a time so the worker streams it), and one item per failed
- * row (`IMPORTERROR#<row>`, written in the transaction of the batch that found it).
+ * Import items, all in the job's partition: the job (`IMPORT`: status, counters, nothing else
+ * large, since every group's transaction updates it), the CSV header for errors.csv (`HEADER`),
+ * the uploaded file in chunks (`CHUNK#0001`…, read back one at a time so the worker streams it),
+ * one "rows a..b done" marker per committed group (`DONE#<first row>`), and a group's failed rows
+ * in one item (`IMPORTERRORS#<first failed row>`, written in that group's transaction).
  */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchPut, queryAll } from '../db/batch';
+import { batchGet, batchPut, queryAll } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
+import { updateItem, type Condition } from '../db/update';
 import { queuedLeaseAttributes } from '../jobs/lease-timing';
 import { importSchema, type ImportJob, type ImportType, type RowError } from './import.schema';
 
@@ -16,16 +19,19 @@ type JobError = NonNullable<ImportJob['error']>;
 
 /** DynamoDB items hold 400 KB; chunks stay well under it. */
 export const CHUNK_BYTES = 300 * 1024;
+/** A group's failed rows go in one item up to this size, in more when they hold more (a row may be 256 KB). */
+const ERRORS_ITEM_BYTES = 300 * 1024;
 /** Uploads and their errors are kept for 30 days. */
 export const IMPORT_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface StoredImport extends Omit<ImportJob, 'errors'> {
   chunks: number;
-  /** Original header, for errors.csv. */
-  header: string[] | null;
   /** Who uploaded it: the actor of the audit entries of imported companies. */
   createdBy: { sub: string; email: string | null } | null;
 }
+
+/** A failed row as errors.csv shows it: the error and the row as uploaded. */
+export type StoredRowError = RowError & { fields: string[] };
 
 const FIELDS = Object.keys(importSchema.shape).filter((f) => f !== 'errors');
 const expiry = () => Math.floor(Date.now() / 1000) + IMPORT_TTL_SECONDS;
@@ -52,7 +58,6 @@ export const storeUpload = async (id: string, type: ImportType, body: Buffer, no
     createdAt: now,
     completedAt: null,
     chunks: chunks.length,
-    header: null,
     error: null,
     createdBy,
   };
@@ -70,53 +75,89 @@ export async function* readUpload(id: string, chunks: number): AsyncGenerator<Bu
 }
 
 const toStored = (item: Record<string, unknown>): StoredImport =>
-  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'header', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
+  ({ ...Object.fromEntries([...FIELDS, 'chunks', 'createdBy'].map((f) => [f, item[f] ?? null])), type: item.importType }) as StoredImport;
 
 export const getStoredImport = async (id: string): Promise<StoredImport | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.importJob(id), ConsistentRead: true }));
   return out.Item ? toStored(out.Item) : undefined;
 };
 
-/** The job and its first 100 row errors: one Query (`IMPORT` sorts before `IMPORTERROR#…`). */
-export const getImportWithErrors = async (id: string): Promise<ImportJob | undefined> => {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORT' },
-      Limit: 101,
-    }),
-  );
-  const [jobItem, ...errorItems] = out.Items ?? [];
-  if (!jobItem || jobItem.sk !== 'IMPORT') return undefined;
-  const job = toStored(jobItem);
-  const errors: RowError[] = errorItems.map((e) => ({ row: e.row as number, field: (e.field as string) ?? null, code: (e.code as string) ?? 'VALIDATION_FAILED', message: e.message as string }));
-  if (job.error) errors.unshift({ row: 0, field: null, ...job.error });
-  const { chunks: _c, header: _h, createdBy: _b, ...resource } = job;
-  return { ...resource, errors };
+/** The job and its CSV header (null until the worker has read the file), in one BatchGetItem: what errors.csv starts from. */
+export const getImportWithHeader = async (id: string): Promise<(StoredImport & { header: string[] | null }) | undefined> => {
+  const found = await batchGet([keys.importJob(id), keys.importHeader(id)]);
+  const job = found.find((i) => i.sk === keys.importJob(id).sk);
+  if (!job) return undefined;
+  return { ...toStored(job), header: (found.find((i) => i.sk === keys.importHeader(id).sk)?.header as string[] | undefined) ?? null };
 };
 
-/** Every error item, page by page, for errors.csv. */
+/** A group's error item holds `errors`; an item written before issue 15 held one row's error itself (read for the 30 days they are kept). */
+const errorsOf = (item: Record<string, unknown>): StoredRowError[] => (Array.isArray(item.errors) ? (item.errors as StoredRowError[]) : [item as unknown as StoredRowError]);
+
+/** The first 100 row errors, in row order. */
+const FIRST_ERRORS = 100;
+
+/**
+ * The job and its first 100 row errors: one Query (`IMPORT` sorts before `IMPORTERRORS#…`, and
+ * each error item holds at least one error, so 101 items always hold them); a further page only
+ * if DynamoDB's 1 MB page ended first (error items of large rows).
+ */
+export const getImportWithErrors = async (id: string): Promise<ImportJob | undefined> => {
+  const items: Record<string, unknown>[] = [];
+  const errors: RowError[] = [];
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const out = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORT' },
+        Limit: FIRST_ERRORS + 1 - items.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      items.push(item);
+      if (item.sk !== 'IMPORT') for (const e of errorsOf(item)) errors.push({ row: e.row, field: e.field ?? null, code: e.code ?? 'VALIDATION_FAILED', message: e.message });
+    }
+    start = out.LastEvaluatedKey;
+  } while (start && errors.length < FIRST_ERRORS && items.length <= FIRST_ERRORS);
+  const [jobItem] = items;
+  if (!jobItem || jobItem.sk !== 'IMPORT') return undefined;
+  const job = toStored(jobItem);
+  const shown = errors.slice(0, FIRST_ERRORS);
+  if (job.error) shown.unshift({ row: 0, field: null, ...job.error });
+  const { chunks: _c, createdBy: _b, ...resource } = job;
+  return { ...resource, errors: shown };
+};
+
+/** Every row error in row order, page by page, for errors.csv. */
 export async function* allErrors(id: string): AsyncGenerator<{ row: number; message: string; fields: string[] }> {
-  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR#' } });
-  for await (const e of items) yield { row: e.row as number, message: e.message as string, fields: e.fields as string[] };
+  // `IMPORTERROR` covers the group items (`IMPORTERRORS#…`) and the one-row items written before them (`IMPORTERROR#…`).
+  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR' } });
+  for await (const item of items) for (const e of errorsOf(item)) yield { row: e.row, message: e.message, fields: e.fields };
 }
 
-export const rowErrorItem = (id: string, e: RowError & { fields: string[] }): TxItem => ({
-  item: { Put: { TableName: tableName(), Item: { ...keys.importError(id, e.row), type: 'ImportError', ...e, expiresAt: expiry() } } },
-});
+const errorBytes = (e: StoredRowError) => e.fields.reduce((n, f) => n + Buffer.byteLength(f) + 4, 0) + Buffer.byteLength(e.message) + 200;
 
-/** A batch's outcome counters, in the batch's transaction (ADD: batches may commit in any order). */
+/**
+ * A group's failed rows (in row order) as items of its transaction: one item, or a few when
+ * they hold more than an item may (never more items than rows, which is what the group was cut for).
+ */
+export const rowErrorItems = (id: string, errors: StoredRowError[]): TxItem[] => {
+  const parts: StoredRowError[][] = [];
+  let bytes = Infinity;
+  for (const e of errors) {
+    const size = errorBytes(e);
+    if (bytes + size > ERRORS_ITEM_BYTES) parts.push([]), (bytes = 0);
+    parts[parts.length - 1]!.push(e);
+    bytes += size;
+  }
+  return parts.map((part) => ({ item: { Put: { TableName: tableName(), Item: { ...keys.importErrors(id, part[0]!.row), type: 'ImportErrors', errors: part, expiresAt: expiry() } } } }));
+};
+
+/** A batch's outcome counters, in the batch's transaction (ADD: batches may commit in any order); the job's only write per group. */
 export const importCounters = (id: string, counts: { processed: number; created: number; duplicates: number; failed: number }): TxItem => ({
-  item: {
-    Update: {
-      TableName: tableName(),
-      Key: keys.importJob(id),
-      UpdateExpression: 'SET #status = :running ADD processedRows :p, created :c, skippedDuplicates :d, failed :f',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':running': 'running', ':p': counts.processed, ':c': counts.created, ':d': counts.duplicates, ':f': counts.failed },
-    },
-  },
+  item: { Update: updateItem(keys.importJob(id), { set: { status: 'running' }, add: { processedRows: counts.processed, created: counts.created, skippedDuplicates: counts.duplicates, failed: counts.failed } }) },
 });
 
 /** "Rows first..last are done", in the batch's transaction; its condition makes a replayed batch a no-op. */
@@ -138,23 +179,13 @@ export const doneRanges = async (id: string): Promise<{ first: number; last: num
   return ranges;
 };
 
-/**
- * Sets fields of a job that has not ended; false if it has (another delivery finished it
- * first), so a late run never turns `completed` back into `running` or `failed`.
- */
-const updateUnfinished = async (id: string, set: Partial<StoredImport>): Promise<boolean> => {
-  const entries = Object.entries(set);
+/** The job has not ended: a late run never turns `completed` back into `running` or `failed`. */
+const unfinished: Condition = { expression: '#status IN (:queued, :running)', names: { '#status': 'status' }, values: { ':queued': 'queued', ':running': 'running' } };
+
+/** Sets fields of a job that has not ended; false if it has (another delivery finished it first). */
+const updateUnfinished = async (id: string, set: Record<string, unknown>): Promise<boolean> => {
   try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.importJob(id),
-        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ConditionExpression: '#status IN (:queued, :running)',
-        ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])), '#status': 'status' },
-        ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])), ':queued': 'queued', ':running': 'running' },
-      }),
-    );
+    await db().send(new UpdateCommand(updateItem(keys.importJob(id), { set }, unfinished)));
     return true;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return false;
@@ -162,8 +193,14 @@ const updateUnfinished = async (id: string, set: Partial<StoredImport>): Promise
   }
 };
 
-/** The first pass's results: the job is running, with its total and header. */
-export const startImport = (id: string, totalRows: number, header: string[]) => updateUnfinished(id, { status: 'running', totalRows, header });
+/**
+ * The first pass's results: the header in its own item (first: every delivery reads the same
+ * header from the same file, so writing it again is harmless), then the job running with its total.
+ */
+export const startImport = async (id: string, totalRows: number, header: string[]) => {
+  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.importHeader(id), type: 'ImportHeader', header, expiresAt: expiry() } }));
+  return updateUnfinished(id, { status: 'running', totalRows });
+};
 
 export const completeImport = (id: string) => updateUnfinished(id, { status: 'completed', completedAt: new Date().toISOString() });
 

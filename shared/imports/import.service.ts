@@ -17,7 +17,7 @@ import { withLease, type Lease } from '../jobs/lease';
 import { logger } from '../logger';
 import { enqueue } from '../outbox/outbox';
 import { csvLine, ImportFileError, mapHeader, readCsv, type CsvRow } from './csv';
-import { allErrors, completeImport, doneMarker, doneRanges, failImport, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItem, startImport, storeUpload, type StoredImport } from './import.repository';
+import { allErrors, completeImport, doneMarker, doneRanges, failImport, getImportWithErrors, getStoredImport, importCounters, readUpload, rowErrorItems, startImport, storeUpload, type StoredImport, type StoredRowError } from './import.repository';
 import { grouper, GROUP_ITEMS, outcomesOf, rowBytes, storedFields, type Context, type Outcome } from './import.rows';
 import { requiredColumns, TEMPLATE_COLUMNS, type ImportJob, type ImportType } from './import.schema';
 
@@ -32,8 +32,8 @@ export const createImport = async (caller: Caller, type: ImportType, body: Buffe
 export const findImport = getImportWithErrors;
 
 /** errors.csv: the original header plus `error`, then each failed row as uploaded; formulas neutralised (csvLine). */
-export async function* errorsCsv(job: StoredImport): AsyncGenerator<string> {
-  yield `${csvLine([...(job.header ?? TEMPLATE_COLUMNS[job.type]), 'error'])}\r\n`;
+export async function* errorsCsv(job: StoredImport, header: string[] | null): AsyncGenerator<string> {
+  yield `${csvLine([...(header ?? TEMPLATE_COLUMNS[job.type]), 'error'])}\r\n`;
   for await (const e of allErrors(job.id)) yield `${csvLine([...e.fields, e.message])}\r\n`;
 }
 
@@ -46,7 +46,7 @@ interface Batch {
 
 const TIME_RESERVE_MS = 60_000;
 
-/** The header is kept on the job item (for errors.csv), beside its other fields. */
+/** The header is kept (for errors.csv) in an item of its own, which holds at most 400 KB. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
 const countsOf = (outcomes: Outcome[]) => ({
@@ -62,23 +62,23 @@ const fieldsOf = (rows: CsvRow[], row: number) => storedFields(rows.find((r) => 
 type Owner = { row: number } | { companyId: string } | null;
 
 /**
- * The items of some rows (their writes, the company counters, one item per company, their
- * errors), and for each item whose condition it is. Failed conditions are read back from the
- * cancellation reasons, so the items carry no `onConditionFailed` verdicts of their own.
+ * The items of some rows (their writes, the company counters summed to one item per company,
+ * their errors in one item), and for each item whose condition it is. Failed conditions are
+ * read back from the cancellation reasons, so the items carry no `onConditionFailed` verdicts
+ * of their own.
  */
 const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): { items: TxItem[]; owners: Owner[] } => {
   const items: TxItem[] = [];
   const owners: Owner[] = [];
   const perCompany = new Map<string, number>();
+  const errors: StoredRowError[] = [];
   for (const [i, o] of outcomes.entries()) {
     if (o.kind === 'write') {
       for (const { item } of o.items) items.push({ item }), owners.push({ row: i });
       if (o.companyId) perCompany.set(o.companyId, (perCompany.get(o.companyId) ?? 0) + 1);
-    } else if (o.kind === 'error') {
-      items.push(rowErrorItem(ctx.job.id, { ...o.error, fields: fieldsOf(rows, o.error.row) }));
-      owners.push(null);
-    }
+    } else if (o.kind === 'error') errors.push({ ...o.error, fields: fieldsOf(rows, o.error.row) });
   }
+  for (const item of rowErrorItems(ctx.job.id, errors)) items.push(item), owners.push(null);
   for (const [companyId, n] of perCompany) {
     items.push({ item: companyReference(companyId, { contacts: n }, { into: true }).item });
     owners.push({ companyId });

@@ -7,6 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
+import { updateItem } from '../db/update';
 import type { JobFailure, JobKind } from './job-kinds';
 import { iso, jobClock } from './lease-timing';
 
@@ -14,35 +15,21 @@ export type FailOutcome = 'failed' | 'already-failed' | 'finished' | 'leased' | 
 
 export const markJobFailed = async (kind: JobKind, id: string, reason: JobFailure): Promise<FailOutcome> => {
   const now = iso(jobClock.now());
-  const { set, append = {} } = kind.failure(reason, now);
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':null': null, ':now': now };
-  const clauses: string[] = [];
-  Object.entries(set).forEach(([k, v], i) => {
-    names[`#s${i}`] = k;
-    values[`:s${i}`] = v;
-    clauses.push(`#s${i} = :s${i}`);
-  });
-  Object.entries(append).forEach(([k, v], i) => {
-    names[`#a${i}`] = k;
-    values[`:a${i}`] = v;
-    values[':empty'] = [];
-    clauses.push(`#a${i} = list_append(if_not_exists(#a${i}, :empty), :a${i})`);
-  });
-  const finished = kind.finished.map((s, i) => {
-    values[`:fin${i}`] = s;
-    return `:fin${i}`;
-  });
+  const { set, add } = kind.failure(reason, now);
+  const finished = Object.fromEntries(kind.finished.map((s, i) => [`:fin${i}`, s]));
   try {
     const out = await db().send(
       new UpdateCommand({
-        TableName: tableName(),
-        Key: kind.key(id),
         // Leaving the due index: nothing is left for the sweeper to do.
-        UpdateExpression: `SET ${clauses.join(', ')}, leaseOwner = :null REMOVE leaseExpiresAt, gsi2pk, gsi2sk`,
-        ConditionExpression: `attribute_exists(pk) AND NOT (#status IN (${finished.join(', ')})) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :null OR leaseExpiresAt < :now)`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...updateItem(
+          kind.key(id),
+          { set: { ...set, leaseOwner: null }, add, remove: ['leaseExpiresAt', 'gsi2pk', 'gsi2sk'] },
+          {
+            expression: `attribute_exists(pk) AND NOT (#status IN (${Object.keys(finished).join(', ')})) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :null OR leaseExpiresAt < :now)`,
+            names: { '#status': 'status' },
+            values: { ...finished, ':null': null, ':now': now },
+          },
+        ),
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -29,8 +29,8 @@ export interface JobKind {
   message: (job: Record<string, unknown>) => unknown;
   /** The job a queue message names, if the message is this kind's (the worker's own schema decides). */
   jobIdOf: (body: unknown) => string | undefined;
-  /** Attributes a failure sets, and list attributes it appends to. */
-  failure: (reason: JobFailure, now: string) => { set: Record<string, unknown>; append?: Record<string, unknown[]> };
+  /** Attributes a failure sets, and counters it adds to. */
+  failure: (reason: JobFailure, now: string) => { set: Record<string, unknown>; add?: Record<string, number> };
   /**
    * What else the end of the job must put right beyond its own item (idempotent). Run after a
    * failure written from outside the worker, and by the sweeper for a job whose run died after
@@ -65,7 +65,8 @@ export const jobKinds: Record<LeasedKind, JobKind> = {
       const m = parsed(m365SyncMessage, body);
       return m?.type === 'sync' ? m.jobId : undefined;
     },
-    failure: (reason, now) => ({ set: { status: 'failed', completedAt: now, failure: reason }, append: { errors: [{ externalId: null, message: `${reason.code}: ${reason.message}` }] } }),
+    // `failure` is shown as the job's last error (toSyncJob), and counted with the others.
+    failure: (reason, now) => ({ set: { status: 'failed', completedAt: now, failure: reason }, add: { errorCount: 1 } }),
     // An ended sync frees the company's "one sync at a time" marker, or the company could never sync again.
     afterEnd: (job, now) =>
       afterSyncJobEnded({ id: job.id as string, companyId: job.companyId as string, tenantId: job.tenantId as string }, job.status === 'completed' ? 'completed' : 'failed', (job.completedAt as string | null) ?? now),

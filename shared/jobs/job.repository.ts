@@ -3,6 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
+import { updateItem } from '../db/update';
 import { jobSchema, type Job } from './job.schema';
 import { queuedLeaseAttributes } from './lease-timing';
 
@@ -21,35 +22,11 @@ export const getJob = async (id: string): Promise<Job | undefined> => {
 
 /** `progress.<kind>.done += n`, as an item of the transaction that did those n. */
 export const addJobProgress = (jobId: string, kind: string, n: number): TxItem => ({
-  item: {
-    Update: {
-      TableName: tableName(),
-      Key: keys.job(jobId),
-      UpdateExpression: 'ADD progress.#kind.done :n SET updatedAt = :now, #status = :running',
-      ExpressionAttributeNames: { '#kind': kind, '#status': 'status' },
-      ExpressionAttributeValues: { ':n': n, ':now': new Date().toISOString(), ':running': 'running' },
-    },
-  },
+  item: { Update: updateItem(keys.job(jobId), { add: { [`progress.${kind}.done`]: n }, set: { updatedAt: new Date().toISOString(), status: 'running' } }) },
 });
 
 export const markKindComplete = (jobId: string, kind: string) =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.job(jobId),
-      UpdateExpression: 'SET progress.#kind.complete = :true, updatedAt = :now',
-      ExpressionAttributeNames: { '#kind': kind },
-      ExpressionAttributeValues: { ':true': true, ':now': new Date().toISOString() },
-    }),
-  );
+  db().send(new UpdateCommand(updateItem(keys.job(jobId), { set: { [`progress.${kind}.complete`]: true, updatedAt: new Date().toISOString() } })));
 
 export const setJobStatus = (jobId: string, status: Job['status'], error: Job['error'] = null) =>
-  db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.job(jobId),
-      UpdateExpression: 'SET #status = :status, #error = :error, updatedAt = :now',
-      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-      ExpressionAttributeValues: { ':status': status, ':error': error, ':now': new Date().toISOString() },
-    }),
-  );
+  db().send(new UpdateCommand(updateItem(keys.job(jobId), { set: { status, error, updatedAt: new Date().toISOString() } })));

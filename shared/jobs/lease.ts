@@ -14,8 +14,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
-import { db, tableName } from '../db/client';
+import { db } from '../db/client';
 import { transact, type TxItem } from '../db/transact';
+import { updateItem, type Changes, type Condition } from '../db/update';
 import { logger } from '../logger';
 import { queues, visibilityTimeoutSeconds } from '../queues';
 import type { JobKind } from './job-kinds';
@@ -30,11 +31,14 @@ export class LeaseLostError extends Error {
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException;
 
-/** `NOT (#status IN (:f0, :f1))` and its values, from the kind's finished statuses. */
+/** `#status IN (:fin0, :fin1)` and its values, from the kind's finished statuses. */
 const finishedIn = (kind: JobKind) => {
   const values = Object.fromEntries(kind.finished.map((s, i) => [`:fin${i}`, s]));
   return { expr: `#status IN (${Object.keys(values).join(', ')})`, values };
 };
+
+/** The lease is this run's. */
+const ownedBy = (runId: string): Condition => ({ expression: 'leaseOwner = :run', values: { ':run': runId } });
 
 export class Lease {
   /** A fresh id per run: the owner the conditions compare against. */
@@ -62,20 +66,10 @@ export class Lease {
     return !this.released && !this.lost;
   }
 
-  private update(input: { UpdateExpression: string; ConditionExpression: string; names?: Record<string, string>; values: Record<string, unknown> }, returnOld = false) {
+  private update(changes: Changes, condition: Condition, returnOld = false) {
     // The lease's own writes are never fenced by the lease.
     return fence.exit(() =>
-      db().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: this.kind.key(this.id),
-          UpdateExpression: input.UpdateExpression,
-          ConditionExpression: input.ConditionExpression,
-          ExpressionAttributeNames: input.names,
-          ExpressionAttributeValues: input.values,
-          ...(returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-        }),
-      ),
+      db().send(new UpdateCommand({ ...updateItem(this.kind.key(this.id), changes, condition), ...(returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}) })),
     );
   }
 
@@ -91,11 +85,11 @@ export class Lease {
     const set = this.leaseSet(until);
     try {
       await this.update(
+        { set },
         {
-          UpdateExpression: 'SET leaseOwner = :run, leaseExpiresAt = :until, gsi2pk = :duepk, gsi2sk = :duesk',
-          ConditionExpression: `attribute_exists(pk) AND NOT (${fin.expr}) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :null OR leaseExpiresAt < :now)`,
+          expression: `attribute_exists(pk) AND NOT (${fin.expr}) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :null OR leaseExpiresAt < :now)`,
           names: { '#status': 'status' },
-          values: { ':run': this.runId, ':until': set.leaseExpiresAt, ':duepk': set.gsi2pk, ':duesk': set.gsi2sk, ':null': null, ':now': iso(now), ...fin.values },
+          values: { ':null': null, ':now': iso(now), ...fin.values },
         },
         true,
       );
@@ -115,11 +109,7 @@ export class Lease {
     const until = jobClock.now() + leaseTiming.periodMs;
     const set = this.leaseSet(until);
     try {
-      await this.update({
-        UpdateExpression: 'SET leaseExpiresAt = :until, gsi2sk = :duesk',
-        ConditionExpression: 'leaseOwner = :run',
-        values: { ':run': this.runId, ':until': set.leaseExpiresAt, ':duesk': set.gsi2sk },
-      });
+      await this.update({ set: { leaseExpiresAt: set.leaseExpiresAt, gsi2sk: set.gsi2sk } }, ownedBy(this.runId));
       this.expiresAtMs = until;
     } catch (err) {
       if (isConditionFailure(err)) {
@@ -152,12 +142,10 @@ export class Lease {
     const fin = finishedIn(this.kind);
     if (why === 'ended') {
       try {
-        await this.update({
-          UpdateExpression: 'SET leaseOwner = :null REMOVE leaseExpiresAt, gsi2pk, gsi2sk',
-          ConditionExpression: `leaseOwner = :run AND ${fin.expr}`,
-          names: { '#status': 'status' },
-          values: { ':run': this.runId, ':null': null, ...fin.values },
-        });
+        await this.update(
+          { set: { leaseOwner: null }, remove: ['leaseExpiresAt', 'gsi2pk', 'gsi2sk'] },
+          { expression: `leaseOwner = :run AND ${fin.expr}`, names: { '#status': 'status' }, values: { ':run': this.runId, ...fin.values } },
+        );
         return;
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -165,12 +153,7 @@ export class Lease {
     }
     const queue = queues.find((q) => q.name === this.kind.queue)!;
     const due = jobClock.now() + (why === 'error' ? visibilityTimeoutSeconds(queue) * 1000 : 0) + leaseTiming.pickupGraceMs;
-    const set = dueAttributes(this.kind.name, this.id, due);
-    await this.update({
-      UpdateExpression: 'SET leaseOwner = :null, leaseExpiresAt = :due, gsi2pk = :duepk, gsi2sk = :duesk',
-      ConditionExpression: 'leaseOwner = :run',
-      values: { ':run': this.runId, ':null': null, ':due': set.leaseExpiresAt, ':duepk': set.gsi2pk, ':duesk': set.gsi2sk },
-    }).catch((err: unknown) => {
+    await this.update({ set: dueAttributes(this.kind.name, this.id, due) }, ownedBy(this.runId)).catch((err: unknown) => {
       if (!isConditionFailure(err)) throw err;
     });
   }
@@ -185,21 +168,7 @@ export class Lease {
     this.released = true;
     const set = dueAttributes(this.kind.name, this.id, jobClock.now() + leaseTiming.pickupGraceMs);
     await fence.exit(() =>
-      transact([
-        {
-          item: {
-            Update: {
-              TableName: tableName(),
-              Key: this.kind.key(this.id),
-              UpdateExpression: 'SET leaseOwner = :null, leaseExpiresAt = :due, gsi2pk = :duepk, gsi2sk = :duesk',
-              ConditionExpression: 'leaseOwner = :run',
-              ExpressionAttributeValues: { ':run': this.runId, ':null': null, ':due': set.leaseExpiresAt, ':duepk': set.gsi2pk, ':duesk': set.gsi2sk },
-            },
-          },
-          onConditionFailed: () => new LeaseLostError(this.kind.name, this.id),
-        },
-        next,
-      ]),
+      transact([{ item: { Update: updateItem(this.kind.key(this.id), { set }, ownedBy(this.runId)) }, onConditionFailed: () => new LeaseLostError(this.kind.name, this.id) }, next]),
     );
   }
 }

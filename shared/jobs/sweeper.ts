@@ -2,17 +2,21 @@
  * The job sweeper: reads the unfinished long jobs that are overdue (a lease that lapsed while
  * `running`: its worker died; or a job `queued` or handed over whose message was never picked
  * up) from the sparse due index, one Query, and queues each again so it resumes from its
- * checkpoint. Each re-queue first moves the job's due time forward conditionally, so two
- * sweeps (or a sweep and a worker taking the lease) never both act on one job. A job that has
- * needed the sweeper too many times is failed instead of being retried for ever.
+ * checkpoint. Each re-queue moves the job's due time forward conditionally and writes the
+ * job's outbox item in one transaction, so two sweeps (or a sweep and a worker taking the
+ * lease) never both act on one job, and a crash never leaves a job marked re-queued without its
+ * message. A job that has needed the sweeper too many times is failed instead of being retried
+ * for ever.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../db/client';
+import { db } from '../db/client';
 import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
+import { transact } from '../db/transact';
+import { updateItem } from '../db/update';
 import { logger } from '../logger';
-import { enqueueNow } from '../outbox/outbox';
+import { enqueue } from '../outbox/outbox';
 import { markJobFailed } from './job-failure';
 import { jobKinds } from './job-kinds';
 import { dueAttributes, iso, jobClock, leaseTiming, type LeasedKind } from './lease-timing';
@@ -27,7 +31,10 @@ export interface SweepReport {
   stalled: { kind: LeasedKind; id: string }[];
 }
 
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException;
+/** The job changed since the index was read (a worker took the lease, another sweep re-queued it). */
+class ActedOnMeanwhile extends Error {}
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || err instanceof ActedOnMeanwhile;
 
 export const sweepJobs = async (): Promise<SweepReport> => {
   const nowMs = jobClock.now();
@@ -43,15 +50,7 @@ export const sweepJobs = async (): Promise<SweepReport> => {
       if (kind.finished.includes(item.status as string)) {
         // Its run died after writing the end, before the rest of it (the company's sync marker): finish that first.
         await kind.afterEnd?.(item, iso(nowMs));
-        await db().send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: kind.key(id),
-            UpdateExpression: 'SET leaseOwner = :null REMOVE leaseExpiresAt, gsi2pk, gsi2sk',
-            ConditionExpression: 'leaseExpiresAt = :read',
-            ExpressionAttributeValues: { ':null': null, ':read': read },
-          }),
-        );
+        await db().send(new UpdateCommand(updateItem(kind.key(id), { set: { leaseOwner: null }, remove: ['leaseExpiresAt', 'gsi2pk', 'gsi2sk'] }, { expression: 'leaseExpiresAt = :read', values: { ':read': read } })));
         report.cleared++;
         continue;
       }
@@ -66,19 +65,22 @@ export const sweepJobs = async (): Promise<SweepReport> => {
         if (outcome === 'failed') report.stalled.push({ kind: kind.name, id });
         continue;
       }
-      // Free (a lapsed owner is dropped, so a run that wakes up late finds its lease gone) and due again after the grace.
+      // Free (a lapsed owner is dropped, so a run that wakes up late finds its lease gone) and due again after the grace,
+      // together with the message that resumes it: both or neither, so a job marked re-queued always has its message.
       const next = dueAttributes(kind.name, id, nowMs + leaseTiming.pickupGraceMs);
-      await db().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: kind.key(id),
-          UpdateExpression: `SET leaseOwner = :null, leaseExpiresAt = :due, gsi2sk = :duesk${died ? ' ADD sweeps :one' : ''}`,
-          ConditionExpression: 'leaseExpiresAt = :read AND leaseExpiresAt < :now',
-          ExpressionAttributeValues: { ':null': null, ':due': next.leaseExpiresAt, ':duesk': next.gsi2sk, ':read': read, ':now': iso(nowMs), ...(died ? { ':one': 1 } : {}) },
-        }),
-      );
-      // Its own outbox item (no transaction: a crash between the two leaves the job due again, and the next sweep queues it).
-      await enqueueNow(kind.queue, kind.message(item));
+      await transact([
+        {
+          item: {
+            Update: updateItem(
+              kind.key(id),
+              { set: { leaseOwner: null, leaseExpiresAt: next.leaseExpiresAt, gsi2sk: next.gsi2sk }, add: died ? { sweeps: 1 } : {} },
+              { expression: 'leaseExpiresAt = :read AND leaseExpiresAt < :now', values: { ':read': read, ':now': iso(nowMs) } },
+            ),
+          },
+          onConditionFailed: () => new ActedOnMeanwhile(),
+        },
+        enqueue(kind.queue, kind.message(item)),
+      ]);
       report.requeued.push({ kind: kind.name, id });
     } catch (err) {
       // Someone acted on the job since the index was read (a worker took the lease, another sweep): theirs now.

@@ -22,8 +22,8 @@ import { recordKinds } from '../records/record.schema';
 import { countCommitted, type JobError, type StoredSyncJob, type SyncCursor } from './m365.repository';
 import type { GraphDevice, GraphUser } from './m365.schema';
 
-/** Items per transaction before the job's counts and the company counter (DynamoDB allows 100). */
-const TX_ITEM_BUDGET = 90;
+/** Items per transaction, the job's counts and the company counter included (DynamoDB allows 100). */
+export const TX_ITEM_BUDGET = 100;
 /** Tries at deactivating one contact whose user is gone, each on a fresh read. */
 const DEACTIVATE_ATTEMPTS = 3;
 
@@ -102,7 +102,7 @@ interface Group {
 /** The company's archive, landed while the sync ran: not one object's conflict, the end of the sync. */
 export const companyArchivedError = (err: unknown): boolean => err instanceof ApiError && err.code === 'COMPANY_ARCHIVED';
 
-/** Commits groups in transactions of up to ~90 items, with the job's counts and the company counter; on an object's conflict, one object at a time. */
+/** Commits groups in transactions of up to TX_ITEM_BUDGET items, with the job's counts and the company counter; on an object's conflict, one object at a time. */
 const commitGroups = async (at: PageAt, groups: Group[]) => {
   const commit = (gs: Group[]) => {
     const deltas = new Map<string, Record<string, number>>();

@@ -10,10 +10,12 @@ import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as createImport } from '../../functions/imports/create-import';
 import { handler as runImport } from '../../functions/imports/run-import';
-import { db } from '../../shared/db/client';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../../shared/db/client';
+import { keys } from '../../shared/db/keys';
 import { transact } from '../../shared/db/transact';
 import { searchTokens } from '../../shared/contacts/contact-search';
-import { failImport, rowErrorItem, startImport } from '../../shared/imports/import.repository';
+import { failImport, rowErrorItems, startImport } from '../../shared/imports/import.repository';
 import { GROUP_ITEMS } from '../../shared/imports/import.rows';
 import { archiveDirectly } from '../helpers/data';
 import { countDbRequests } from '../helpers/db-requests';
@@ -316,6 +318,35 @@ describe('hostile files', () => {
   });
 });
 
+describe('items of an import (issue 15: the job item holds progress only)', () => {
+  it('keeps the header in its own item and a group\'s failed rows in one item; GET and errors.csv read them in row order', async () => {
+    // A wide header (about 30 KB of ignored columns) and 150 rows, every one failing: four groups of at most 40 rows.
+    const extra = Array.from({ length: 3000 }, (_, i) => `extra${i}`);
+    const rows = Array.from({ length: 150 }, (_, i) => `Bad${i},Row,not-an-email-${i}`);
+    const id = await upload([['firstName', 'lastName', 'email', ...extra].join(','), ...rows].join('\n'));
+    await runImport((await engines.queues.take('imports')) as never, ctx());
+    const done = await job(id);
+    expect(done).toMatchObject({ status: 'completed', totalRows: 150, processedRows: 150, failed: 150, created: 0 });
+    expect(done.errors.map((e: { row: number }) => e.row)).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
+
+    const jobItem = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.importJob(id), ConsistentRead: true }))).Item!;
+    expect(jobItem.header).toBeUndefined();
+    expect(JSON.stringify(jobItem).length).toBeLessThan(2_000);
+    const header = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.importHeader(id), ConsistentRead: true }))).Item!;
+    expect(header.header).toHaveLength(3 + extra.length);
+    const errorItems = (await db().send(new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':e': 'IMPORTERROR' }, ConsistentRead: true }))).Items!;
+    // One item per group (each group's transaction wrote its rows' errors as one item), not one per row.
+    expect(errorItems.map((e) => (e.errors as unknown[]).length)).toEqual([40, 40, 40, 30]);
+    expect(errorItems.map((e) => e.sk)).toEqual([2, 42, 82, 122].map((row) => keys.importErrors(id, row).sk));
+
+    const csv = (await call({ route: 'GET /v1/imports/{id}/errors.csv', params: { id } })).body as string;
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(`firstName,lastName,email,${extra.join(',')},error`);
+    expect(lines).toHaveLength(151);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(Array.from({ length: 150 }, (_, i) => `Bad${i}`));
+  });
+});
+
 describe('errors.csv', () => {
   it('neutralises formulas in every cell (OWASP CSV injection), and an upload of it reads them back as they were', async () => {
     const tag = `formula${run}`;
@@ -329,7 +360,7 @@ describe('errors.csv', () => {
     await runImport((await engines.queues.take('imports')) as never, ctx());
     expect(await job(id)).toMatchObject({ status: 'completed', created: 1, failed: 2 });
     // The `error` column is text the import wrote, from what the file held: it is neutralised too.
-    await transact([rowErrorItem(id, { row: 99, field: null, code: 'VALIDATION_FAILED', message: '=1+2', fields: ['+1', 'a', 'b', 'c', 'd'] })]);
+    await transact(rowErrorItems(id, [{ row: 99, field: null, code: 'VALIDATION_FAILED', message: '=1+2', fields: ['+1', 'a', 'b', 'c', 'd'] }]));
     const res = await call({ route: 'GET /v1/imports/{id}/errors.csv', params: { id } });
     expect(res.body.split('\r\n')).toEqual([
       "firstName,lastName,email,phone,'@note,error",

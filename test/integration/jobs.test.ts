@@ -7,6 +7,7 @@
  * dead-letter queue. The lease clock is moved forward instead of waited for.
  */
 import { randomUUID } from 'node:crypto';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import { runImport } from '../../shared/imports/import.service';
 import { jobKinds } from '../../shared/jobs/job-kinds';
 import { jobClock, leaseTiming, type LeasedKind } from '../../shared/jobs/lease-timing';
 import { MAX_SWEEPS, sweepJobs } from '../../shared/jobs/sweeper';
-import { killAtRequest } from '../helpers/db-requests';
+import { beforeDbRequest, killAtRequest } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 import { startM365Fake } from '../support/m365';
@@ -157,7 +158,7 @@ describe('imports', () => {
 
   it('killed again and again, each run a little further, still ends exact', async () => {
     const tag = `imr${++n}`;
-    // Enough groups to need several runs, few enough to end within MAX_SWEEPS re-queues (a contact row with its search tokens takes ~5 items of a group's 90).
+    // Enough groups to need several runs, few enough to end within MAX_SWEEPS re-queues (a contact row with its search tokens takes ~5 items of a group's 98).
     const ROWS = 150;
     const id = await upload(csv(ROWS, tag));
     let event = await engines.queues.take('imports');
@@ -234,7 +235,10 @@ describe('imports', () => {
     db().middlewareStack.add(
       (next, context) => async (args) => {
         // From its second batch on, the run stalls (a long GC pause, a frozen container) and its lease runs out meanwhile.
-        if (/TransactWrite/.test(String(context.commandName)) && ++transactions >= 2) {
+        // Only the run's own batches (they carry its done markers): the sweeper, another process in production, writes
+        // its re-queue in a transaction too, and stalling that here would wait on the sweep the test is waiting for.
+        const batch = /TransactWrite/.test(String(context.commandName)) && JSON.stringify(args.input).includes('DONE#');
+        if (batch && ++transactions >= 2) {
           if (transactions === 2) arrived();
           await stalled;
         }
@@ -273,7 +277,8 @@ describe('imports', () => {
       let transactions = 0;
       db().middlewareStack.add(
         (next, context) => async (args) => {
-          if (/TransactWrite/.test(String(context.commandName)) && ++transactions >= 2) {
+          // The run's own batches only (they carry its done markers), not a sweep's re-queue.
+          if (/TransactWrite/.test(String(context.commandName)) && JSON.stringify(args.input).includes('DONE#') && ++transactions >= 2) {
             if (transactions === 2) arrived();
             await gate;
           }
@@ -338,6 +343,31 @@ describe('imports', () => {
     expect(await sweepHandler({}, ctx())).toMatchObject({ requeued: 1 });
     await drain('imports', importWorker);
     await verifyImport(id, tag, 50)();
+  });
+
+  it('re-queues in one transaction: a fault at the re-queue leaves the job as it was, and the next sweep queues it at once', async () => {
+    const tag = `ima${++n}`;
+    const id = await upload(csv(20, tag));
+    await engines.queues.take('imports'); // the message is gone
+    lapse();
+    const before = await rawJob('import', id);
+    // The re-queue's outbox item cannot be written (the process dies there, DynamoDB fails the request).
+    const remove = beforeDbRequest((_command, input) => {
+      const sent = JSON.stringify(input);
+      if (sent.includes('OUTBOX#') && sent.includes(id)) throw new InternalServerError({ message: 'Injected: the re-queue fails', $metadata: {} });
+    });
+    try {
+      await expect(sweepJobs()).rejects.toThrow(/Injected/);
+    } finally {
+      remove();
+    }
+    // Nothing of the re-queue committed: not marked re-queued (still overdue), and no message.
+    expect(await rawJob('import', id)).toMatchObject({ leaseExpiresAt: before.leaseExpiresAt, gsi2sk: before.gsi2sk, leaseOwner: null });
+    expect((await engines.queues.take('imports')).Records).toHaveLength(0);
+    // So the next sweep queues it now, not a pick-up grace later.
+    expect((await sweepJobs()).requeued).toContainEqual({ kind: 'import', id });
+    await drain('imports', importWorker);
+    await verifyImport(id, tag, 20)();
   });
 
   it('a job that kills its worker every time is failed as stalled after the sweeper re-queued it MAX_SWEEPS times', async () => {
