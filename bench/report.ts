@@ -238,6 +238,22 @@ ${beforeAfterSection(r)}
   \`GET /v1/portal/me\` 3.04× → 2.07×, \`GET /v1/companies/{id}\` 1.78× → 1.86× (no gain beyond the
   noise): less to read where an area carries much code it does not run, the same work otherwise,
   moved from init to the first request.
+- **Vendor SDKs and zod at init** (issue 15): MSAL and the Graph client (\`shared/m365/m365.client.ts\`:
+  \`graphFor\` returns a handle that imports them when it first builds its client; Graph's error
+  class is matched without loading it) and intuit-oauth with axios (\`shared/quickbooks/quickbooks.client.ts\`,
+  on the first OAuth client) load on the first call to the vendor, once per container; a test checks
+  that no function reads them at init. KB read at init: \`functions/m365/sync-tenant.ts\` 614 → 404,
+  \`functions/m365/list-tenants.ts\` 591 → 379, \`functions/quickbooks/sync-customer.ts\` 510 → 370,
+  \`functions/quickbooks/callback.ts\` 517 → 378. The Cognito triggers now load no zod at all
+  (356 → 260 KB at init, 39 KB more than the minimal handler: Powertools' logger ~21 KB and our
+  modules): the environment is checked without zod (\`shared/env.ts\`), the outbox item's schema
+  moved to the relay, its only reader, the company and contact repositories map items with
+  zod-free field lists (\`*.fields.ts\`, checked against the schemas at compile time) instead of
+  reading the schemas' shapes, and \`pageQuery\` moved to \`shared/common/schemas.ts\` so
+  \`shared/http/pagination.ts\` (the cursors every repository uses) has no zod. Against the previous
+  run (not back to back: load average 13 then, 5.5 now; each ratio is within its own run): mean 1.56× → ${meanRatio}×, \`functions/portal/pre-authentication.ts\`
+  1.76× → 1.11×, \`functions/portal/pre-token-generation.ts\` 1.81× → 1.29×, the vendor functions
+  1.8–2.8× → 1.4–2.2×.
 - **Vendor SDK bundles**: the QuickBooks functions carried intuit-oauth's winston (its optional
   file log, with logform, readable-stream and colors: ~140 KB), axios's form-data (its fallback
   where a runtime has no \`FormData\`, with the MIME database: ~140 KB) and jsonwebtoken (~50 KB,
@@ -275,18 +291,18 @@ ${beforeAfterSection(r)}
   their routes then loads the route's module (second table), and the functions with one handler
   (triggers, workers, routes of their own) load at init what every request they serve runs. The
   SDK is not the difference: DynamoDB's client is the only one any function evaluates at cold start,
-  as in the baseline. The difference is, measured in \`functions/portal/pre-authentication.ts\`'s
-  module evaluation with a timer around each module (non-minified bundle, machine under load): the
-  AWS SDK ~52%, zod's own modules ~12% and the zod schemas our modules build when they load
-  (\`shared/http/pagination.ts\`, \`shared/companies/company.schema.ts\`, \`shared/outbox/outbox.ts\`,
-  the contact schemas, and the environment's, since built on first read: the first schema built
-  pays for warming zod up) ~28%, Powertools ~5%. The vendor functions add what they call on every
-  request: MSAL and the Graph client (~200 KB at init in the Microsoft 365 functions that call
-  Graph), intuit-oauth and axios (~150 KB in the QuickBooks functions that call Intuit), and the
-  OpenAPI document function zod-to-openapi. Next steps, by that measurement: build the
-  shared schemas on first use (a getter per schema module, as \`shared/env.ts\` now does) and
-  load the vendor SDKs inside the calls that need them. Single rows of this run vary by ±30% or
-  more (load average above 10 on 2 cores, other builds running): in two runs an hour apart,
+  as in the baseline, and no vendor SDK is read at init any more (above). What the functions that
+  miss read beyond the minimal handler, by esbuild's metafile of their init files: zod (~92 KB of
+  code, and the schemas each builds at load: the request, message or job schemas it parses every
+  request or message with), Powertools' logger (~21 KB; the workers also its batch processor and
+  middy, ~8 KB) and our own modules (10–40 KB). In this run that costs the workers and vendor
+  routes 20–150 ms over the minimal handler's 105–170 ms (\`functions/mail/send-mail.ts\` +20 ms,
+  \`functions/jobs/fail-dead-letters.ts\` +84 ms, \`functions/quickbooks/sync-customer.ts\` +115 ms);
+  the Cognito triggers, which read no zod, +13 ms (pre-authentication) and +38 ms
+  (pre-token-generation, within this run's noise of it). zod is used on every request or message
+  these functions serve, so loading it lazily would move that time to the first request, not save
+  it; \`zod/mini\` would halve it but zod-to-openapi does not support it (below). Single rows vary
+  by ±30% or more on this shared machine: in two runs an hour apart,
   \`functions/portal/pre-token-generation.ts\` came out at 1.08× and 1.81×.
 - **Bundles ≤ 250 KB**: superseded by issue 15 (cold start is what users feel, not bundle size):
   with the SDK bundled every function is over it (${cold.length ? Math.round(Math.min(...cold.map((c) => c.totalKb))) : 0}–${cold.length ? Math.round(Math.max(...cold.map((c) => c.totalKb))) : 0} KB in all) and loads faster than

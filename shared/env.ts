@@ -2,7 +2,6 @@
  * Environment variable names, shared by the infrastructure that sets them and the runtime that
  * reads them, and the one place that parses them (once, at cold start; a missing one fails loudly).
  */
-import * as z from 'zod';
 import { queues, type QueueName } from './queues';
 
 export const ENV = {
@@ -47,53 +46,36 @@ export const ENV = {
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */
 export const queueUrlEnv = (name: QueueName): string => `QUEUE_URL_${name.toUpperCase().replace(/-/g, '_')}`;
 
-// Built on the first read, not at load: zod builds a schema eagerly, and this one, loaded by
-// every function through the DynamoDB client, cost a few ms of every cold start (docs/benchmarks.md §5).
-const makeSchema = () => {
-  const optional = z.string().min(1).optional();
-  return z.object({
-    [ENV.TABLE_NAME]: optional,
-    [ENV.SIGNING_SECRET_ARN]: optional,
-    [ENV.SIGNING_KEY]: optional,
-    [ENV.STAFF_USER_POOL_ID]: optional,
-    [ENV.PORTAL_USER_POOL_ID]: optional,
-    [ENV.PORTAL_CLIENT_ID]: optional,
-    [ENV.MAIL_FROM]: optional,
-    [ENV.SES_CONFIGURATION_SET]: optional,
-    [ENV.PORTAL_URL]: optional,
-    [ENV.QUICKBOOKS_CLIENT_ID]: optional,
-    [ENV.QUICKBOOKS_CLIENT_SECRET_ARN]: optional,
-    [ENV.QUICKBOOKS_CLIENT_SECRET]: optional,
-    [ENV.QUICKBOOKS_ENVIRONMENT]: z.enum(['sandbox', 'production']).optional(),
-    [ENV.QUICKBOOKS_REDIRECT_URI]: optional,
-    [ENV.QUICKBOOKS_FAKE_URL]: optional,
-    [ENV.ENCRYPTION_SECRET_ARN]: optional,
-    [ENV.M365_CLIENT_ID]: optional,
-    [ENV.M365_CLIENT_SECRET_ARN]: optional,
-    [ENV.M365_CLIENT_SECRET]: optional,
-    [ENV.M365_PARTNER_TENANT_ID]: optional,
-    [ENV.M365_REDIRECT_URI]: optional,
-    [ENV.M365_FAKE_URL]: optional,
-    [ENV.ENCRYPTION_KEY]: optional,
-    [ENV.OUTBOX_SECRET_ARN]: optional,
-    [ENV.OUTBOX_KEY]: optional,
-    ...Object.fromEntries(queues.map((q) => [queueUrlEnv(q.name), optional])),
-  });
-};
+/** The variables read, each an optional non-empty string, and the values `QUICKBOOKS_ENVIRONMENT` may take. */
+const QUICKBOOKS_ENVIRONMENTS = ['sandbox', 'production'];
+export type Env = Record<string, string | undefined>;
 
-export type Env = z.infer<ReturnType<typeof makeSchema>>;
-
+// Checked on the first read, not at load, and without zod: every function loads this module
+// (through the DynamoDB client), and zod's own code is ~90 KB of a Cognito trigger's cold start
+// (docs/benchmarks.md §5).
 let parsed: Env | undefined;
-const read = (): Env => (parsed ??= makeSchema().parse(process.env));
+const read = (): Env => {
+  if (parsed) return parsed;
+  const names = [...Object.values(ENV), ...queues.map((q) => queueUrlEnv(q.name))];
+  const env: Env = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value === undefined) continue;
+    if (value === '') throw new Error(`Environment variable ${name} is set but empty`);
+    if (name === ENV.QUICKBOOKS_ENVIRONMENT && !QUICKBOOKS_ENVIRONMENTS.includes(value)) throw new Error(`${name} must be one of ${QUICKBOOKS_ENVIRONMENTS.join(', ')}`);
+    env[name] = value;
+  }
+  return (parsed = env);
+};
 
 /** A variable this function needs; throws at first use if the deployment forgot it. */
 export const requireEnv = (name: string): string => {
-  const value = (read() as Record<string, string | undefined>)[name];
+  const value = read()[name];
   if (!value) throw new Error(`Missing environment variable ${name}`);
   return value;
 };
 
-export const optionalEnv = (name: string): string | undefined => (read() as Record<string, string | undefined>)[name];
+export const optionalEnv = (name: string): string | undefined => read()[name];
 
 /** Tests and the local stack change the environment between runs in one process. */
 export const resetEnvCache = (): void => {

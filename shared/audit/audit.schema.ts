@@ -1,7 +1,6 @@
 /** Audit entries: who did what to a company, when, and the old and new values. */
 import * as z from 'zod';
-import { id, isoTime, pageOf } from '../common/schemas';
-import { pageQuery } from '../http/pagination';
+import { id, isoTime, pageOf, pageQuery } from '../common/schemas';
 
 export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -3,8 +3,7 @@
  * The author is who wrote it (a staff user or a portal contact), never something the body names.
  */
 import * as z from 'zod';
-import { id, isoTime, multiline, pageOf } from '../common/schemas';
-import { pageQuery } from '../http/pagination';
+import { id, isoTime, multiline, pageOf, pageQuery } from '../common/schemas';
 
 export const COMMENT_VISIBILITIES = ['public', 'internal'] as const;
 export type CommentVisibility = (typeof COMMENT_VISIBILITIES)[number];

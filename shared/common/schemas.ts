@@ -1,10 +1,19 @@
 /** Schema pieces every capability shares: ids, times, the problem document. */
 import * as z from 'zod';
 
+/** `true` when `T`'s keys are exactly `K`: a zod-free field list (`company.fields.ts`) checked against its schema's output. */
+export type HasExactly<T, K extends PropertyKey> = [keyof T] extends [K] ? ([K] extends [keyof T] ? true : false) : false;
+
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const id = z.string().regex(ULID, 'Must be a 26-character ULID');
 export const idParams = z.object({ id });
 export const isoTime = z.string().meta({ format: 'date-time' });
+
+/** List paging: `?limit=` (1–100, default 50) and `?cursor=` (`http/pagination.ts`). */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+};
 
 export const problemSchema = z
   .object({

@@ -12,20 +12,18 @@ import { allOf, anyDiffers, updateItem } from '../db/update';
 import { atVersion, versionIs } from '../http/concurrency';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
-import { companySchema, type Company, type CompanyStatus } from './company.schema';
+import { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
+import type { Company, CompanyStatus } from './company.schema';
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
 const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
 
-const API_FIELDS = Object.keys(companySchema.shape) as (keyof Company)[];
-const API_COUNTS = Object.keys(companySchema.shape.counts.shape);
-
 /** The API resource of a stored company: its documented fields only (internal counters stay inside). */
 const fromItem = (item: Record<string, unknown>): Company => {
-  const c = Object.fromEntries(API_FIELDS.map((f) => [f, item[f] ?? null])) as Company;
+  const c = Object.fromEntries(COMPANY_RESOURCE_FIELDS.map((f) => [f, item[f] ?? null])) as Company;
   const counts = (item.counts ?? {}) as Record<string, number>;
-  c.counts = Object.fromEntries(API_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
+  c.counts = Object.fromEntries(COMPANY_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
   return c;
 };
 

@@ -1,7 +1,7 @@
 /** Company: request bodies, query and the resource as API.md defines them. */
 import * as z from 'zod';
-import { id, isoTime, multiline, pageOf, text } from '../common/schemas';
-import { pageQuery } from '../http/pagination';
+import { type HasExactly, id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
+import type { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
 
 export const COMPANY_STATUSES = ['active', 'archived'] as const;
 export type CompanyStatus = (typeof COMPANY_STATUSES)[number];
@@ -78,6 +78,9 @@ export const companySchema = z
   })
   .meta({ id: 'Company' });
 export type Company = z.output<typeof companySchema>;
+/** Compiles only while `company.fields.ts` lists exactly the schema's fields and counts (the repository maps items with those lists). */
+export const companyFieldsListed: HasExactly<Company, (typeof COMPANY_RESOURCE_FIELDS)[number]> = true;
+export const companyCountsListed: HasExactly<Company['counts'], (typeof COMPANY_COUNTS)[number]> = true;
 
 export const companyPageSchema = pageOf(companySchema, 'CompanyPage');
 

@@ -13,7 +13,8 @@ import { updateItem } from '../db/update';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { foldForSearch, isFirstMatch, searchTokens, searchTokenWrites } from './contact-search';
-import { contactSchema, type Contact, type ContactStatus } from './contact.schema';
+import { CONTACT_RESOURCE_FIELDS } from './contact.fields';
+import type { Contact, ContactStatus } from './contact.schema';
 
 /** What the item holds beyond the API resource: the portal user and the live set-up token. */
 export interface ContactRecord extends Contact {
@@ -25,11 +26,9 @@ export interface ContactRecord extends Contact {
   m365Mapped?: Record<string, unknown> | null;
 }
 
-const API_FIELDS = Object.keys(contactSchema.shape) as (keyof Contact)[];
-
 /** The API resource of a stored contact: only its documented fields. */
 export const toContact = (r: ContactRecord | Record<string, unknown>): Contact =>
-  Object.fromEntries(API_FIELDS.map((f) => [f, (r as Record<string, unknown>)[f] ?? null])) as Contact;
+  Object.fromEntries(CONTACT_RESOURCE_FIELDS.map((f) => [f, (r as Record<string, unknown>)[f] ?? null])) as Contact;
 
 const toItem = (c: ContactRecord) => ({ ...keys.contact(c.id), ...keys.contactLists(c), type: 'Contact', ...c });
 const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as ContactRecord;

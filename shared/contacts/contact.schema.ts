@@ -1,7 +1,7 @@
 /** Contact: request bodies, queries and the resource as API.md defines them. */
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
-import { pageQuery } from '../http/pagination';
+import { type HasExactly, id, isoTime, pageOf, text, pageQuery } from '../common/schemas';
+import type { CONTACT_RESOURCE_FIELDS } from './contact.fields';
 
 export const CONTACT_STATUSES = ['active', 'inactive'] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
@@ -80,6 +80,8 @@ export const contactSchema = z
   })
   .meta({ id: 'Contact' });
 export type Contact = z.output<typeof contactSchema>;
+/** Compiles only while `contact.fields.ts` lists exactly the schema's fields (the repository maps items with that list). */
+export const contactFieldsListed: HasExactly<Contact, (typeof CONTACT_RESOURCE_FIELDS)[number]> = true;
 
 export const contactPageSchema = pageOf(contactSchema, 'ContactPage');
 

@@ -1,16 +1,12 @@
 /**
  * List paging: `?limit=` (1–100, default 50) and `?cursor=`. A cursor is DynamoDB's
  * LastEvaluatedKey, signed and bound to the query it came from, so a tampered cursor or one
- * from another listing is a 400, never a scan from an arbitrary key.
+ * from another listing is a 400, never a scan from an arbitrary key. The query's schema,
+ * `pageQuery`, is with the other schema pieces (`common/schemas.ts`): this module has no zod, so
+ * a repository that pages loads none at cold start.
  */
-import * as z from 'zod';
 import { sign, verify } from '../crypto/signing';
 import { BadRequestError } from './errors';
-
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(2048).optional(),
-};
 
 export interface Page<T> {
   items: T[];

@@ -10,7 +10,7 @@
  * it (m365-sync-writes.ts); what it read (`seen`, `unchanged`) and its errors when the cursor
  * moves. Nothing is ever deleted.
  */
-import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
+import { GraphError, type TenantGraph as Client } from './m365.client';
 import { getCompany } from '../companies/company.repository';
 import { jobKinds } from '../jobs/job-kinds';
 import { withLease, type Lease } from '../jobs/lease';

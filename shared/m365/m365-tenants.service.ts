@@ -26,7 +26,7 @@ const contracts = async (): Promise<Contract[]> => {
   const graph = graphFor(requireEnv(ENV.M365_PARTNER_TENANT_ID));
   const all: Contract[] = [];
   for (let url: string | undefined = '/contracts?$top=999'; url; ) {
-    const page = (await graph.api(url).get()) as { value: Contract[]; '@odata.nextLink'?: string };
+    const page: { value: Contract[]; '@odata.nextLink'?: string } = await graph.get(url);
     all.push(...page.value);
     url = page['@odata.nextLink'];
   }

@@ -4,9 +4,13 @@
  * `Retry-After`) for calls. Requests go out one at a time, which keeps a sync well inside
  * Graph's per-tenant budget. With `M365_FAKE_URL` (local stack, tests) the same calls reach
  * the fake: MSAL through `authorityMetadata`, Graph through a last middleware.
+ *
+ * Both libraries (~200 KB) load on a tenant's first Graph request, once per container, not at
+ * cold start: `graphFor` returns a handle, and the handle imports them when it first builds its
+ * client (test/infra/bundles.test.ts checks that no function reads them at init).
  */
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { Client, type Context, HTTPMessageHandler, type Middleware, RetryHandler, RetryHandlerOptions, AuthenticationHandler } from '@microsoft/microsoft-graph-client';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import type { Client, Context, GraphError as GraphErrorClass, Middleware } from '@microsoft/microsoft-graph-client';
 import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 
@@ -14,11 +18,25 @@ import { GRAPH_SCOPE } from './m365.consent-url';
 
 const LOGIN = 'https://login.microsoftonline.com';
 
+type GraphLibrary = typeof import('@microsoft/microsoft-graph-client');
+/** The Graph client library, once a handle has loaded it. */
+let graphLibrary: GraphLibrary | undefined;
+const loadGraph = async (): Promise<GraphLibrary> => (graphLibrary ??= await import('@microsoft/microsoft-graph-client'));
+
+/**
+ * `err instanceof GraphError`: the Graph client's error class, matched without loading the
+ * library at init. Only a loaded library throws one, so before it loads nothing matches.
+ */
+export const GraphError = {
+  [Symbol.hasInstance]: (err: unknown): err is GraphErrorClass => graphLibrary !== undefined && err instanceof graphLibrary.GraphError,
+};
+
 const apps = new Map<string, ConfidentialClientApplication>();
 
 const appFor = async (tenantId: string): Promise<ConfidentialClientApplication> => {
   let app = apps.get(tenantId);
   if (!app) {
+    const { ConfidentialClientApplication } = await import('@azure/msal-node');
     const fake = optionalEnv(ENV.M365_FAKE_URL);
     const authority = `${LOGIN}/${tenantId}`;
     app = new ConfidentialClientApplication({
@@ -65,8 +83,9 @@ class RedirectToFake implements Middleware {
   }
 }
 
-/** A Graph client acting as the app in `tenantId`. */
-export const graphFor = (tenantId: string): Client => {
+/** A Graph client acting as the app in `tenantId` (the libraries loaded). */
+const buildClient = async (tenantId: string): Promise<Client> => {
+  const { AuthenticationHandler, Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } = await loadGraph();
   const auth = new AuthenticationHandler({
     getAccessToken: async () => {
       const result = await (await appFor(tenantId)).acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
@@ -86,6 +105,30 @@ export const graphFor = (tenantId: string): Client => {
   return Client.initWithMiddleware({ middleware: auth });
 };
 
+/** Graph acting as the app in one tenant: its client (and the libraries) made on first use. */
+export class TenantGraph {
+  private made?: Promise<Client>;
+  constructor(readonly tenantId: string) {}
+
+  /** The Graph client, loading MSAL and the Graph client library on the first call. */
+  client(): Promise<Client> {
+    return (this.made ??= buildClient(this.tenantId).catch((err: unknown) => {
+      this.made = undefined;
+      throw err;
+    }));
+  }
+
+  /** GET a Graph URL (relative to v1.0, or a next/delta link). */
+  async get<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+    let request = (await this.client()).api(url);
+    for (const [name, value] of Object.entries(headers)) request = request.header(name, value);
+    return request.get() as Promise<T>;
+  }
+}
+
+/** Graph acting as the app in `tenantId`. */
+export const graphFor = (tenantId: string): TenantGraph => new TenantGraph(tenantId);
+
 /** The page size a sync asks of a delta query (Graph's largest for directory objects). */
 export const DELTA_PAGE_SIZE = 999;
 
@@ -93,7 +136,7 @@ export const DELTA_PAGE_SIZE = 999;
  * One page of a delta query. Delta queries ignore `$top`: the page size is asked with
  * `Prefer: odata.maxpagesize`, on every page (the next and delta links carry no page size).
  */
-export const readDeltaPage = <T>(graph: Client, url: string): Promise<T> => graph.api(url).header('Prefer', `odata.maxpagesize=${DELTA_PAGE_SIZE}`).get() as Promise<T>;
+export const readDeltaPage = <T>(graph: TenantGraph, url: string): Promise<T> => graph.get<T>(url, { Prefer: `odata.maxpagesize=${DELTA_PAGE_SIZE}` });
 
 /** Tests and the local stack switch apps between runs. */
 export const resetGraphClients = (): void => apps.clear();

@@ -7,12 +7,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { sealer } from '../crypto/encryption';
 import { ulid } from 'ulid';
-import * as z from 'zod';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { ENV } from '../env';
-import { isSealed, QUEUE_NAMES, type QueueName, type SealedQueueName } from '../queues';
+import { isSealed, type QueueName, type SealedQueueName } from '../queues';
 import { OUTBOX_TYPE } from '../streams';
 
 /**
@@ -23,19 +22,18 @@ export const OUTBOX_TTL_SECONDS = 24 * 60 * 60;
 /** SQS takes at most 256 KiB per message; a bigger one is a programming error, refused before the commit. */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
-/** An outbox item as stored, and as the relay reads it back from the stream's new image. */
-export const outboxItem = z.object({
-  pk: z.string().startsWith('OUTBOX#'),
-  type: z.literal(OUTBOX_TYPE),
+/** An outbox item as stored (the relay checks what it reads back from the stream against `relay.ts`'s schema of it). */
+export interface OutboxItem {
+  pk: string;
+  type: typeof OUTBOX_TYPE;
   /** ULID; the relay sends it as the `outboxId` message attribute, so a consumer can tell a redelivery. */
-  id: z.string().min(1),
-  queue: z.enum(QUEUE_NAMES),
+  id: string;
+  queue: QueueName;
   /** The message body, as JSON (sealed: encrypted, with `outbox:<id>` authenticated). */
-  message: z.string(),
-  sealed: z.boolean().optional(),
-  createdAt: z.string(),
-});
-export type OutboxItem = z.output<typeof outboxItem>;
+  message: string;
+  sealed?: boolean;
+  createdAt: string;
+}
 
 /** Seals the messages of sealed queues (set-up links) under a key only their senders and the relay read. */
 export const outboxSealer = sealer(ENV.OUTBOX_KEY, ENV.OUTBOX_SECRET_ARN);

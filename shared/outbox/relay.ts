@@ -10,8 +10,21 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../logger';
 import { sendToQueue, type QueueEntry } from '../queue/send';
-import type { QueueName } from '../queues';
-import { outboxItem, outboxSealer, sealContext } from './outbox';
+import * as z from 'zod';
+import { QUEUE_NAMES, type QueueName } from '../queues';
+import { OUTBOX_TYPE } from '../streams';
+import { outboxSealer, sealContext, type OutboxItem } from './outbox';
+
+/** An outbox item as the relay reads it back from the stream's new image (here, not in `outbox.ts`: the writers need no zod at cold start). */
+const outboxItem = z.object({
+  pk: z.string().startsWith('OUTBOX#'),
+  type: z.literal(OUTBOX_TYPE),
+  id: z.string().min(1),
+  queue: z.enum(QUEUE_NAMES),
+  message: z.string(),
+  sealed: z.boolean().optional(),
+  createdAt: z.string(),
+}) satisfies z.ZodType<OutboxItem>;
 
 const parse = (record: DynamoDBRecord) => {
   const image = record.dynamodb?.NewImage;

@@ -5,9 +5,8 @@
  */
 import * as z from 'zod';
 import { commentSchema, portalCommentBody } from '../comments/comment.schema';
-import { idParams } from '../common/schemas';
+import { idParams, pageQuery } from '../common/schemas';
 import type { RequestSpec } from '../http/request';
-import { pageQuery } from '../http/pagination';
 import { invoiceRoutes, ticketRoutes } from '../records/record.api';
 import { recordKinds } from '../records/record.schema';
 

@@ -5,9 +5,12 @@
  * 500 requests a minute per realm) handled by waiting, `Retry-After` when Intuit sends one,
  * else a jittered exponential backoff, while the caller's deadline allows. Tokens never reach
  * logs or errors.
+ *
+ * `intuit-oauth` (with axios, ~150 KB) loads on the first OAuth client made, once per
+ * container, not at cold start (test/infra/bundles.test.ts checks that no function reads it at init).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import OAuthClient from 'intuit-oauth';
+import type OAuthClient from 'intuit-oauth';
 import { backoffDelay, retryPolicies, type RetryPolicy } from '../db/retry';
 import { retryOnStaleRead } from '../db/optimistic';
 import { secret } from '../crypto/secrets';
@@ -58,25 +61,30 @@ export class QuickBooksAuthorizationLost extends Error {
   }
 }
 
-// The package's endpoints are static, process-wide: point them at the fake when one is configured.
-const DEFAULTS = {
-  token: OAuthClient.tokenEndpoint,
-  revoke: OAuthClient.revokeEndpoint,
-  sandbox: OAuthClient.environment.sandbox,
-  production: OAuthClient.environment.production,
-};
+type OAuthClientClass = typeof OAuthClient;
 
-const configureEndpoints = (): void => {
+/** The package's class and its own endpoints, read when it first loads. */
+let loaded: Promise<{ OAuthClient: OAuthClientClass; defaults: { token: string; revoke: string; sandbox: string; production: string } }> | undefined;
+const loadOAuthClient = () =>
+  (loaded ??= import('intuit-oauth').then(({ default: OAuthClient }) => ({
+    OAuthClient,
+    defaults: { token: OAuthClient.tokenEndpoint, revoke: OAuthClient.revokeEndpoint, sandbox: OAuthClient.environment.sandbox, production: OAuthClient.environment.production },
+  })));
+
+// The package's endpoints are static, process-wide: point them at the fake when one is configured.
+const configureEndpoints = async (): Promise<OAuthClientClass> => {
+  const { OAuthClient, defaults: DEFAULTS } = await loadOAuthClient();
   const fake = optionalEnv(ENV.QUICKBOOKS_FAKE_URL)?.replace(/\/$/, '');
   OAuthClient.tokenEndpoint = fake ? `${fake}/oauth2/v1/tokens/bearer` : DEFAULTS.token;
   OAuthClient.revokeEndpoint = fake ? `${fake}/oauth2/v1/tokens/revoke` : DEFAULTS.revoke;
   OAuthClient.environment.sandbox = fake ? `${fake}/` : DEFAULTS.sandbox;
   OAuthClient.environment.production = fake ? `${fake}/` : DEFAULTS.production;
+  return OAuthClient;
 };
 
 /** The app's OAuth client (no tokens). */
 export const oauthClient = async (): Promise<OAuthClient> => {
-  configureEndpoints();
+  const OAuthClient = await configureEndpoints();
   return new OAuthClient({
     clientId: requireEnv(ENV.QUICKBOOKS_CLIENT_ID),
     clientSecret: await secret(ENV.QUICKBOOKS_CLIENT_SECRET, ENV.QUICKBOOKS_CLIENT_SECRET_ARN),

@@ -5,8 +5,7 @@
  * a new entry here (and four lines in the route table).
  */
 import * as z from 'zod';
-import { id, isoTime, multiline, pageOf, text } from '../common/schemas';
-import { pageQuery } from '../http/pagination';
+import { id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
 import type { CountDeltas } from '../db/counters';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;

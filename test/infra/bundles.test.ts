@@ -2,7 +2,7 @@
  * What each function loads at cold start: bundled as the stack bundles it (the AWS SDK clients
  * bundled too, code split), loading a function's bundle evaluates no AWS SDK package but DynamoDB's, none
  * carries a package that `infra/bundling` replaces with a shim, a vendor SDK (Intuit, MSAL,
- * Graph) is only in the functions that talk to that vendor, and an area function's bundle holds
+ * Graph) is only in the functions that talk to that vendor and read by none at init, and an area function's bundle holds
  * every route module its dispatcher imports lazily, in chunks its init does not read. Queues,
  * SES, Cognito and Secrets Manager are imported on first use (`shared/lazy-sdk.ts`): bundled,
  * they are in the function's chunks but neither read nor evaluated until then, so the many
@@ -150,6 +150,20 @@ describe('cold start', () => {
     }
     expect(misplaced).toEqual([]);
     for (const f of apiFunctions().filter((x) => x.area)) expect(vendorsOf(f.entry), f.entry).toEqual({ quickbooks: false, m365: false });
+  });
+
+  it('reads no vendor SDK at init: a function that talks to a vendor loads its SDK on the first call to it', { timeout: 120_000 }, async () => {
+    const vendor = [...INTUIT, ...MICROSOFT, 'axios'];
+    const atInit: string[] = [];
+    let carried = 0;
+    for (const entry of entries) {
+      const { packages, initPackages } = await contents(entry);
+      for (const p of vendor) if (initPackages.has(p)) atInit.push(`${entry}: ${p}`);
+      if (vendor.some((p) => packages.has(p))) carried++;
+    }
+    expect(atInit).toEqual([]);
+    // The functions checked do carry them, in chunks read on first use.
+    expect(carried).toBeGreaterThanOrEqual(4);
   });
 
   it('bundles every route module of an area into its function, loaded by nothing outside the bundle', { timeout: 60_000 }, async () => {

@@ -299,7 +299,7 @@ describe('page size', () => {
 
   it('the fake pages delta as Graph does: $top ignored, the preference honoured and said so, its own default otherwise', async () => {
     const t = tenant(250, 0);
-    const graph = graphFor(t.id);
+    const graph = await graphFor(t.id).client();
     const asTop = (await graph.api('/users/delta?$top=7').get()) as { value: unknown[] };
     expect(asTop.value).toHaveLength(100);
     const raw = (await graph.api('/users/delta').header('Prefer', 'odata.maxpagesize=7').responseType(ResponseType.RAW).get()) as Response;
