@@ -124,7 +124,11 @@ export const keys = {
   /** An import job, its uploaded file (in chunks) and its row errors, in one partition. */
   importJob: (id: string) => ({ pk: `IMPORT#${id}`, sk: 'IMPORT' }),
   importChunk: (id: string, n: number) => ({ pk: `IMPORT#${id}`, sk: `CHUNK#${String(n).padStart(4, '0')}` }),
-  importError: (id: string, row: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERROR#${String(row).padStart(8, '0')}` }),
+  /**
+   * What every row-error item's sort key starts with, in row order: a group's `IMPORTERRORS#<first row>`,
+   * and the one-row `IMPORTERROR#<row>` items imports wrote before issue 15 (read until their 30-day TTL).
+   */
+  importErrorPrefix: 'IMPORTERROR',
   /** The failed rows of one group (or a part of them, when they fill more than an item holds), keyed by its first failed row. */
   importErrors: (id: string, firstRow: number) => ({ pk: `IMPORT#${id}`, sk: `IMPORTERRORS#${String(firstRow).padStart(8, '0')}` }),
   /** An import's CSV header (up to 64 KB), for errors.csv: kept off the job item, which every group's counters update. */

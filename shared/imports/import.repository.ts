@@ -133,7 +133,7 @@ export const getImportWithErrors = async (id: string): Promise<ImportJob | undef
 /** Every row error in row order, page by page, for errors.csv. */
 export async function* allErrors(id: string): AsyncGenerator<{ row: number; message: string; fields: string[] }> {
   // `IMPORTERROR` covers the group items (`IMPORTERRORS#…`) and the one-row items written before them (`IMPORTERROR#…`).
-  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': 'IMPORTERROR' } });
+  const items = queryAll({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': keys.importPartition(id), ':prefix': keys.importErrorPrefix } });
   for await (const item of items) for (const e of errorsOf(item)) yield { row: e.row, message: e.message, fields: e.fields };
 }
 
