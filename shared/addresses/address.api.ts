@@ -1,6 +1,6 @@
 /** The address routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
-import type { RequestSpec } from '../http/request';
+import { MINIMAL_ANSWER, type RequestSpec } from '../http/request';
 import { addressListSchema, addressParams, addressSchema, createAddressBody, updateAddressBody } from './address.schema';
 
 export const addressApi = {
@@ -18,7 +18,8 @@ export const addressApi = {
   'PATCH /v1/companies/{id}/addresses/{addressId}': {
     params: addressParams,
     body: updateAddressBody,
-    responses: { 200: { description: 'The updated address; `null` clears an optional field. `If-Match` makes it conditional on the version', schema: addressSchema } },
+    responses: { 200: { description: 'The updated address; `null` clears an optional field. `If-Match` makes it conditional on the version', schema: addressSchema }, 204: MINIMAL_ANSWER },
+    minimalAnswer: true,
     errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
   'DELETE /v1/companies/{id}/addresses/{addressId}': {

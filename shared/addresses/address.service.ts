@@ -8,7 +8,7 @@
 import { ulid } from 'ulid';
 import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
-import { answerAtVersion, versionBase } from '../http/concurrency';
+import { answerAtVersion, versionBase, type Answer, type VersionOnly } from '../http/concurrency';
 import { NotFoundError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
@@ -79,12 +79,12 @@ export const createAddress = async (companyId: string, input: CreateAddressInput
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput, ifMatch?: number | '*'): Promise<Address> => {
+export const updateAddress = async (companyId: string, addressId: string, input: UpdateAddressInput, ifMatch?: number | '*', answer: Answer = 'representation'): Promise<Address | VersionOnly> => {
   const requested = Object.fromEntries(
     Object.entries({ ...input, ...('access' in input ? { access: normalizeAccess(input.access) } : {}) }).filter(([, v]) => v !== undefined),
   ) as Partial<Address>;
   // The billing flag moves the company's billing pointer, which needs the current one: it reads first.
-  if (typeof ifMatch === 'number' && !('isBilling' in requested) && Object.keys(requested).length > 0) return updateAddressWithoutRead(companyId, addressId, requested, ifMatch);
+  if (typeof ifMatch === 'number' && !('isBilling' in requested) && Object.keys(requested).length > 0) return updateAddressWithoutRead(companyId, addressId, requested, ifMatch, answer);
   const base = versionBase(ifMatch);
   return retryingBillingRaces(async () => {
     const before = await getAddress(companyId, addressId);
@@ -106,10 +106,12 @@ export const updateAddress = async (companyId: string, addressId: string, input:
  * `If-Match: "n"`, no billing change: one transaction (the company active, the address at n
  * with the sent fields), no read before it; a failure answers from the old items (404, 412,
  * 409 COMPANY_ARCHIVED, or the address as it is when nothing would change); the response is
- * read once after the commit.
+ * read once after the commit, unless the client asked for none (`Prefer: return=minimal`).
  */
-const updateAddressWithoutRead = async (companyId: string, addressId: string, requested: Partial<Address>, ifMatch: number): Promise<Address> => {
+const updateAddressWithoutRead = async (companyId: string, addressId: string, requested: Partial<Address>, ifMatch: number, answer: Answer): Promise<Address | VersionOnly> => {
   return answerAtVersion(
+    ifMatch,
+    answer,
     () => transact([companyIsActive(companyId), updateAddressAtVersion(companyId, addressId, ifMatch, requested)]),
     addressFromItem,
     async () => {

@@ -1,6 +1,6 @@
 /** The companies routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
-import type { RequestSpec } from '../http/request';
+import { MINIMAL_ANSWER, type RequestSpec } from '../http/request';
 import { primaryContactBody } from '../contacts/contact.schema';
 import { companyPageSchema, companySchema, createCompanyBody, listCompaniesQuery, updateCompanyBody } from './company.schema';
 
@@ -23,13 +23,15 @@ export const companyApi = {
   'PATCH /v1/companies/{id}': {
     params: idParams,
     body: updateCompanyBody,
-    responses: { 200: { description: 'The updated company', schema: companySchema } },
+    responses: { 200: { description: 'The updated company', schema: companySchema }, 204: MINIMAL_ANSWER },
+    minimalAnswer: true,
     errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
   'PUT /v1/companies/{id}/primary-contact': {
     params: idParams,
     body: primaryContactBody,
-    responses: { 200: { description: 'The company with its new primary contact', schema: companySchema } },
+    responses: { 200: { description: 'The company with its new primary contact', schema: companySchema }, 204: MINIMAL_ANSWER },
+    minimalAnswer: true,
     errors: { 400: ['UNKNOWN_CONTACT', 'INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['CONTACT_NOT_IN_COMPANY', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
 } as const satisfies Record<string, RequestSpec>;

@@ -6,7 +6,7 @@ import { ulid } from 'ulid';
 import { appendAudit, diff, sentChanges } from '../audit/audit.repository';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { answerAtVersion, versionBase } from '../http/concurrency';
+import { answerAtVersion, versionBase, type Answer, type VersionOnly } from '../http/concurrency';
 import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
@@ -65,10 +65,10 @@ export const searchCompanies = (status: CompanyStatus, q: string | undefined, li
  * Applies a partial update at the version it is based on (`If-Match`, or the one read): a
  * stale `If-Match` is 412, a race lost without one is 409 CONCURRENT_CHANGE (shared/http/concurrency.ts).
  */
-export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined): Promise<Company> => {
+export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined, answer: Answer = 'representation'): Promise<Company | VersionOnly> => {
   const requested = definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
   // A rename moves the name guard, which needs the old name: it reads first.
-  if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch);
+  if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch, answer);
   const base = versionBase(ifMatch);
   const before = await getCompany(id, true);
   if (!before) throw new NotFoundError('company');
@@ -97,11 +97,14 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
  * old values were never read) and the versions. A failed condition answers from the old item
  * DynamoDB returns with it: 404, 412 with the current version, 409 COMPANY_ARCHIVED, or, when
  * nothing would change, 200 with the company as it is (nothing written, nothing audited). The
- * response is read once after the commit (TransactWriteItems returns no item).
+ * response is read once after the commit (TransactWriteItems returns no item), unless the
+ * client asked for no representation (`Prefer: return=minimal`): then the change is one request.
  */
-const updateCompanyWithoutRead = async (caller: Caller, id: string, requested: Partial<Company>, ifMatch: number): Promise<Company> => {
+const updateCompanyWithoutRead = async (caller: Caller, id: string, requested: Partial<Company>, ifMatch: number, answer: Answer): Promise<Company | VersionOnly> => {
   const now = new Date().toISOString();
   return answerAtVersion(
+    ifMatch,
+    answer,
     () =>
       transact([
         updateCompanyAtVersion(id, ifMatch, requested, now),
@@ -125,8 +128,8 @@ const readAfterWrite = async (id: string): Promise<Company> => {
 };
 
 /** One primary contact per company, which must be one of its contacts (checked in the same transaction). */
-export const setPrimaryContact = async (caller: Caller, id: string, contactId: string, ifMatch: number | '*' | undefined): Promise<Company> => {
-  if (typeof ifMatch === 'number') return setPrimaryContactWithoutRead(caller, id, contactId, ifMatch);
+export const setPrimaryContact = async (caller: Caller, id: string, contactId: string, ifMatch: number | '*' | undefined, answer: Answer = 'representation'): Promise<Company | VersionOnly> => {
+  if (typeof ifMatch === 'number') return setPrimaryContactWithoutRead(caller, id, contactId, ifMatch, answer);
   const base = versionBase(ifMatch);
   const before = await getCompany(id, true);
   if (!before) throw new NotFoundError('company');
@@ -145,11 +148,13 @@ export const setPrimaryContact = async (caller: Caller, id: string, contactId: s
   return after;
 };
 
-/** The same with `If-Match: "n"`: one transaction (the company at n and active, the contact one of its own), then the read for the response. */
-const setPrimaryContactWithoutRead = async (caller: Caller, id: string, contactId: string, ifMatch: number): Promise<Company> => {
+/** The same with `If-Match: "n"`: one transaction (the company at n and active, the contact one of its own), then the read for the response unless the client asked for none. */
+const setPrimaryContactWithoutRead = async (caller: Caller, id: string, contactId: string, ifMatch: number, answer: Answer): Promise<Company | VersionOnly> => {
   const now = new Date().toISOString();
   const set = { primaryContactId: contactId };
   return answerAtVersion(
+    ifMatch,
+    answer,
     () =>
       transact([
         updateCompanyAtVersion(id, ifMatch, set, now),

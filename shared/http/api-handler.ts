@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../logger';
+import type { Answer } from './concurrency';
 import { ApiError, InternalError } from './errors';
 import { IdempotentReplay } from './idempotency';
 import { parseRequest, type ApiRequest, type RequestSpec } from './request';
@@ -21,6 +22,18 @@ export interface ApiResponse {
   /** Send `body` as-is with this content type instead of JSON. */
   contentType?: string;
 }
+
+/**
+ * The answer to a change of a versioned resource: 200 with it and its `ETag`, or, when the client
+ * sent `Prefer: return=minimal` (RFC 7240) to a route that allows it, 204 with the `ETag` only.
+ */
+export const changeAnswer = (req: Pick<ApiRequest, 'preferMinimal'>, written: { version: number }): ApiResponse =>
+  req.preferMinimal
+    ? { status: 204, etag: written.version, headers: { 'preference-applied': 'return=minimal' } }
+    : { status: 200, body: written, etag: written.version };
+
+/** What the client asked a change to be answered with. */
+export const answerOf = (req: Pick<ApiRequest, 'preferMinimal'>): Answer => (req.preferMinimal ? 'minimal' : 'representation');
 
 const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 

@@ -82,17 +82,31 @@ export const versionIs = (ifMatch: number) => ({
   values: { ':ifMatch': ifMatch },
 });
 
+/** What a change is answered with: the resource (read after a write at a named version), or its version only (`Prefer: return=minimal`). */
+export type Answer = 'representation' | 'minimal';
+/** The version a change left the resource at, when the client asked for no representation. */
+export interface VersionOnly {
+  version: number;
+}
+
 /**
- * The answer to a write at a named version: the record read once after the commit (a
- * transaction returns no item), or, when the record was already as requested, the item the
- * failed condition returned (nothing written, nothing read).
+ * The answer to a write at version `ifMatch`: the record read once after the commit (a
+ * transaction returns no item), or, when the client asked for no representation, the version
+ * the write set (`ifMatch + 1`: the whole change is then one request); when the record was
+ * already as requested, the item the failed condition returned (nothing written, nothing read).
  */
-export const answerAtVersion = async <T>(write: () => Promise<void>, fromItem: (item: Record<string, unknown>) => T, readAfter: () => Promise<T>): Promise<T> => {
+export const answerAtVersion = async <T>(
+  ifMatch: number,
+  answer: Answer,
+  write: () => Promise<void>,
+  fromItem: (item: Record<string, unknown>) => T,
+  readAfter: () => Promise<T>,
+): Promise<T | VersionOnly> => {
   try {
     await write();
   } catch (err) {
     if (err instanceof AlreadyAsRequested) return fromItem(err.item);
     throw err;
   }
-  return readAfter();
+  return answer === 'minimal' ? { version: ifMatch + 1 } : readAfter();
 };

@@ -22,6 +22,9 @@ import { idempotencyContext, type IdempotencyContext } from './idempotency';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** The 204 a `minimalAnswer` route gives to `Prefer: return=minimal`. */
+export const MINIMAL_ANSWER = { description: 'Changed; sent `Prefer: return=minimal` (RFC 7240): no body, `ETag` carries the new version, `Preference-Applied: return=minimal`' } as const;
+
 export interface RequestSpec {
   /** Success responses by status, for the OpenAPI document (`schema` absent: no body). */
   responses?: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
@@ -32,6 +35,11 @@ export interface RequestSpec {
   body?: z.ZodType;
   /** Media type the body must have (default JSON). */
   contentType?: 'application/json' | 'text/csv';
+  /**
+   * The change may be answered `204` with its `ETag` and no body when the client sends
+   * `Prefer: return=minimal` (RFC 7240): a write at a named version then needs no read after it.
+   */
+  minimalAnswer?: true;
 }
 
 type Out<S, K extends keyof RequestSpec> = S extends { [P in K]: infer T extends z.ZodType } ? z.output<T> : undefined;
@@ -47,6 +55,8 @@ export interface ApiRequest<S extends RequestSpec = RequestSpec> {
   /** Raw body text (CSV routes). */
   rawBody: string;
   headers: Record<string, string>;
+  /** The client sent `Prefer: return=minimal` to a route whose spec allows it (`minimalAnswer`). */
+  preferMinimal: boolean;
   /** `If-Match`: a version number, or `*`. */
   ifMatch: number | '*' | undefined;
   idempotency: IdempotencyContext | undefined;
@@ -80,6 +90,10 @@ const parseIfMatch = (header: string | undefined): number | '*' | undefined => {
   if (!m) throw new BadRequestError('INVALID_IF_MATCH', 'If-Match must be an ETag this API returned, e.g. "3".', [{ path: 'headers.if-match', message: 'Invalid ETag' }]);
   return Number(m[1]);
 };
+
+/** RFC 7240: `Prefer` holds comma-separated preferences; `return=minimal` asks for no representation. */
+const prefersMinimal = (header: string | undefined): boolean =>
+  (header ?? '').split(',').some((p) => p.split(';')[0]!.replace(/\s+/g, '').toLowerCase() === 'return=minimal');
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -150,7 +164,9 @@ export const parseRequest = async <S extends RequestSpec>(
       ? idempotencyContext(headers['idempotency-key'], caller.sub, event.routeKey, event.rawPath, json)
       : undefined;
 
-  return { event, route, caller, params, query, body, rawBody, headers, ifMatch, idempotency } as ApiRequest<S>;
+  const preferMinimal = spec.minimalAnswer === true && prefersMinimal(headers.prefer);
+
+  return { event, route, caller, params, query, body, rawBody, headers, ifMatch, preferMinimal, idempotency } as ApiRequest<S>;
 };
 
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;

@@ -52,7 +52,9 @@ const toRouteConfig = (route: RouteDef): RouteConfig => {
   }
   for (const [status, codes] of Object.entries(errorsOf(route, spec.errors ?? {}))) responses[Number(status)] = problem(Number(status), codes);
   const groups = route.pool === 'staff' ? ` Staff groups: ${(route.groups ?? []).join(', ')} (SuperAdmin always).` : '';
-  const headers = route.method === 'POST' ? z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }) : route.method === 'PATCH' || route.method === 'DELETE' ? z.object({ 'if-match': z.string().optional() }) : undefined;
+  const prefer = spec.minimalAnswer ? { prefer: z.string().optional().describe('`return=minimal`: answer 204 with the ETag, no body (one DynamoDB request with a numeric If-Match)') } : {};
+  const ifMatch = route.method === 'PATCH' || route.method === 'DELETE' || spec.minimalAnswer ? { 'if-match': z.string().optional() } : {};
+  const headers = route.method === 'POST' ? z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }) : Object.keys({ ...ifMatch, ...prefer }).length ? z.object({ ...ifMatch, ...prefer }) : undefined;
   return {
     method: route.method.toLowerCase() as RouteConfig['method'],
     path: route.path,

@@ -243,6 +243,20 @@ describe('with a numeric If-Match: the write is the check, no read before it', (
     expect((await list(companyId)).body.items[0]).toMatchObject({ city: 'Leeds', version: 2 });
   });
 
+  it('with Prefer: return=minimal, a patch is one transaction answered 204 with the new ETag', async () => {
+    const companyId = await newCompany();
+    const a = (await create(companyId, minimal)).body;
+    engines.requests.reset();
+    const res = await invoke(
+      updateAddress,
+      httpEvent({ route: 'PATCH /v1/companies/{id}/addresses/{addressId}', params: { id: companyId, addressId: a.id }, body: { city: 'Leeds' }, headers: { 'if-match': '"1"', prefer: 'return=minimal' } }),
+    );
+    expect(res).toMatchObject({ status: 204, headers: { etag: '"2"', 'preference-applied': 'return=minimal' } });
+    expect(res.body).toBe('');
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await list(companyId)).body.items[0]).toMatchObject({ city: 'Leeds', version: 2 });
+  });
+
   it('answers 404, 409 COMPANY_ARCHIVED and a no-op each in one request', async () => {
     const companyId = await newCompany();
     const a = (await create(companyId, minimal)).body;

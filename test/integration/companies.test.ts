@@ -267,6 +267,24 @@ describe('update with a numeric If-Match: the write is the check, no read before
     expect(latest.changes).toEqual({ phone: { to: '+1 555 0199' }, tags: { to: ['vip'] }, notes: { to: null } });
   });
 
+  it('with Prefer: return=minimal, the whole change is one transaction: 204, the new ETag, no body, audited the same', async () => {
+    const { body } = await create({ name: unique('Minimal'), phone: '+1 555 0100' });
+    engines.requests.reset();
+    const res = await patch(body.id, { phone: '+1 555 0142' }, { 'if-match': '"1"', prefer: 'handling=strict, return=minimal' });
+    expect(res.status).toBe(204);
+    expect(res.body).toBe('');
+    expect(res.headers).toMatchObject({ etag: '"2"', 'preference-applied': 'return=minimal' });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect((await get(body.id)).body).toMatchObject({ phone: '+1 555 0142', version: 2 });
+    expect((await audit(body.id)).body.items[0]).toMatchObject({ action: 'company.updated', version: { from: 1, to: 2 } });
+    // Refusals are unchanged (problem+json), and without If-Match the preference still drops the body.
+    const stale = await patch(body.id, { phone: '1' }, { 'if-match': '"1"', prefer: 'return=minimal' });
+    expect(stale).toMatchObject({ status: 412, body: { code: 'VERSION_MISMATCH' } });
+    const unconditional = await patch(body.id, { phone: '2' }, { prefer: 'return=minimal' });
+    expect(unconditional).toMatchObject({ status: 204, headers: { etag: '"3"' } });
+    expect((await patch(body.id, { phone: '3' }, { prefer: 'return=representation' })).status).toBe(200);
+  });
+
   it('answers a stale version with 412 naming the current one, in exactly one request, and changes nothing', async () => {
     const { body } = await create({ name: unique('Stale') });
     await patch(body.id, { phone: '1' }, { 'if-match': '"1"' });

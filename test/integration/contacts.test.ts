@@ -155,6 +155,14 @@ describe('contacts', () => {
       expect(engines.requests.calls).toEqual(['TransactWriteItems']);
     }
     expect((await getCompany(a.id)).version).toBe(2);
+
+    // Prefer: return=minimal: the change is the transaction alone, answered 204 with the new ETag.
+    const c2 = (await contact({ companyId: a.id })).body;
+    engines.requests.reset();
+    const minimal = await call({ route: 'PUT /v1/companies/{id}/primary-contact', params: { id: a.id }, body: { contactId: c2.id }, headers: { 'if-match': '"2"', prefer: 'return=minimal' } });
+    expect(minimal).toMatchObject({ status: 204, body: '', headers: { etag: '"3"', 'preference-applied': 'return=minimal' } });
+    expect(engines.requests.calls).toEqual(['TransactWriteItems']);
+    expect(await getCompany(a.id)).toMatchObject({ primaryContactId: c2.id, version: 3 });
   });
 
   it('deactivates and activates', async () => {

@@ -48,10 +48,19 @@ describe('answerAtVersion', () => {
     let reads = 0;
     const readAfter = async () => (reads++, { from: 'read' });
     const fromItem = (item: Record<string, unknown>) => ({ from: 'item', ...item });
-    expect(await answerAtVersion(async () => {}, fromItem, readAfter)).toEqual({ from: 'read' });
+    expect(await answerAtVersion(3, 'representation', async () => {}, fromItem, readAfter)).toEqual({ from: 'read' });
     expect(reads).toBe(1);
-    expect(await answerAtVersion(() => Promise.reject(new AlreadyAsRequested({ version: 3 })), fromItem, readAfter)).toEqual({ from: 'item', version: 3 });
-    await expect(answerAtVersion(() => Promise.reject(new PreconditionFailedError(4)), fromItem, readAfter)).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(await answerAtVersion(3, 'representation', () => Promise.reject(new AlreadyAsRequested({ version: 3 })), fromItem, readAfter)).toEqual({ from: 'item', version: 3 });
+    await expect(answerAtVersion(3, 'representation', () => Promise.reject(new PreconditionFailedError(4)), fromItem, readAfter)).rejects.toBeInstanceOf(PreconditionFailedError);
     expect(reads).toBe(1);
+  });
+
+  it('with no representation wanted (Prefer: return=minimal), a commit answers the version it wrote and reads nothing', async () => {
+    let reads = 0;
+    const readAfter = async () => (reads++, { from: 'read' });
+    const fromItem = (item: Record<string, unknown>) => ({ from: 'item', ...item });
+    expect(await answerAtVersion(3, 'minimal', async () => {}, fromItem, readAfter)).toEqual({ version: 4 });
+    expect(await answerAtVersion(3, 'minimal', () => Promise.reject(new AlreadyAsRequested({ version: 3 })), fromItem, readAfter)).toEqual({ from: 'item', version: 3 });
+    expect(reads).toBe(0);
   });
 });
