@@ -138,6 +138,7 @@ export const recordsOfOneCompany = async (info: StackInfo, staff: string): Promi
     assets: await made('/v1/assets', { companyId: target.companyId, name: 'Laptop 7' }),
     invoices: await made('/v1/invoices', { companyId: target.companyId, number: `INV-${Date.now()}`, total: '10.00' }),
     addresses: await made(`/v1/companies/${target.companyId}/addresses`, { line1: '1 Main St', city: 'Springfield', country: 'US' }),
+    contracts: await made(`/v1/companies/${target.companyId}/contracts`, { name: 'Break-fix', type: 'break_fix', startDate: '2026-01-01', hourlyRate: '120' }),
     templates: 'contacts.csv',
   };
 };
