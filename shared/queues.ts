@@ -3,7 +3,7 @@
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
 /** Every queue, by name; `queues` below describes each. */
-export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests'] as const;
+export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface WorkerDef {
@@ -72,6 +72,12 @@ export const queues = [
     purpose: 'Public portal requests (password resets) carried out after the route answered, so its timing says nothing about the address',
     worker: { handler: 'functions/portal/portal-requests.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', queues: ['mail'] },
   },
+  {
+    // No consumer yet: the notification rules and webhooks of API.md v1.1 will read it. Its messages wait (SQS keeps them 4 days).
+    name: 'events',
+    maxReceiveCount: 5,
+    purpose: 'Domain events that follow a commit (`contract.renewing`, …), for client notifications and webhooks',
+  },
 ] as const satisfies readonly QueueDef[];
 
 
@@ -116,6 +122,16 @@ export const functionSchedules = [
     table: 'write',
     queues: JOB_QUEUES,
     purpose: 'Queues again every unfinished job whose lease lapsed (its worker died) or whose message was never picked up, so it resumes from its checkpoint',
+  },
+  {
+    name: 'contract-renewals',
+    expression: 'rate(1440 minutes)',
+    handler: 'functions/contracts/settle-ended-contracts.ts',
+    timeoutSeconds: 300,
+    memoryMb: 256,
+    table: 'write',
+    queues: ['events'],
+    purpose: 'Daily: renews every auto-renewing active contract whose end date has passed (a `contract.renewing` event each) and expires the others, audited',
   },
 ] as const satisfies readonly FunctionScheduleDef[];
 

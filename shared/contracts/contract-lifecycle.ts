@@ -56,8 +56,7 @@ export const applyAction = (c: Contract, action: ContractAction, now: string): C
 
 /**
  * What the daily schedule does to an active contract whose `endDate` is before `today`: renew
- * it when it renews automatically (as many terms as it takes to reach today, so a missed day
- * catches up), else expire it; undefined when nothing is due.
+ * it when it renews automatically, else expire it; undefined when nothing is due.
  */
 export const dueAction = (c: Contract, today: string): 'renew' | 'expire' | undefined => {
   if (c.status !== 'active' || c.endDate === null || c.endDate >= today) return undefined;

@@ -8,7 +8,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from '../db/batch';
 import { db, tableName } from '../db/client';
-import { readIndexPage } from '../db/index-read';
+import { readIndexAll, readIndexPage } from '../db/index-read';
+import { addDays } from '../billing/calendar';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { conditionCheck } from '../db/update';
@@ -92,6 +93,15 @@ export const listContractsByStatus = (status: ContractStatus, limit: number, cur
 /** Active contracts ending from `from` through `to` (dates, both included), soonest first: one bounded range of the active buckets. */
 export const listContractsEnding = (from: string, to: string, limit: number, cursor?: string): Promise<Page<Contract>> =>
   page(`contracts:ending:${from}:${to}`, { index: 'gsi2', partitions: keys.contractStatusPartitions('active'), between: keys.contractEndRange(from, to) }, limit, cursor, (c) => c.status === 'active');
+
+/** Active contracts whose end date is before `today`, soonest first, page by page (the daily schedule; never a request's read). */
+export async function* contractsEndedBefore(today: string): AsyncGenerator<Contract> {
+  const listing = { index: 'gsi2' as const, partitions: keys.contractStatusPartitions('active'), between: keys.contractEndRange('1000-01-01', addDays(today, -1)) };
+  for await (const item of readIndexAll(listing)) {
+    const c = fromItem(item);
+    if (c.status === 'active') yield c;
+  }
+}
 
 /** What contracts read of a company item: its name, status, currency, default contract and counters. */
 export interface CompanyTerms {

@@ -13,15 +13,17 @@ import { formatAmount, readCurrency } from '../billing/money';
 import { mspCurrency, mspToday } from '../billing/msp-defaults';
 import { firstBillingDate, noticeDeadline } from '../billing/periods';
 import { companyActive, companyArchived } from '../companies/company.repository';
-import { transact } from '../db/transact';
+import { transact, type TxItem } from '../db/transact';
+import { enqueue } from '../outbox/outbox';
 import type { Caller } from '../http/caller';
-import { versionBase } from '../http/concurrency';
+import { versionBase, type VersionBase } from '../http/concurrency';
 import { ConflictError, NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
-import { applyAction, AUDIT_OF, type ContractAction } from './contract-lifecycle';
+import { applyAction, AUDIT_OF, dueAction, type ContractAction } from './contract-lifecycle';
 import type { ListContractsQuery, Renewal } from './contract-routes.schema';
 import {
+  contractsEndedBefore,
   deleteContractItem,
   getCompaniesTerms,
   getCompanyTerms,
@@ -191,20 +193,61 @@ export const deleteContract = async (caller: Caller, id: string, ifMatch: number
   );
 };
 
-/** activate / cancel / renew (and the schedule's expire): the state machine of contract-lifecycle.ts, at the version read. */
-export const changeContractState = async (caller: Pick<Caller, 'sub' | 'email'>, id: string, action: ContractAction, ifMatch?: number | '*'): Promise<Contract> => {
-  const { base, before } = await readAt(id, ifMatch);
-  const now = new Date().toISOString();
-  const after = applyAction(before, action, now);
+/** Writes a state change at the version read, with its audit entry and what must follow it (`also`: outbox items), while the company is active. */
+const commitState = async (actor: Pick<Caller, 'sub' | 'email'>, base: VersionBase, before: Contract, after: Contract, action: ContractAction, also: TxItem[] = []): Promise<Contract> => {
   await activeCompanyOf(before.companyId);
   await base.write(
     transact([
       companyGuard(before.companyId),
       replaceContract(before, after),
-      appendAudit({ companyId: before.companyId, actor: caller, action: AUDIT_OF[action], changes: { id: { from: id, to: id }, ...diff(before, after, CONTRACT_FIELDS) }, version: { from: before.version, to: after.version }, at: now }),
+      appendAudit({ companyId: before.companyId, actor, action: AUDIT_OF[action], changes: { id: { from: before.id, to: before.id }, ...diff(before, after, CONTRACT_FIELDS) }, version: { from: before.version, to: after.version }, at: after.updatedAt }),
+      ...also,
     ]),
   );
   return after;
+};
+
+/** activate / cancel / renew: the state machine of contract-lifecycle.ts, at the version read. */
+export const changeContractState = async (caller: Pick<Caller, 'sub' | 'email'>, id: string, action: ContractAction, ifMatch?: number | '*'): Promise<Contract> => {
+  const { base, before } = await readAt(id, ifMatch);
+  return commitState(caller, base, before, applyAction(before, action, new Date().toISOString()), action);
+};
+
+/** Who the daily schedule's changes are audited as. */
+export const SCHEDULE_ACTOR = { sub: 'system:contract-renewals', email: null };
+
+/**
+ * The daily schedule's change of one contract whose end date has passed (`dueAction`): an
+ * auto-renewing one is renewed as many terms as it takes to end today or later (a missed day
+ * catches up), with a `contract.renewing` event in its transaction; any other is expired. Read
+ * afresh and written at that version, so a second run, or two at once, change it once: what is
+ * no longer due (or lost the race, or belongs to an archived company) is `skipped`.
+ */
+export const settleContract = async (id: string, today: string): Promise<'renewed' | 'expired' | 'skipped'> => {
+  const { base, before } = await readAt(id, undefined);
+  const action = dueAction(before, today);
+  if (!action) return 'skipped';
+  const now = new Date().toISOString();
+  let after = applyAction(before, action, now);
+  while (action === 'renew' && after.endDate! < today) after = applyAction(after, 'renew', now);
+  after = { ...after, version: before.version + 1 };
+  const event = { type: 'contract.renewing', contractId: id, companyId: before.companyId, previousEndDate: before.endDate, endDate: after.endDate, renewalTermMonths: before.renewalTermMonths, at: now };
+  try {
+    await commitState(SCHEDULE_ACTOR, base, before, after, action, action === 'renew' ? [enqueue('events', event)] : []);
+  } catch (err) {
+    // Archived since (preserved as-is), or changed by someone (or another run) since the read: not this run's to change.
+    if (err instanceof ConflictError && (err.code === 'COMPANY_ARCHIVED' || err.code === 'CONCURRENT_CHANGE')) return 'skipped';
+    throw err;
+  }
+  return action === 'renew' ? 'renewed' : 'expired';
+};
+
+/** Every active contract that ended before today (the MSP's), each settled on its own: one range of the active buckets, page by page. */
+export const settleEndedContracts = async (now = new Date()): Promise<Record<'renewed' | 'expired' | 'skipped', number>> => {
+  const today = mspToday(now);
+  const report = { renewed: 0, expired: 0, skipped: 0 };
+  for await (const c of contractsEndedBefore(today)) report[await settleContract(c.id, today)]++;
+  return report;
 };
 
 /**

@@ -286,13 +286,13 @@ describe('queues', () => {
     }
   });
 
-  it('runs the job sweeper on its EventBridge schedule; it queues through the outbox, so it may send to no queue', () => {
+  it('runs each scheduled function (the job sweeper, the contract renewals) on its EventBridge schedule; they queue through the outbox, so they may send to no queue', () => {
     for (const s of functionSchedules) {
       const [ruleId, rule] = Object.entries(resources('AWS::Events::Rule')).find(([, r]) => r.Properties.ScheduleExpression === s.expression)!;
       expect(ruleId).toBeDefined();
       const target = JSON.stringify(rule.Properties.Targets[0].Arn);
       const [fnId, fn] = Object.entries(resources('AWS::Lambda::Function')).find(([id]) => target.includes(id))!;
-      expect(fnId).toMatch(/JobsSweepJobs/);
+      expect(fnId.startsWith(constructId(s.handler)), `${s.name}: ${fnId}`).toBe(true);
       const env = fn.Properties.Environment.Variables;
       expect(Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_'))).toEqual([]);
     }

@@ -4,10 +4,11 @@
  * range of the active buckets), default contracts and tickets' contracts, archived companies,
  * versions, and what a permanent delete does to a company's contracts.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
+import { handler as settleHandler } from '../../functions/contracts/settle-ended-contracts';
 import { addDays } from '../../shared/billing/calendar';
 import { db, tableName } from '../../shared/db/client';
 import { keys, LIST_BUCKETS } from '../../shared/db/keys';
@@ -401,5 +402,50 @@ describe('permanent delete', () => {
     expect((await get(keep.id)).status).toBe(200);
     const job = await call({ route: 'GET /v1/jobs/{id}', params: { id: del.body.unassignJob.id } });
     expect(job.body.progress.contracts).toMatchObject({ total: 2, done: 2, complete: true });
+  });
+});
+
+describe('daily schedule', () => {
+  const settle = async () => (await settleHandler({} as never, lambdaContext)) as { renewed: number; expired: number; skipped: number };
+  const events = async (contractId: string) =>
+    ((await db().send(new ScanCommand({ TableName: tableName(), FilterExpression: '#t = :outbox AND queue = :events', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':outbox': 'Outbox', ':events': 'events' } }))).Items ?? [])
+      .map((i) => JSON.parse(String(i.message)) as { type: string; contractId: string; endDate: string; previousEndDate: string })
+      .filter((m) => m.contractId === contractId);
+
+  it('renews auto-renewing contracts whose end date passed (a contract.renewing event each), expires the others, audited, once', async () => {
+    const t = today();
+    const co = await company('Schedule');
+    const renewing = await activeContract({ startDate: addDays(t, -65), endDate: addDays(t, -5), autoRenew: true, renewalTermMonths: 1 }, co.id);
+    // Ended more than a term ago (the schedule missed days): renewed term after term until it ends today or later.
+    const lapsed = await activeContract({ startDate: addDays(t, -400), endDate: addDays(t, -100), autoRenew: true, renewalTermMonths: 1 }, co.id);
+    const ending = await activeContract({ startDate: addDays(t, -30), endDate: addDays(t, -1) }, co.id);
+    const endsToday = await activeContract({ startDate: addDays(t, -30), endDate: t, autoRenew: true }, co.id);
+    const archivedCo = await company('Schedule archived');
+    const frozen = await activeContract({ startDate: addDays(t, -30), endDate: addDays(t, -1) }, archivedCo.id);
+    await archiveDirectly(archivedCo.id);
+
+    const first = await settle();
+    expect(first.renewed).toBeGreaterThanOrEqual(2);
+    expect(first.expired).toBeGreaterThanOrEqual(1);
+    const r = (await get(renewing.id)).body;
+    expect(r).toMatchObject({ status: 'active', version: renewing.version + 1 });
+    expect(r.endDate >= t).toBe(true);
+    const l = (await get(lapsed.id)).body;
+    expect(l).toMatchObject({ status: 'active', version: lapsed.version + 1 });
+    expect(l.endDate >= t && l.endDate < addDays(t, 32)).toBe(true);
+    expect((await get(ending.id)).body).toMatchObject({ status: 'expired', endDate: addDays(t, -1) });
+    expect((await get(endsToday.id)).body).toMatchObject({ status: 'active', endDate: t, version: endsToday.version });
+    expect((await get(frozen.id)).body).toMatchObject({ status: 'active', version: frozen.version });
+    expect(await events(renewing.id)).toEqual([expect.objectContaining({ type: 'contract.renewing', previousEndDate: addDays(t, -5), endDate: r.endDate })]);
+    expect(await events(ending.id)).toEqual([]);
+    const entries = await audit(co.id);
+    expect(entries.filter((e) => e.action === 'contract.renewed')).toHaveLength(2);
+    expect(entries.find((e) => e.action === 'contract.expired')).toMatchObject({ actor: { sub: 'system:contract-renewals' }, changes: { status: { from: 'active', to: 'expired' } } });
+
+    // A second run (or a retried one) changes nothing.
+    await settle();
+    expect((await get(renewing.id)).body.version).toBe(r.version);
+    expect(await events(renewing.id)).toHaveLength(1);
+    expect((await audit(co.id)).length).toBe(entries.length);
   });
 });
