@@ -10,7 +10,7 @@ import { readIndexPage } from '../db/index-read';
 import type { TxItem } from '../db/transact';
 import { allOf, anyDiffers, updateItem } from '../db/update';
 import { atVersion, versionIs } from '../http/concurrency';
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
+import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
 import type { Company, CompanyStatus } from './company.schema';
@@ -118,6 +118,20 @@ export const updateCompanyAtVersion = (id: string, ifMatch: number, set: Partial
     onConditionFailed: atVersion('company', ifMatch, (old) => (old.status !== 'active' ? companyArchived() : undefined)),
   };
 };
+
+/**
+ * Clears the company's default contract (one that stops being active, in the transaction that
+ * ends it), at the company version read, while the company is active: a company edit like any
+ * other, so its version moves. It stands in for the company's `companyActive` check.
+ */
+export const clearDefaultContract = (companyId: string, version: number, now: string): TxItem => ({
+  item: { Update: updateItem(keys.company(companyId), { set: { defaultContractId: null, version: version + 1, updatedAt: now } }, { ...activeAt, values: { ...activeAt.values, ':expected': version } }) },
+  onConditionFailed: (old) => {
+    if (!old) return new NotFoundError('company');
+    if (old.status !== 'active') return companyArchived();
+    return concurrentChange();
+  },
+});
 
 /** A company item as the API shows it (e.g. the item a failed condition returned). */
 export const companyFromItem = (item: Record<string, unknown>): Company => fromItem(item);

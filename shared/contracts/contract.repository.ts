@@ -112,6 +112,7 @@ export interface CompanyTerms {
   currency: string | null;
   defaultContractId: string | null;
   counts: Record<string, number>;
+  version: number;
 }
 
 const termsOf = (item: Record<string, unknown>): CompanyTerms => ({
@@ -121,9 +122,13 @@ const termsOf = (item: Record<string, unknown>): CompanyTerms => ({
   currency: typeof item.currency === 'string' ? item.currency : null,
   defaultContractId: typeof item.defaultContractId === 'string' ? item.defaultContractId : null,
   counts: (item.counts ?? {}) as Record<string, number>,
+  version: Number(item.version ?? 1),
 });
 
-const TERMS_PROJECTION = { ProjectionExpression: '#id, #name, #status, #currency, #default, #counts', ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#status': 'status', '#currency': 'currency', '#default': 'defaultContractId', '#counts': 'counts' } };
+const TERMS_PROJECTION = {
+  ProjectionExpression: '#id, #name, #status, #currency, #default, #counts, #version',
+  ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#status': 'status', '#currency': 'currency', '#default': 'defaultContractId', '#counts': 'counts', '#version': 'version' },
+};
 
 export const getCompanyTerms = async (companyId: string, consistent = false): Promise<CompanyTerms | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(companyId), ConsistentRead: consistent, ...TERMS_PROJECTION }));

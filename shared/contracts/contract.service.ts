@@ -12,7 +12,7 @@ import { annualValue } from '../billing/contract-pricing';
 import { formatAmount, readCurrency } from '../billing/money';
 import { mspCurrency, mspToday } from '../billing/msp-defaults';
 import { firstBillingDate, noticeDeadline } from '../billing/periods';
-import { companyActive, companyArchived } from '../companies/company.repository';
+import { clearDefaultContract, companyActive, companyArchived } from '../companies/company.repository';
 import { transact, type TxItem } from '../db/transact';
 import { enqueue } from '../outbox/outbox';
 import type { Caller } from '../http/caller';
@@ -193,14 +193,27 @@ export const deleteContract = async (caller: Caller, id: string, ifMatch: number
   );
 };
 
-/** Writes a state change at the version read, with its audit entry and what must follow it (`also`: outbox items), while the company is active. */
+/**
+ * Writes a state change at the version read, with its audit entry and what must follow it
+ * (`also`: outbox items), while the company is active. A contract that stops being active
+ * stops being its company's default in the same transaction (a company edit, audited), so a
+ * company never names an ended contract for its new tickets.
+ */
 const commitState = async (actor: Pick<Caller, 'sub' | 'email'>, base: VersionBase, before: Contract, after: Contract, action: ContractAction, also: TxItem[] = []): Promise<Contract> => {
-  await activeCompanyOf(before.companyId);
+  const company = await activeCompanyOf(before.companyId);
+  const at = after.updatedAt;
+  const wasDefault = company.defaultContractId === before.id && after.status !== 'active';
+  const companyItems = wasDefault
+    ? [
+        clearDefaultContract(company.id, company.version, at),
+        appendAudit({ companyId: company.id, actor, action: 'company.updated', changes: { defaultContractId: { from: before.id, to: null } }, version: { from: company.version, to: company.version + 1 }, at }),
+      ]
+    : [companyGuard(before.companyId)];
   await base.write(
     transact([
-      companyGuard(before.companyId),
+      ...companyItems,
       replaceContract(before, after),
-      appendAudit({ companyId: before.companyId, actor, action: AUDIT_OF[action], changes: { id: { from: before.id, to: before.id }, ...diff(before, after, CONTRACT_FIELDS) }, version: { from: before.version, to: after.version }, at: after.updatedAt }),
+      appendAudit({ companyId: before.companyId, actor, action: AUDIT_OF[action], changes: { id: { from: before.id, to: before.id }, ...diff(before, after, CONTRACT_FIELDS) }, version: { from: before.version, to: after.version }, at }),
       ...also,
     ]),
   );

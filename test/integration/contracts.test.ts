@@ -356,10 +356,17 @@ describe('default contract and tickets', () => {
     expect(await call({ route: 'PATCH /v1/tickets/{id}', params: { id: t1.body.id }, body: { contractId: null } })).toMatchObject({ status: 200, body: { contractId: null } });
     expect(await call({ route: 'PATCH /v1/tickets/{id}', params: { id: t1.body.id }, body: { contractId: mine.id } })).toMatchObject({ status: 200, body: { contractId: mine.id } });
 
-    // A default that has ended since is not given to new tickets.
+    // A default that ends stops being the default in the same transaction (a company edit, audited).
     await act(mine.id, 'cancel');
+    expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body).toMatchObject({ defaultContractId: null, version: 3 });
+    expect((await audit(co.id)).slice(0, 2)).toEqual([
+      expect.objectContaining({ action: 'contract.cancelled' }),
+      expect.objectContaining({ action: 'company.updated', changes: { defaultContractId: { from: mine.id, to: null } } }),
+    ]);
     expect((await ticket({ companyId: co.id })).body.contractId).toBeNull();
-    expect((await setDefault(co.id, null)).body.defaultContractId).toBeNull();
+    const again = await activeContract({}, co.id);
+    await setDefault(co.id, again.id);
+    expect((await setDefault(co.id, null)).body).toMatchObject({ defaultContractId: null, version: 5 });
   });
 });
 
