@@ -55,12 +55,12 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
  * still be set, as one removed a minute later stays set; `GET /v1/staff` shows who is current.
  */
 const checkAccountManager = async (accountManagerId: string | null | undefined) => {
-  if (accountManagerId) await requireStaffUser(accountManagerId, 'body.accountManagerId');
+  if (accountManagerId) await requireStaffUser(accountManagerId, 'accountManagerId');
 };
 
 /** A billing contact being set must be a contact of the company when the write commits (`409 CONTACT_NOT_IN_COMPANY`, `400 UNKNOWN_CONTACT`). */
 const billingContactCheck = (companyId: string, billingContactId: string | null | undefined): TxItem[] =>
-  billingContactId ? [contactReference(billingContactId, companyId, {}, 'body.billingContactId')] : [];
+  billingContactId ? [contactReference(billingContactId, companyId, {}, 'billingContactId')] : [];
 
 export const createCompany = async (caller: Caller, input: CreateCompanyInput, idempotency?: IdempotencyContext): Promise<Company> => {
   await checkAccountManager(input.accountManagerId);
