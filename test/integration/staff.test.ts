@@ -13,6 +13,7 @@ import { ENV, resetEnvCache } from '../../shared/env';
 import { DIRECTORY_MISS_REFRESH_MS, DIRECTORY_TTL_MS, resetStaffDirectory } from '../../shared/staff/staff-directory';
 import { STAFF_GROUPS } from '../../shared/routes';
 import { archiveDirectly } from '../helpers/data';
+import { beforeNext } from '../helpers/db-requests';
 import { call } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -245,5 +246,28 @@ describe('billingContactId', () => {
     await archiveDirectly(company.id);
     expect((await patchCompany(company.id, { billingContactId: contact })).body.code).toBe('COMPANY_ARCHIVED');
     expect((await patchCompany(company.id, { billingContactId: contact }, { 'if-match': '"1"' })).body.code).toBe('COMPANY_ARCHIVED');
+  });
+});
+
+describe('billingContactId races', () => {
+  it('a contact moved away between the read and the write: the set fails with 409 and nothing is written', async () => {
+    const company = (await createCompany({})).body;
+    const other = (await createCompany({})).body;
+    const contact = await createContact(company.id);
+    beforeNext('TransactWriteItems', () => call({ route: 'PATCH /v1/contacts/{id}', params: { id: contact }, body: { companyId: other.id } }));
+    const res = await patchCompany(company.id, { billingContactId: contact });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('CONTACT_NOT_IN_COMPANY');
+    expect((await getCompany(company.id)).body).toMatchObject({ billingContactId: null, version: 1, counts: { contacts: 0 } });
+  });
+
+  it('set as billing contact between a move’s read and its write: the move reads again and clears it', async () => {
+    const company = (await createCompany({})).body;
+    const other = (await createCompany({})).body;
+    const contact = await createContact(company.id);
+    beforeNext('TransactWriteItems', () => patchCompany(company.id, { billingContactId: contact }));
+    const moved = await call({ route: 'PATCH /v1/contacts/{id}', params: { id: contact }, body: { companyId: other.id } });
+    expect(moved.status).toBe(200);
+    expect((await getCompany(company.id)).body).toMatchObject({ billingContactId: null, version: 3, counts: { contacts: 0 } });
   });
 });
