@@ -1,6 +1,7 @@
 /** Deployment settings from CDK context (`cdk.json`, or `-c key=value`), checked once at synth. */
 import type { Construct } from 'constructs';
 import * as z from 'zod';
+import { readCurrency } from '../shared/billing/money';
 
 const urls = z.array(z.url()).min(1);
 
@@ -29,6 +30,11 @@ const schema = z.object({
   quickbooksRedirectUri: z.url().optional(),
   /** For one deploy of an upgrade only: the index (`gsi1` or `gsi2`) to leave out, so the next deploy creates it anew (README). */
   dropIndex: z.enum(['gsi1', 'gsi2']).optional(),
+  /** The MSP's currency (ISO 4217, a 2-decimal one): a company's default, and so its contracts'; every function gets it as DEFAULT_CURRENCY. */
+  defaultCurrency: z
+    .string()
+    .refine((v) => readCurrency(v).ok, 'must be an upper-case ISO 4217 code of a currency with 2 decimal places, such as USD')
+    .default('USD'),
   /** Days CloudWatch keeps function and access logs. */
   logRetentionDays: z.number().int().positive().default(30),
 });

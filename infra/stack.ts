@@ -51,6 +51,8 @@ interface Needs {
   table: TableAccess;
   /** Manages portal-pool users. */
   portalUsers: boolean;
+  /** Reads the staff directory (staff-pool users and their groups). */
+  staffDirectory: boolean;
   /** Gets the pool and client ids in its environment (not the pool's own triggers: that would be a cycle). */
   poolIds: boolean;
   queues: Set<QueueName>;
@@ -78,6 +80,9 @@ const PORTAL_USER_ACTIONS = [
   'AdminDeleteUser',
 ];
 
+/** What reading the staff directory takes (shared/staff/staff-directory.ts): two read-only actions, on the staff pool only. */
+const STAFF_DIRECTORY_ACTIONS = ['ListUsers', 'ListUsersInGroup'];
+
 const TABLE_RANK: Record<TableAccess, number> = { none: 0, read: 1, write: 2 };
 const widest = (a: TableAccess, b: TableAccess): TableAccess => (TABLE_RANK[a] >= TABLE_RANK[b] ? a : b);
 
@@ -87,6 +92,7 @@ const apiFunctionNeeds = (f: ApiFunction): Needs => {
   return {
     table: served.reduce<TableAccess>((t, r) => widest(t, r.table), 'none'),
     portalUsers: served.some((r) => r.portalUsers),
+    staffDirectory: served.some((r) => r.staffDirectory),
     poolIds: true,
     // What a route queues goes through the outbox (an item in its own transaction): only the relay sends.
     queues: new Set(),
@@ -103,6 +109,7 @@ const apiFunctionNeeds = (f: ApiFunction): Needs => {
 const workerNeeds = (w: WorkerDef): Needs => ({
   table: w.table,
   portalUsers: false,
+  staffDirectory: false,
   poolIds: true,
   queues: new Set(), // continuations go through the outbox too
   signing: false,
@@ -121,6 +128,7 @@ const describeNeeds = (n: Needs, worker?: string): string =>
     n.signing && 'signing key',
     n.mail && 'SES',
     n.portalUsers && 'portal users',
+    n.staffDirectory && 'staff directory',
     n.quickbooks && 'QuickBooks',
     n.m365 && 'Microsoft 365',
     n.outboxKey && 'outbox key',
@@ -380,6 +388,9 @@ export class ClienteleStack extends Stack {
       if (needs.portalUsers) {
         role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: PORTAL_USER_ACTIONS.map((a) => `cognito-idp:${a}`), resources: [portalPool.userPoolArn] }));
       }
+      if (needs.staffDirectory) {
+        role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: STAFF_DIRECTORY_ACTIONS.map((a) => `cognito-idp:${a}`), resources: [staffPool.userPoolArn] }));
+      }
       if (needs.mail) {
         role.addToPrincipalPolicy(
           new PolicyStatement({
@@ -397,6 +408,8 @@ export class ClienteleStack extends Stack {
     };
     const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): AwsFunction => {
       const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
+      // Every function that reads a company shows its currency, defaulted from this setting: all get it, so none disagree.
+      environment[ENV.DEFAULT_CURRENCY] = config.defaultCurrency;
       if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
       if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
@@ -420,6 +433,7 @@ export class ClienteleStack extends Stack {
     const fallbackFn = makeFunction(constructId(fallbackRoute.handler), fallbackRoute.handler, {
       table: 'none',
       portalUsers: false,
+      staffDirectory: false,
       poolIds: false,
       queues: new Set(),
       signing: false,
@@ -510,6 +524,7 @@ export class ClienteleStack extends Stack {
     const jobFunctionNeeds = (d: { table: TableAccess; queues?: readonly QueueName[]; timeoutSeconds: number; memoryMb: number }): Needs => ({
       table: d.table,
       portalUsers: false,
+      staffDirectory: false,
       poolIds: false,
       // What they queue goes through the outbox (an item they write): only the relay sends.
       queues: new Set(),
@@ -531,7 +546,7 @@ export class ClienteleStack extends Stack {
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, staffDirectory: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
@@ -543,6 +558,7 @@ export class ClienteleStack extends Stack {
         {
           table: 'none',
           portalUsers: false,
+          staffDirectory: false,
           poolIds: false,
           queues: new Set(c.queues),
           signing: false,

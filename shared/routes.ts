@@ -44,6 +44,8 @@ export interface RouteDef {
   queues?: readonly QueueName[];
   /** Manages portal-pool users (create, set password, disable, sign out): gets those Cognito actions. */
   portalUsers?: boolean;
+  /** Reads the staff directory (shared/staff/staff-directory.ts): gets ListUsers and ListUsersInGroup on the staff pool, nothing else of Cognito. */
+  staffDirectory?: boolean;
   /** Talks to QuickBooks Online: gets its client credentials and the token-encryption key. */
   quickbooks?: boolean;
   /** Talks to Microsoft 365 (Entra, Graph): gets the app's client id and secret. */
@@ -112,13 +114,16 @@ const SUPER_ADMIN_ONLY = [] as const;
 
 export const routes = [
   // Companies
-  { method: 'POST', path: '/v1/companies', handler: 'functions/companies/create-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create a company' },
+  { method: 'POST', path: '/v1/companies', handler: 'functions/companies/create-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', staffDirectory: true, summary: 'Create a company' },
   { method: 'GET', path: '/v1/companies', handler: 'functions/companies/list-companies.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'List companies by name, with case-insensitive prefix search' },
   { method: 'GET', path: '/v1/companies/{id}', handler: 'functions/companies/get-company.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get a company' },
-  { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update a company' },
+  { method: 'PATCH', path: '/v1/companies/{id}', handler: 'functions/companies/update-company.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', staffDirectory: true, summary: 'Update a company' },
   { method: 'GET', path: '/v1/companies/{id}/audit', handler: 'functions/audit/list-company-audit.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's audit entries, newest first" },
   { method: 'GET', path: '/v1/audit', handler: 'functions/audit/list-audit.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'Audit entries of a company, also after its permanent delete' },
   { method: 'PUT', path: '/v1/companies/{id}/primary-contact', handler: 'functions/companies/set-primary-contact.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's primary contact" },
+
+  // Staff directory: read by every company write that sets an account manager, so it is served by the same function (one grant, one cache).
+  { method: 'GET', path: '/v1/staff', handler: 'functions/staff/list-staff.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'none', staffDirectory: true, summary: 'The staff directory: staff users with their groups (account managers are chosen from it)' },
 
   // Company lifecycle
   { method: 'POST', path: '/v1/companies/{id}/archive', handler: 'functions/companies/archive-company.ts', area: 'companies', pool: 'staff', groups: ARCHIVERS, table: 'write', queues: ['quickbooks-sync'], summary: 'Archive a company (reversible)' },

@@ -1,4 +1,4 @@
-/** The companies area's function. Companies: their lifecycle, addresses, compliance organization, audit, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
+/** The companies area's function. Companies: their lifecycle, addresses, compliance organization, audit, the staff directory, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('companies', {
@@ -6,6 +6,7 @@ export const handler = areaDispatcher('companies', {
   'functions/companies/list-companies.ts': () => import('./list-companies'),
   'functions/companies/get-company.ts': () => import('./get-company'),
   'functions/companies/update-company.ts': () => import('./update-company'),
+  'functions/staff/list-staff.ts': () => import('../staff/list-staff'),
   'functions/audit/list-company-audit.ts': () => import('../audit/list-company-audit'),
   'functions/audit/list-audit.ts': () => import('../audit/list-audit'),
   'functions/companies/set-primary-contact.ts': () => import('./set-primary-contact'),

@@ -15,6 +15,7 @@ import { ENV, queueUrlEnv, resetEnvCache } from '../../shared/env';
 import { resetMailClient } from '../../shared/mail/mail.service';
 import { resetQueueClient } from '../../shared/queue/send';
 import { resetPortalUsersClient } from '../../shared/portal/portal-users';
+import { resetStaffDirectory } from '../../shared/staff/staff-directory';
 import { queues } from '../../shared/queues';
 import { startCognito, type PoolIds, type SeededUser } from './engines/cognito';
 import { startFakeQuickBooks } from './fakes/quickbooks';
@@ -146,6 +147,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   resetQueueClient();
   resetMailClient();
   resetPortalUsersClient();
+  resetStaffDirectory();
   resetSigningKey();
   resetSecrets();
   resetGraphClients();

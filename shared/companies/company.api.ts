@@ -8,7 +8,7 @@ export const companyApi = {
   'POST /v1/companies': {
     body: createCompanyBody,
     responses: { 201: { description: 'Created; `Location` names it, `ETag` carries its version', schema: companySchema } },
-    errors: { 409: ['COMPANY_NAME_TAKEN'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
+    errors: { 400: ['UNKNOWN_STAFF_USER'], 409: ['COMPANY_NAME_TAKEN'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
   },
   'GET /v1/companies': {
     query: listCompaniesQuery,
@@ -25,7 +25,12 @@ export const companyApi = {
     body: updateCompanyBody,
     responses: { 200: { description: 'The updated company', schema: companySchema }, 204: MINIMAL_ANSWER },
     minimalAnswer: true,
-    errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
+    errors: {
+      400: ['INVALID_IF_MATCH', 'UNKNOWN_STAFF_USER', 'UNKNOWN_CONTACT'],
+      404: ['NOT_FOUND'],
+      409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED', 'CONTACT_NOT_IN_COMPANY', 'CONCURRENT_CHANGE'],
+      412: ['VERSION_MISMATCH'],
+    },
   },
   'PUT /v1/companies/{id}/primary-contact': {
     params: idParams,

@@ -18,6 +18,9 @@ export const COMPANY_RESOURCE_FIELDS = [
   'tags',
   'primaryContactId',
   'defaultContractId',
+  'currency',
+  'hourlyRate',
+  'billingContactId',
   'archivedAt',
   'archivedBy',
   'archiveReason',
@@ -29,3 +32,11 @@ export const COMPANY_RESOURCE_FIELDS = [
 ] as const;
 
 export const COMPANY_COUNTS = ['contacts', 'tickets', 'openTickets', 'assets'] as const;
+
+/**
+ * The company's fields that name one of its contacts: each must be one of its contacts while
+ * set, and is cleared in the transaction that takes that contact out of the company (a move or
+ * a delete, shared/contacts/contact.service.ts).
+ */
+export const COMPANY_CONTACT_ROLES = ['primaryContactId', 'billingContactId'] as const;
+export type CompanyContactRole = (typeof COMPANY_CONTACT_ROLES)[number];

@@ -12,16 +12,22 @@ import { allOf, anyDiffers, updateItem } from '../db/update';
 import { atVersion, versionIs } from '../http/concurrency';
 import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
-import { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
+import { mspCurrency } from '../billing/msp-defaults';
+import { COMPANY_CONTACT_ROLES, COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS, type CompanyContactRole } from './company.fields';
 import type { Company, CompanyStatus } from './company.schema';
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
 const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
 
-/** The API resource of a stored company: its documented fields only (internal counters stay inside). */
+/**
+ * The API resource of a stored company: its documented fields only (internal counters stay
+ * inside). A company stored before it had a currency reads as the MSP's default currency (the
+ * new fields' other defaults are null).
+ */
 const fromItem = (item: Record<string, unknown>): Company => {
   const c = Object.fromEntries(COMPANY_RESOURCE_FIELDS.map((f) => [f, item[f] ?? null])) as Company;
+  c.currency ??= mspCurrency();
   const counts = (item.counts ?? {}) as Record<string, number>;
   c.counts = Object.fromEntries(COMPANY_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
   return c;
@@ -158,23 +164,27 @@ export const companyActive = (companyId: string, missing: () => Error): TxItem =
  * it is the company the record already points at, gone only while a permanent delete's
  * cleanup runs, and the record stays as it is (`409 COMPANY_ARCHIVED`) until the cleanup
  * unassigns it.
- * `primary` keeps the primary contact right when a contact leaves: `clear` unsets it (it was
- * this contact when read), `keep` asserts it still is not this contact.
+ * `leaving` keeps the company's contact roles (primary, billing: COMPANY_CONTACT_ROLES) right
+ * when a contact leaves: each role in `clear` is unset (it was this contact when read), and
+ * every other role is asserted still not to be this contact; a race fails the write, and the
+ * caller reads again.
  */
 export const companyReference = (
   companyId: string,
   deltas: CountDeltas,
-  opts: { into: boolean; primary?: { contactId: string; clear: boolean }; now?: string },
+  opts: { into: boolean; leaving?: { contactId: string; clear: readonly CompanyContactRole[] }; now?: string },
 ): TxItem => {
   const conditions = [activeCompany.condition];
   const names: Record<string, string> = { ...activeCompany.names };
   const values: Record<string, unknown> = { ...activeCompany.values };
-  if (opts.primary) {
-    names['#primary'] = 'primaryContactId';
-    values[':contact'] = opts.primary.contactId;
-    conditions.push(opts.primary.clear ? '#primary = :contact' : '(attribute_not_exists(#primary) OR #primary <> :contact)');
+  if (opts.leaving) {
+    values[':contact'] = opts.leaving.contactId;
+    COMPANY_CONTACT_ROLES.forEach((role, i) => {
+      names[`#role${i}`] = role;
+      conditions.push(opts.leaving!.clear.includes(role) ? `#role${i} = :contact` : `(attribute_not_exists(#role${i}) OR #role${i} <> :contact)`);
+    });
   }
-  const clear = opts.primary?.clear;
+  const cleared = opts.leaving?.clear ?? [];
   return countAndGuard(
     keys.company(companyId),
     deltas,
@@ -188,7 +198,7 @@ export const companyReference = (
         return new StaleReadError();
       },
     },
-    clear ? { set: { primaryContactId: null, updatedAt: opts.now ?? new Date().toISOString() }, add: { version: 1 } } : {},
+    cleared.length ? { set: { ...Object.fromEntries(cleared.map((r) => [r, null])), updatedAt: opts.now ?? new Date().toISOString() }, add: { version: 1 } } : {},
   );
 };
 

@@ -1,5 +1,6 @@
 /** Company: request bodies, query and the resource as API.md defines them. */
 import * as z from 'zod';
+import { amountString, currencyCode } from '../billing/contract.schema';
 import { type HasExactly, id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
 import type { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
 
@@ -13,21 +14,26 @@ const domain = z
   .max(253)
   .regex(/^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'Must be a domain name such as example.com');
 
-/** The editable fields; every one but `name` is optional and may be `null`. */
+/** The editable fields; every one but `name` is optional, and every one but `name` and `currency` may be `null`. */
 const editable = {
   primaryDomain: domain.nullable(),
   phone: text(50).nullable(),
   website: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
   industry: text(100).nullable(),
   employeeCount: z.number().int().min(0).max(10_000_000).nullable(),
-  accountManagerId: text(128).nullable(),
+  accountManagerId: text(128).nullable().meta({ description: 'A staff user\'s id from `GET /v1/staff`, else `400 UNKNOWN_STAFF_USER`' }),
   notes: multiline(10_000).nullable(),
   tags: z
     .array(text(50).min(1))
     .max(50)
     .refine((t) => new Set(t.map((s) => s.toLowerCase())).size === t.length, 'Tags must be unique')
     .nullable(),
+  currency: currencyCode.meta({ description: 'ISO 4217, upper case, a currency with 2 decimal places; default: the MSP\'s (the stack\'s `defaultCurrency`, USD)' }),
+  hourlyRate: amountString.nullable().meta({ description: 'The company\'s hourly rate in its currency (time beyond a contract\'s included hours without an overage rate)' }),
 };
+
+/** PATCH only: the contact invoices are sent to instead of the primary contact; one of the company's contacts (a new company has none yet). */
+const billingContactId = id.nullable().meta({ description: "One of the company's contacts (`409 CONTACT_NOT_IN_COMPANY`); invoices go to it instead of the primary contact. Cleared when it leaves the company or is deleted." });
 
 const name = text(200).min(1, 'Name is required');
 
@@ -35,6 +41,7 @@ export const createCompanyBody = z.strictObject({ name, ...z.object(editable).pa
 export type CreateCompanyInput = z.output<typeof createCompanyBody>;
 
 export const updateCompanyBody = createCompanyBody
+  .extend({ billingContactId })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
   .meta({ id: 'UpdateCompany' });
@@ -63,6 +70,9 @@ export const companySchema = z
     tags: z.array(z.string()),
     primaryContactId: id.nullable(),
     defaultContractId: id.nullable().meta({ description: 'The active contract new tickets of the company take when given none (`PUT /v1/companies/{id}/default-contract`)' }),
+    currency: z.string(),
+    hourlyRate: z.string().nullable(),
+    billingContactId: id.nullable(),
     archivedAt: isoTime.nullable(),
     archivedBy: z.string().nullable(),
     archiveReason: z.string().nullable(),
@@ -86,4 +96,4 @@ export const companyCountsListed: HasExactly<Company['counts'], (typeof COMPANY_
 export const companyPageSchema = pageOf(companySchema, 'CompanyPage');
 
 /** The fields a create or update may set, in API order (audit diffs follow it). */
-export const EDITABLE_FIELDS = ['name', ...Object.keys(editable)] as (keyof CreateCompanyInput)[];
+export const EDITABLE_FIELDS = ['name', ...Object.keys(editable), 'billingContactId'] as (keyof UpdateCompanyInput)[];

@@ -1,6 +1,8 @@
 /**
  * Company rules: creation with a unique name, edits with optimistic concurrency, and an audit
- * entry in the same transaction as every change.
+ * entry in the same transaction as every change. An account manager is a staff user of the
+ * directory (checked before the write); a billing contact is one of the company's contacts
+ * (checked in the write).
  */
 import { ulid } from 'ulid';
 import { appendAudit, diff, sentChanges } from '../audit/audit.repository';
@@ -10,7 +12,10 @@ import { answerAtVersion, versionBase, type Answer, type VersionOnly } from '../
 import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
+import { mspCurrency } from '../billing/msp-defaults';
 import { contactReference } from '../contacts/contact.repository';
+import type { TxItem } from '../db/transact';
+import { requireStaffUser } from '../staff/staff-directory';
 import { companyArchived, companyFromItem, getCompany, listCompanies, putNewCompany, updateCompanyAtVersion, updateCompanyFields } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
 
@@ -32,6 +37,9 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   tags: input.tags ?? [],
   primaryContactId: null,
   defaultContractId: null,
+  currency: input.currency ?? mspCurrency(),
+  hourlyRate: input.hourlyRate ?? null,
+  billingContactId: null,
   archivedAt: null,
   archivedBy: null,
   archiveReason: null,
@@ -42,7 +50,21 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   updatedAt: now,
 });
 
+/**
+ * `400 UNKNOWN_STAFF_USER` for an account manager who is not in the staff directory. Checked
+ * before the write (Cognito is not in the transaction): a user removed in that instant can
+ * still be set, as one removed a minute later stays set; `GET /v1/staff` shows who is current.
+ */
+const checkAccountManager = async (accountManagerId: string | null | undefined) => {
+  if (accountManagerId) await requireStaffUser(accountManagerId, 'accountManagerId');
+};
+
+/** A billing contact being set must be a contact of the company when the write commits (`409 CONTACT_NOT_IN_COMPANY`, `400 UNKNOWN_CONTACT`). */
+const billingContactCheck = (companyId: string, billingContactId: string | null | undefined): TxItem[] =>
+  billingContactId ? [contactReference(billingContactId, companyId, {}, 'billingContactId')] : [];
+
 export const createCompany = async (caller: Caller, input: CreateCompanyInput, idempotency?: IdempotencyContext): Promise<Company> => {
+  await checkAccountManager(input.accountManagerId);
   const now = new Date().toISOString();
   const company = newCompany(input, now);
   await transact([
@@ -68,6 +90,7 @@ export const searchCompanies = (status: CompanyStatus, q: string | undefined, li
  */
 export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined, answer: Answer = 'representation'): Promise<Company | VersionOnly> => {
   const requested = definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
+  await checkAccountManager(requested.accountManagerId);
   // A rename moves the name guard, which needs the old name: it reads first.
   if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch, answer);
   const base = versionBase(ifMatch);
@@ -85,6 +108,7 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
   await base.write(
     transact([
       ...updateCompanyFields(before, after, changed),
+      ...(changed.includes('billingContactId') ? billingContactCheck(id, after.billingContactId) : []),
       appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, version: { from: before.version, to: after.version }, at: now }),
     ]),
   );
@@ -109,6 +133,7 @@ const updateCompanyWithoutRead = async (caller: Caller, id: string, requested: P
     () =>
       transact([
         updateCompanyAtVersion(id, ifMatch, requested, now),
+        ...billingContactCheck(id, requested.billingContactId),
         appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes: sentChanges(requested), version: { from: ifMatch, to: ifMatch + 1 }, at: now }),
       ]),
     companyFromItem,

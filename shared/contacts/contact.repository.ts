@@ -196,15 +196,16 @@ export const deleteContactItem = (c: ContactRecord): TxItem[] => [
 /**
  * The contact a record points at, as one transaction item: it must exist (`400 UNKNOWN_CONTACT`)
  * and belong to the record's company (`409 CONTACT_NOT_IN_COMPANY`); its counters change by `deltas`.
+ * `path` names the request field that named the contact in the 400.
  */
-export const contactReference = (contactId: string, companyId: string | null, deltas: CountDeltas): TxItem =>
+export const contactReference = (contactId: string, companyId: string | null, deltas: CountDeltas, path = 'contactId'): TxItem =>
   countAndGuard(keys.contact(contactId), deltas, {
     condition: companyId ? 'attribute_exists(pk) AND companyId = :company' : 'attribute_exists(pk)',
     values: companyId ? { ':company': companyId } : undefined,
     onConditionFailed: (old) =>
       old
         ? new ConflictError('CONTACT_NOT_IN_COMPANY', 'The contact belongs to another company.')
-        : new BadRequestError('UNKNOWN_CONTACT', `No contact has the id ${contactId}.`, [{ path: 'contactId', message: 'Unknown contact' }]),
+        : new BadRequestError('UNKNOWN_CONTACT', `No contact has the id ${contactId}.`, [{ path, message: 'Unknown contact' }]),
   });
 
 /** Sets portal fields (status, token, user) on a contact, at the version read. */

@@ -5,6 +5,7 @@
  */
 import { ulid } from 'ulid';
 import { appendAudit } from '../audit/audit.repository';
+import { COMPANY_CONTACT_ROLES } from '../companies/company.fields';
 import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
 import { retryPolicies } from '../db/retry';
 import { transact, type TxItem } from '../db/transact';
@@ -74,20 +75,22 @@ export const searchContacts = (listing: ContactListing, filter: { status?: Conta
   listContacts(listing, filter, limit, cursor);
 
 /**
- * The items that take a contact out of its company: the counter, and the primary contact
- * cleared (with an audit entry) if it was this one when read; a race makes the write fail
- * and the caller retry. An archived company keeps its contacts (`409 COMPANY_ARCHIVED`): said
- * here from the read, enforced by the company item's condition in the write.
+ * The items that take a contact out of its company: the counter, and the company's primary
+ * and billing contact cleared (with an audit entry) where it was this one when read; a race
+ * makes the write fail and the caller retry. An archived company keeps its contacts (`409
+ * COMPANY_ARCHIVED`): said here from the read, enforced by the company item's condition in the write.
  */
 const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: ContactRecord, now: string): Promise<TxItem[]> => {
   if (!contact.companyId) return [];
   const company = await getCompany(contact.companyId, true);
   if (!company) return [];
   if (company.status !== 'active') throw companyArchived();
-  const wasPrimary = company.primaryContactId === contact.id;
+  const held = COMPANY_CONTACT_ROLES.filter((role) => company[role] === contact.id);
   return [
-    companyReference(company.id, { contacts: -1 }, { into: false, primary: { contactId: contact.id, clear: wasPrimary }, now }),
-    ...(wasPrimary ? [appendAudit({ companyId: company.id, actor: caller, action: 'company.updated', changes: { primaryContactId: { from: contact.id, to: null } }, at: now })] : []),
+    companyReference(company.id, { contacts: -1 }, { into: false, leaving: { contactId: contact.id, clear: held }, now }),
+    ...(held.length
+      ? [appendAudit({ companyId: company.id, actor: caller, action: 'company.updated', changes: Object.fromEntries(held.map((role) => [role, { from: contact.id, to: null }])), at: now })]
+      : []),
   ];
 };
 

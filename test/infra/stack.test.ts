@@ -123,6 +123,8 @@ describe('HTTP API', () => {
         expect(grants, f.entry).toContain('PortalPool');
         expect(grants, f.entry).not.toContain('StaffPool');
       }
+      // Only functions with a route that reads the staff directory may list staff users.
+      expect(grants.includes('cognito-idp:ListUsers'), f.entry).toBe(f.routes.some((r) => r.staffDirectory));
       // Only vendor routes get vendor secrets.
       expect(grants.includes('M365ClientSecret'), f.entry).toBe(f.routes.some((r) => r.m365));
       expect(grants.includes('QuickBooksClientSecret'), f.entry).toBe(f.routes.some((r) => r.quickbooks));
@@ -135,6 +137,33 @@ describe('HTTP API', () => {
     expect(grantsOf(functionIdOf('functions/openapi/get-openapi.ts'))).not.toContain('dynamodb:');
     expect(grantsOf(functionIdOf('functions/contacts/api.ts'))).toContain('cognito-idp:AdminCreateUser');
     expect(grantsOf(Object.keys(resources('AWS::Lambda::Function')).find((id) => id.startsWith('MailSendMailWorker'))!)).toContain('ses:SendEmail');
+  });
+
+  it('lets only the function serving the staff directory read staff-pool users: ListUsers and ListUsersInGroup, on the staff pool, nothing else', () => {
+    const entries = new Set((routes as readonly RouteDef[]).filter((r) => r.staffDirectory).map(functionEntryOf));
+    // GET /v1/staff and the company writes that check an account manager: one function, one grant, one cache.
+    expect([...entries]).toEqual(['functions/companies/api.ts']);
+    const policies = Object.values(resources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((st) => ({ roles: p.Properties.Roles, st })));
+    const onStaffPool = statements.filter(({ st }) => JSON.stringify(st.Resource).includes('StaffPool'));
+    expect(onStaffPool).toHaveLength(1);
+    const [{ roles, st }] = onStaffPool as [(typeof onStaffPool)[number]];
+    expect([st.Action].flat().sort()).toEqual(['cognito-idp:ListUsers', 'cognito-idp:ListUsersInGroup']);
+    expect(JSON.stringify(st.Resource)).not.toContain('PortalPool');
+    // The role holding it serves the companies function and no other function (worker, trigger, route of its own).
+    const roleIds = (roles as { Ref: string }[]).map((r) => r.Ref);
+    const holders = Object.entries(resources('AWS::Lambda::Function'))
+      .filter(([, fn]) => roleIds.includes((fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!))
+      .map(([id]) => id);
+    expect(holders).toEqual([functionIdOf('functions/companies/api.ts')]);
+    expect(grantsOf(functionIdOf('functions/contacts/api.ts'))).not.toContain('cognito-idp:List');
+  });
+
+  it('gives every function the stack’s default currency', () => {
+    for (const [id, fn] of Object.entries(resources('AWS::Lambda::Function'))) {
+      if (id.startsWith('AWS') || id.startsWith('Custom')) continue; // CDK's own helper functions
+      expect(fn.Properties.Environment?.Variables?.DEFAULT_CURRENCY, id).toBe('USD');
+    }
   });
 
   it('lets only QuickBooks functions read the QuickBooks client secret and the token-encryption key', () => {
