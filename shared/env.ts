@@ -41,6 +41,8 @@ export const ENV = {
   /** Key that seals outbox messages of sealed queues (mail: set-up links) at rest: Secrets Manager ARN on AWS, the value locally. */
   OUTBOX_SECRET_ARN: 'OUTBOX_SECRET_ARN',
   OUTBOX_KEY: 'OUTBOX_KEY',
+  /** ISO 4217 currency of invoices whose company names none (default `USD`). */
+  DEFAULT_CURRENCY: 'DEFAULT_CURRENCY',
 } as const;
 
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */
@@ -76,6 +78,9 @@ export const requireEnv = (name: string): string => {
 };
 
 export const optionalEnv = (name: string): string | undefined => read()[name];
+
+/** The stack's default currency (ISO 4217): `DEFAULT_CURRENCY`, else `USD`. */
+export const defaultCurrency = (): string => optionalEnv(ENV.DEFAULT_CURRENCY) ?? 'USD';
 
 /** Tests and the local stack change the environment between runs in one process. */
 export const resetEnvCache = (): void => {
