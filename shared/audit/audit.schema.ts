@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { id, isoTime, pageOf, pageQuery } from '../common/schemas';
 
-export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived'] as const;
+export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived', 'invoice.sent', 'invoice.payment_recorded', 'invoice.voided'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const auditEntrySchema = z

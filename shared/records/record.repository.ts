@@ -51,6 +51,12 @@ export const putNewRecord = (kind: RecordKind, r: StoredRecord): TxItem => ({
   },
 });
 
+/** The API resource: the kind's documented fields only. */
+export const toResource = (kind: RecordKind, r: StoredRecord) => {
+  const defaults = kind.defaults?.() ?? {};
+  return Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? defaults[f] ?? null]));
+};
+
 /** A new record of `kind` from its input: every documented field, defaults, id, version 1. */
 export const newRecord = (kind: RecordKind, input: Record<string, unknown>, extra: Record<string, unknown> = {}): StoredRecord => {
   const now = new Date().toISOString();

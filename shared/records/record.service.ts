@@ -12,16 +12,12 @@ import { NotFoundError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
-import { getRecord, listRecords, newRecord, newRecordItems, recordsOfContact, updateRecordItem, type StoredRecord } from './record.repository';
+import { getRecord, listRecords, newRecord, newRecordItems, recordsOfContact, toResource, updateRecordItem, type StoredRecord } from './record.repository';
 import { RECORD_KINDS, type RecordKind } from './record.schema';
 
 export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plural}/${id}`;
 
-/** The API resource: the kind's documented fields only. */
-export const toResource = (kind: RecordKind, r: StoredRecord) => {
-  const defaults = kind.defaults?.() ?? {};
-  return Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? defaults[f] ?? null]));
-};
+export { toResource };
 
 export const createRecord = async (kind: RecordKind, input: Record<string, unknown>, idempotency?: IdempotencyContext, extra: Record<string, unknown> = {}) => {
   const record = newRecord(kind, input, extra);
