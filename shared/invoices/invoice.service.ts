@@ -73,11 +73,12 @@ export const updateInvoice = (id: string, input: Record<string, unknown>, ifMatc
     return sent;
   });
 
+/** The company's billing contact, else its primary contact (a billing contact that has left the company does not count). */
 const billingRecipient = async (company: CompanyBilling): Promise<{ email: string; firstName: string }> => {
-  const contactId = company.billingContactId ?? company.primaryContactId;
-  if (!contactId) throw new ConflictError('CONTACT_HAS_NO_EMAIL', 'The company has neither a billing contact nor a primary contact to email the invoice to.');
-  const contact = await getContact(contactId, true);
-  if (!contact?.email) throw new ConflictError('CONTACT_HAS_NO_EMAIL', "The company's billing contact has no email address to send the invoice to.");
+  const billing = company.billingContactId ? await getContact(company.billingContactId, true) : undefined;
+  const contact = billing?.companyId === company.id ? billing : company.primaryContactId ? await getContact(company.primaryContactId, true) : undefined;
+  if (!contact) throw new ConflictError('CONTACT_HAS_NO_EMAIL', 'The company has neither a billing contact nor a primary contact to email the invoice to.');
+  if (!contact.email) throw new ConflictError('CONTACT_HAS_NO_EMAIL', "The company's billing contact has no email address to send the invoice to.");
   return { email: contact.email, firstName: contact.firstName };
 };
 

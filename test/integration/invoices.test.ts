@@ -231,6 +231,13 @@ describe('send', () => {
     await deliverMail();
     const to = (await sentMail()).filter((m) => m.subject === `Invoice ${inv.number} for ${co.name}`).map((m) => m.destination.to);
     expect(to).toEqual([[billing.email]]);
+
+    // A billing contact that left the company no longer gets its invoices: the primary contact does.
+    expect((await call({ route: 'PATCH /v1/contacts/{id}', params: { id: billing.id }, body: { companyId: (await company()).id } })).status).toBe(200);
+    const later = await invoice(co.id);
+    expect((await send(later.id)).status).toBe(200);
+    await deliverMail();
+    expect((await sentMail()).filter((m) => m.subject === `Invoice ${later.number} for ${co.name}`).map((m) => m.destination.to)).toEqual([[co.contact.email]]);
   });
 
   it('refuses without a contact with an email (409 CONTACT_HAS_NO_EMAIL), in a state other than draft or sent, for an archived company, and for non-finance roles', async () => {
