@@ -12,8 +12,8 @@ import { updateItem } from '../db/update';
 import { NotFoundError, StaleReadError } from '../http/errors';
 import { newRecord, newRecordItems, toResource, updateRecordItem, type StoredRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
-import type { InvoiceLineInput } from './invoice.schema';
-import { priceLines } from './invoice-pricing';
+import { toApiLine, type DraftLine } from '../billing/contract-pricing';
+import { formatAmount, sumCents } from '../billing/money';
 
 const kind = recordKinds.invoice;
 
@@ -67,25 +67,34 @@ export const changeInvoice = (before: StoredRecord, after: StoredRecord, changed
 });
 
 /** A draft invoice as a billing run makes it. */
-export interface InvoiceDraft {
+export interface DraftInvoiceInput {
+  /** A caller-chosen ULID (e.g. derived from the run's key); default a new one. */
+  id?: string;
   companyId: string;
   contractId: string | null;
   period: { from: string; to: string } | null;
   number: string;
   currency: string;
   dueDate: string | null;
-  lines: InvoiceLineInput[];
+  /**
+   * Lines as `shared/billing/contract-pricing.ts` prices them (`DraftLine`: quantity in
+   * hundredths, cents): their amounts are kept as priced (prorated, held to a cap), not
+   * recomputed; the total is their sum.
+   */
+  lines: readonly Pick<DraftLine, 'description' | 'quantity' | 'unitPrice' | 'amount'>[];
 }
 
 /**
- * The items that write a draft invoice with its lines (total = balance = the sum of the lines,
- * each quantity × unitPrice rounded half-up), for the caller's transaction: the invoice, and
- * its company's guard (it must exist and be active). A draft owes nothing, so no counter moves.
+ * The items that write a draft invoice with its lines, for the caller's transaction (a billing
+ * run's, with its contract and key items): the invoice (Put, `attribute_not_exists`), and its
+ * company's guard (it must exist and be active). A draft owes nothing, so no counter moves.
  * Returns the invoice as the API shows it too.
  */
-export const invoiceItems = (draft: InvoiceDraft): { invoice: Record<string, unknown>; items: TxItem[] } => {
-  const priced = priceLines(draft.lines);
-  const record = newRecord(kind, { ...draft, lines: priced.lines, total: priced.total, balance: priced.total, status: 'draft', sentAt: null, payments: [] });
+export const invoiceItems = (draft: DraftInvoiceInput): { invoice: Record<string, unknown>; items: TxItem[] } => {
+  const { id, lines, ...fields } = draft;
+  const total = formatAmount(sumCents(lines.map((l) => l.amount)));
+  const made = newRecord(kind, { ...fields, lines: lines.map(toApiLine), total, balance: total, status: 'draft', sentAt: null, payments: [] });
+  const record = id ? { ...made, id } : made;
   return { invoice: toResource(kind, record), items: newRecordItems(kind, record) };
 };
 

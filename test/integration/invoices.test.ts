@@ -485,25 +485,46 @@ describe('the permanent-delete gate', () => {
 });
 
 describe('invoiceItems (for billing runs)', () => {
-  it("writes a draft invoice with priced lines inside the caller's transaction, and refuses an archived company", async () => {
+  it("writes a draft invoice with its priced lines (amounts kept as priced) inside the caller's transaction, once, and refuses an archived company", async () => {
     const co = await company();
-    const { invoice: made, items } = invoiceItems({
+    const id = ulid();
+    const draft = {
+      id,
       companyId: co.id,
       contractId: ulid(),
       period: { from: '2027-01-01', to: '2027-01-31' },
       number: `RUN-${run}`,
       currency: 'EUR',
       dueDate: '2027-01-31',
-      lines: [{ description: 'Per device', quantity: 7, unitPrice: '12.50' }],
-    });
+      // contract-pricing DraftLines: hundredths and cents; the second is prorated (half a month).
+      lines: [
+        { description: 'Per device', quantity: 700, unitPrice: 1250, amount: 8750 },
+        { description: 'Managed services (1–15 Jan)', quantity: 100, unitPrice: 100000, amount: 48387 },
+      ],
+    };
+    const { invoice: made, items } = invoiceItems(draft);
     await transact(items);
-    expect(await get(made.id as string)).toEqual(made);
-    expect(made).toMatchObject({ status: 'draft', total: '87.50', balance: '87.50', currency: 'EUR', lines: [{ amount: '87.50' }], payments: [], sentAt: null });
+    expect(await get(id)).toEqual(made);
+    expect(made).toMatchObject({
+      id,
+      status: 'draft',
+      total: '571.37',
+      balance: '571.37',
+      currency: 'EUR',
+      lines: [
+        { description: 'Per device', quantity: 7, unitPrice: '12.50', amount: '87.50' },
+        { description: 'Managed services (1–15 Jan)', quantity: 1, unitPrice: '1000.00', amount: '483.87' },
+      ],
+      payments: [],
+      sentAt: null,
+    });
     expect(await outstanding(co.id)).toBe(0);
+    // The same draft again (a retried run) writes nothing.
+    await expect(transact(invoiceItems(draft).items)).rejects.toThrow();
 
     const archived = await company();
     await archiveDirectly(archived.id);
-    const refused = invoiceItems({ companyId: archived.id, contractId: null, period: null, number: 'X', currency: 'USD', dueDate: null, lines: [] });
+    const refused = invoiceItems({ companyId: archived.id, contractId: null, period: null, number: 'X', currency: 'USD', dueDate: null, lines: [{ description: 'A', quantity: 100, unitPrice: 100, amount: 100 }] });
     await expect(transact(refused.items)).rejects.toMatchObject({ code: 'COMPANY_ARCHIVED' });
   });
 });
