@@ -29,6 +29,8 @@ const schema = z.object({
   quickbooksRedirectUri: z.url().optional(),
   /** For one deploy of an upgrade only: the index (`gsi1` or `gsi2`) to leave out, so the next deploy creates it anew (README). */
   dropIndex: z.enum(['gsi1', 'gsi2']).optional(),
+  /** ISO 4217 currency of invoices whose company names none (functions' `DEFAULT_CURRENCY`; default USD). */
+  defaultCurrency: z.string().regex(/^[A-Z]{3}$/).optional(),
   /** Days CloudWatch keeps function and access logs. */
   logRetentionDays: z.number().int().positive().default(30),
 });

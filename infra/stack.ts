@@ -398,6 +398,7 @@ export class ClienteleStack extends Stack {
     const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): AwsFunction => {
       const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
       if (needs.table !== 'none') environment[ENV.TABLE_NAME] = table.tableName;
+      if (needs.table !== 'none' && config.defaultCurrency) environment[ENV.DEFAULT_CURRENCY] = config.defaultCurrency;
       if (needs.signing) environment[ENV.SIGNING_SECRET_ARN] = signingKey.secretArn;
       if (needs.mail) Object.assign(environment, { [ENV.MAIL_FROM]: mailFrom, [ENV.SES_CONFIGURATION_SET]: configurationSet.configurationSetName });
       if (needs.quickbooks) Object.assign(environment, quickBooksEnv());

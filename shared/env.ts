@@ -80,7 +80,11 @@ export const requireEnv = (name: string): string => {
 export const optionalEnv = (name: string): string | undefined => read()[name];
 
 /** The stack's default currency (ISO 4217): `DEFAULT_CURRENCY`, else `USD`. */
-export const defaultCurrency = (): string => optionalEnv(ENV.DEFAULT_CURRENCY) ?? 'USD';
+export const defaultCurrency = (): string => {
+  const value = optionalEnv(ENV.DEFAULT_CURRENCY) ?? 'USD';
+  if (!/^[A-Z]{3}$/.test(value)) throw new Error(`${ENV.DEFAULT_CURRENCY} must be an ISO 4217 code such as USD`);
+  return value;
+};
 
 /** Tests and the local stack change the environment between runs in one process. */
 export const resetEnvCache = (): void => {
