@@ -465,6 +465,21 @@ describe('void', () => {
   });
 });
 
+describe('archived companies', () => {
+  it("changes nothing of an archived company's invoices: no payment, no void (409 COMPANY_ARCHIVED)", async () => {
+    const co = await billedCompany();
+    const inv = await invoice(co.id);
+    await send(inv.id);
+    const draft = await invoice(co.id);
+    await archiveDirectly(co.id);
+    expect((await pay(inv.id, { amount: '10.00' })).body.code).toBe('COMPANY_ARCHIVED');
+    expect((await voidIt(inv.id)).body.code).toBe('COMPANY_ARCHIVED');
+    expect((await voidIt(draft.id)).body.code).toBe('COMPANY_ARCHIVED');
+    expect(await get(inv.id)).toMatchObject({ status: 'sent', balance: '100.00', payments: [], version: 2 });
+    expect(await outstanding(co.id)).toBe(1);
+  });
+});
+
 describe('the permanent-delete gate', () => {
   const preview = async (id: string) => (await call({ route: 'GET /v1/companies/{id}/deletion-preview', params: { id } })).body.blockers.map((b: { code: string }) => b.code);
 
