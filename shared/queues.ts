@@ -51,7 +51,7 @@ export const queues = [
   {
     name: 'quickbooks-sync',
     maxReceiveCount: 5,
-    purpose: 'QuickBooks customer (de)activation after archive, restore and permanent delete',
+    purpose: 'QuickBooks customer (de)activation after archive, restore and permanent delete; sent invoices created in QuickBooks once',
     worker: { handler: 'functions/quickbooks/sync-customer.ts', timeoutSeconds: 60, memoryMb: 256, batchSize: 5, table: 'write', quickbooks: true },
   },
   {

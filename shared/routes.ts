@@ -176,6 +176,10 @@ export const routes = [
   ...recordRoutes('tickets', 'ticket', CONTACT_EDITORS),
   ...recordRoutes('assets', 'asset', CONTACT_EDITORS),
   ...recordRoutes('invoices', 'invoice', FINANCE),
+  // Invoice actions (API.md v1.1 "Billing runs and invoices")
+  { method: 'POST', path: '/v1/invoices/{id}/send', handler: 'functions/invoices/send-invoice.ts', area: 'records', pool: 'staff', groups: FINANCE, table: 'write', queues: ['mail', 'quickbooks-sync'], summary: "Send an invoice: email it to the company's billing contact, and create it in QuickBooks once when the company is linked" },
+  { method: 'POST', path: '/v1/invoices/{id}/payments', handler: 'functions/invoices/record-invoice-payment.ts', area: 'records', pool: 'staff', groups: FINANCE, table: 'write', summary: 'Record a payment on a sent invoice (never more than its balance)' },
+  { method: 'POST', path: '/v1/invoices/{id}/void', handler: 'functions/invoices/void-invoice.ts', area: 'records', pool: 'staff', groups: FINANCE, table: 'write', summary: 'Void a draft or an unpaid sent invoice' },
 
   // Ticket comments (staff)
   { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },

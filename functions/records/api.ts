@@ -1,4 +1,4 @@
-/** The records area's function. Related records (tickets, assets, invoices) and ticket comments: the routes with `area: 'records'` in shared/routes.ts. */
+/** The records area's function. Related records (tickets, assets, invoices), invoice actions (send, payments, void) and ticket comments: the routes with `area: 'records'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('records', {
@@ -14,6 +14,9 @@ export const handler = areaDispatcher('records', {
   'functions/records/list-invoices.ts': () => import('./list-invoices'),
   'functions/records/get-invoice.ts': () => import('./get-invoice'),
   'functions/records/update-invoice.ts': () => import('./update-invoice'),
+  'functions/invoices/send-invoice.ts': () => import('../invoices/send-invoice'),
+  'functions/invoices/record-invoice-payment.ts': () => import('../invoices/record-invoice-payment'),
+  'functions/invoices/void-invoice.ts': () => import('../invoices/void-invoice'),
   'functions/comments/list-ticket-comments.ts': () => import('../comments/list-ticket-comments'),
   'functions/comments/add-ticket-comment.ts': () => import('../comments/add-ticket-comment'),
 });

@@ -1,5 +1,8 @@
+import { apiHandler } from '../../shared/http/api-handler';
+import { updateInvoice } from '../../shared/invoices/invoice.service';
 import { invoiceRoutes } from '../../shared/records/record.api';
-import { updateRecordHandler } from '../../shared/records/record.handlers';
-import { recordKinds } from '../../shared/records/record.schema';
 
-export const handler = updateRecordHandler(recordKinds.invoice, invoiceRoutes);
+export const handler = apiHandler(invoiceRoutes.update, async (req) => {
+  const invoice = await updateInvoice((req.params as { id: string }).id, req.body as Record<string, unknown>, req.ifMatch);
+  return { status: 200, body: invoice, etag: invoice.version as number };
+});

@@ -127,7 +127,21 @@ const sampleRecords = async (api: ReturnType<typeof client>, companyId: string, 
   }
   const invoices = expectStatus('list demo invoices', await api('GET', `/v1/invoices?companyId=${companyId}&limit=1`), 200);
   if (invoices.items.length === 0) {
-    expectStatus('create a demo invoice', await api('POST', '/v1/invoices', { companyId, number: 'DEMO-0001', total: '1250.00', balance: '450.00', status: 'sent' }), 201);
+    // Issued (not emailed: the seed sends no mail but the invitation), with lines and a part payment for the portal's payment history.
+    const invoice = expectStatus(
+      'create a demo invoice',
+      await api('POST', '/v1/invoices', {
+        companyId,
+        number: 'DEMO-0001',
+        status: 'sent',
+        lines: [
+          { description: 'Managed services (monthly)', quantity: 1, unitPrice: '1000.00' },
+          { description: 'On-site support (hours)', quantity: 2.5, unitPrice: '100.00' },
+        ],
+      }),
+      201,
+    );
+    expectStatus('record a demo payment', await api('POST', `/v1/invoices/${invoice.id}/payments`, { amount: '800.00', date: '2026-01-15', method: 'ach', reference: 'Demo transfer' }), 201);
   }
 };
 

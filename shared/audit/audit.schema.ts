@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = [
   'contract.cancelled',
   'contract.renewed',
   'contract.expired',
+  'invoice.sent',
+  'invoice.payment_recorded',
+  'invoice.voided',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -79,7 +79,7 @@ export interface InvoiceDraft {
 }
 
 /** A line as API.md writes it: `{ description, quantity, unitPrice, amount }`. */
-export const toApiLine = (l: DraftLine) => ({
+export const toApiLine = (l: Pick<DraftLine, 'description' | 'quantity' | 'unitPrice' | 'amount'>) => ({
   description: l.description,
   quantity: quantityNumber(l.quantity),
   unitPrice: formatAmount(l.unitPrice),

@@ -5,8 +5,9 @@
  * Records expire after 24 h (TTL, and checked on read because TTL deletion is lazy).
  */
 import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../db/keys';
-import { tableName } from '../db/client';
+import { db, tableName } from '../db/client';
 import type { TxItem } from '../db/transact';
 import { BadRequestError, IdempotencyKeyReusedError } from './errors';
 
@@ -82,4 +83,18 @@ export const recordIdempotent = (ctx: IdempotencyContext | undefined, response: 
       },
     },
   ];
+};
+
+/**
+ * For a POST whose rules read state first (a payment on an invoice that the first attempt may
+ * have paid off): answers a retry from the record before the rules run, so a replay never
+ * becomes a 409. The record in the transaction still guards two attempts racing.
+ */
+export const replayIfRecorded = async (ctx: IdempotencyContext | undefined, now = new Date()): Promise<void> => {
+  if (!ctx) return;
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.idempotency(ctx.scope), ConsistentRead: true }));
+  const old = out.Item;
+  if (!old || Number(old.expiresAt) < Math.floor(now.getTime() / 1000)) return;
+  if (old.requestHash !== ctx.requestHash) throw new IdempotencyKeyReusedError();
+  throw new IdempotentReplay(JSON.parse(String(old.response)) as RecordedResponse);
 };

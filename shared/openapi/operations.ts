@@ -17,7 +17,8 @@ import { quickBooksApi } from '../quickbooks/quickbooks.api';
 import { recordApi } from '../records/record.api';
 import { contractApi } from '../contracts/contract.api';
 import { staffApi } from '../staff/staff.api';
+import { invoiceApi } from '../invoices/invoice.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...contractApi, ...auditApi, ...staffApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...invoiceApi, ...contractApi, ...auditApi, ...staffApi, ...openapiApi };

@@ -1,7 +1,8 @@
 /**
- * A QuickBooks customer (de)activation on the `quickbooks-sync` queue. Archive queues
- * `deactivate`, restore `reactivate`, a permanent delete `deactivate` (the company item is gone,
- * so its outcome is only logged); each is queued through the outbox with the change.
+ * Messages of the `quickbooks-sync` queue, each queued through the outbox with the change it
+ * follows. A customer (de)activation: archive queues `deactivate`, restore `reactivate`, a
+ * permanent delete `deactivate` (the company item is gone, so its outcome is only logged).
+ * An invoice push (`type: 'invoice'`): a sent invoice is created in QuickBooks once.
  */
 import * as z from 'zod';
 import { id } from '../common/schemas';
@@ -21,3 +22,18 @@ export type QuickBooksSyncMessage = z.output<typeof quickBooksSyncMessage>;
 
 /** The request as an outbox item, written in the transaction of the archive, restore or delete it follows. */
 export const requestQuickBooksSync = (message: QuickBooksSyncMessage): TxItem => enqueue('quickbooks-sync', message);
+
+export const quickBooksInvoiceMessage = z.strictObject({
+  type: z.literal('invoice'),
+  /** ULID of this request; a redelivery carries the same one. */
+  id,
+  invoiceId: id,
+  requestedAt: z.string(),
+});
+export type QuickBooksInvoiceMessage = z.output<typeof quickBooksInvoiceMessage>;
+
+/** What the queue's worker reads: an invoice push, or (no `type`: as queued before invoices) a customer sync. */
+export const quickBooksQueueMessage = z.union([quickBooksInvoiceMessage, quickBooksSyncMessage]);
+
+/** An invoice push as an outbox item, written in the transaction that sends the invoice. */
+export const requestQuickBooksInvoice = (message: QuickBooksInvoiceMessage): TxItem => enqueue('quickbooks-sync', message);

@@ -17,7 +17,7 @@ import { secret } from '../crypto/secrets';
 import { ENV, optionalEnv, requireEnv } from '../env';
 import { logger } from '../logger';
 import { getConnection, saveRefreshedTokens, type Connection } from './quickbooks.repository';
-import { qbCustomer, type QbCustomer, type StoredTokens } from './quickbooks.schema';
+import { qbCustomer, qbInvoice, type QbCustomer, type QbInvoice, type QbInvoiceInput, type StoredTokens } from './quickbooks.schema';
 
 export const MINOR_VERSION = 75;
 
@@ -247,6 +247,21 @@ export class QuickBooksClient {
   async createCustomer(displayName: string, requestId: string): Promise<QbCustomer> {
     const out = await this.request<{ Customer: unknown }>('POST', 'customer', { query: { requestid: requestId }, body: { DisplayName: displayName, CompanyName: displayName } });
     return qbCustomer.parse(out.Customer);
+  }
+
+  /** The invoice with this DocNumber, if QuickBooks has one (e.g. made by an attempt that crashed before recording it). */
+  async findInvoiceByDocNumber(docNumber: string): Promise<QbInvoice | undefined> {
+    // Intuit's query language: a string literal in single quotes, a quote inside escaped with a backslash.
+    const literal = docNumber.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    const out = await this.request<{ QueryResponse?: { Invoice?: unknown[] } }>('GET', 'query', { query: { query: `select * from Invoice where DocNumber = '${literal}'` } });
+    const first = out.QueryResponse?.Invoice?.[0];
+    return first === undefined ? undefined : qbInvoice.parse(first);
+  }
+
+  /** Creates an invoice; `requestId` makes a retried create return the first one instead of a duplicate. */
+  async createInvoice(input: QbInvoiceInput, requestId: string): Promise<QbInvoice> {
+    const out = await this.request<{ Invoice: unknown }>('POST', 'invoice', { query: { requestid: requestId }, body: input });
+    return qbInvoice.parse(out.Invoice);
   }
 
   /** Sets `Active` by a sparse update with the current SyncToken; a stale one (5010) is read again and retried. */

@@ -40,3 +40,17 @@ export type StoredTokens = z.output<typeof storedTokens>;
 /** The part of a QuickBooks Customer this integration reads. */
 export const qbCustomer = z.looseObject({ Id: z.string(), SyncToken: z.string(), DisplayName: z.string(), Active: z.boolean().optional() });
 export type QbCustomer = z.output<typeof qbCustomer>;
+
+/** The part of a QuickBooks Invoice this integration reads. */
+export const qbInvoice = z.looseObject({ Id: z.string(), SyncToken: z.string(), DocNumber: z.string().optional(), CustomerRef: z.looseObject({ value: z.string() }), TotalAmt: z.number() });
+export type QbInvoice = z.output<typeof qbInvoice>;
+
+/** What an invoice create sends (SalesItemLineDetail lines; amounts as QuickBooks takes them, numbers with 2 decimals). */
+export interface QbInvoiceInput {
+  DocNumber: string;
+  TxnDate: string;
+  DueDate?: string;
+  CustomerRef: { value: string };
+  CurrencyRef: { value: string };
+  Line: { DetailType: 'SalesItemLineDetail'; Amount: number; Description: string; SalesItemLineDetail: { Qty: number; UnitPrice: number } }[];
+}

@@ -172,20 +172,43 @@ class Transient extends Error {
   }
 }
 
-const syncInQuickBooks = async (customerId: string, active: boolean, linkedRealm: string | null, deadline: number): Promise<SyncOutcome> => {
+/**
+ * A QuickBooks failure as a worker's final outcome: a refusal, a lost connection or an API
+ * error ends with its reason; throttling and outages throw `Transient` (redelivered by SQS).
+ */
+const failedOutcome = (err: unknown): { ok: false; error: string } => {
+  if (err instanceof QuickBooksFault) return { ok: false, error: err.reason };
+  if (err instanceof QuickBooksNotConnected || err instanceof QuickBooksAuthorizationLost) return { ok: false, error: err.message };
+  if (err instanceof QuickBooksThrottled) throw new Transient('QuickBooks kept answering 429 (rate limit).', err);
+  if (err instanceof ApiError) return { ok: false, error: err.message };
+  throw new Transient('QuickBooks could not be reached.', err);
+};
+
+/**
+ * Runs a worker's QuickBooks work: its result, or the failure as `{ ok: false, error }`; a
+ * transient failure is thrown (SQS delivers the message again) until the last delivery, which
+ * ends as failed instead of reaching the dead-letter queue unrecorded.
+ */
+export const quickBooksWork = async <T>(ctx: SyncContext, work: () => Promise<T>): Promise<T | { ok: false; error: string }> => {
   try {
-    const qb = await QuickBooksClient.open(deadline);
+    try {
+      return await work();
+    } catch (err) {
+      return failedOutcome(err);
+    }
+  } catch (err) {
+    if (!(err instanceof Transient) || ctx.receiveCount < MAX_RECEIVES) throw err instanceof Transient ? err.original : err;
+    return { ok: false, error: err.reason };
+  }
+};
+
+const syncInQuickBooks = (customerId: string, active: boolean, linkedRealm: string | null, ctx: SyncContext): Promise<SyncOutcome> =>
+  quickBooksWork(ctx, async (): Promise<SyncOutcome> => {
+    const qb = await QuickBooksClient.open(ctx.deadline);
     if (linkedRealm && linkedRealm !== qb.realmId) return { ok: false, error: 'The company was linked in another QuickBooks company; link it again.' };
     const customer = await qb.setCustomerActive(customerId, active);
     return { ok: true, active: customer.Active ?? true };
-  } catch (err) {
-    if (err instanceof QuickBooksFault) return { ok: false, error: err.reason };
-    if (err instanceof QuickBooksNotConnected || err instanceof QuickBooksAuthorizationLost) return { ok: false, error: err.message };
-    if (err instanceof QuickBooksThrottled) throw new Transient('QuickBooks kept answering 429 (rate limit).', err);
-    if (err instanceof ApiError) return { ok: false, error: err.message };
-    throw new Transient('QuickBooks could not be reached.', err);
-  }
-};
+  });
 
 /**
  * Brings the customer to the company's current state: `Active=false` while archived or after a
@@ -206,13 +229,7 @@ export const syncCustomer = async (message: QuickBooksSyncMessage, ctx: SyncCont
   }
   const active = state ? state.status === 'active' : false;
 
-  let outcome: SyncOutcome;
-  try {
-    outcome = await syncInQuickBooks(message.customerId, active, state?.realmId ?? null, ctx.deadline);
-  } catch (err) {
-    if (!(err instanceof Transient) || ctx.receiveCount < MAX_RECEIVES) throw err instanceof Transient ? err.original : err;
-    outcome = { ok: false, error: err.reason };
-  }
+  const outcome = await syncInQuickBooks(message.customerId, active, state?.realmId ?? null, ctx);
 
   if (!state) {
     // Permanent delete: best effort, nothing left to record it on.

@@ -17,7 +17,9 @@ const routesOf = <K extends RecordKind>(k: K) => {
 
 export const ticketRoutes = routesOf(recordKinds.ticket);
 export const assetRoutes = routesOf(recordKinds.asset);
-export const invoiceRoutes = routesOf(recordKinds.invoice);
+const invoiceBase = routesOf(recordKinds.invoice);
+/** Lines and currency change only while a draft, amounts and status not once paid into (shared/invoices/invoice.service.ts). */
+export const invoiceRoutes = { ...invoiceBase, update: { ...invoiceBase.update, errors: { ...invoiceBase.update.errors, 409: [...invoiceBase.update.errors[409], 'INVALID_STATE'] } } };
 
 const byRouteKey = (plural: string, r: ReturnType<typeof routesOf>) => ({
   [`POST /v1/${plural}`]: r.create,

@@ -1,5 +1,8 @@
 /** Record items (tickets, assets, invoices), generic over `RecordKind`; keys from `db/keys.ts`. */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { companyReference } from '../companies/company.repository';
+import { contactReference } from '../contacts/contact.repository';
 import { db, tableName } from '../db/client';
 import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
@@ -47,6 +50,43 @@ export const putNewRecord = (kind: RecordKind, r: StoredRecord): TxItem => ({
     },
   },
 });
+
+/** The API resource: the kind's documented fields only. */
+export const toResource = (kind: RecordKind, r: StoredRecord) => {
+  const defaults = kind.defaults?.() ?? {};
+  return Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? defaults[f] ?? null]));
+};
+
+/** A new record of `kind` from its input: every documented field, defaults, id, version 1. */
+export const newRecord = (kind: RecordKind, input: Record<string, unknown>, extra: Record<string, unknown> = {}): StoredRecord => {
+  const now = new Date().toISOString();
+  return {
+    ...Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, null])),
+    ...kind.defaults?.(),
+    ...(kind.name === 'asset' ? { source: 'manual' } : {}),
+    ...input,
+    ...(kind.name === 'invoice' && input.balance === undefined ? { balance: input.total } : {}),
+    ...extra,
+    id: ulid(),
+    companyId: input.companyId as string,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+};
+
+/**
+ * The items that create `record`: the record, and its company (and contact) with their
+ * counters and guards (the company must exist and be active), for the caller's transaction.
+ */
+export const newRecordItems = (kind: RecordKind, record: StoredRecord): TxItem[] => {
+  const counts = kind.counts(record);
+  return [
+    putNewRecord(kind, record),
+    companyReference(record.companyId!, counts.company, { into: true }),
+    ...(record.contactId ? [contactReference(record.contactId, record.companyId, counts.contact)] : []),
+  ];
+};
 
 /** The changed fields at the version read, with the listing keys that follow company and contact. */
 export const updateRecordItem = (kind: RecordKind, before: StoredRecord, after: StoredRecord, changed: string[], opts: { expectContact?: string } = {}): TxItem => {

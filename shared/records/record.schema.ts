@@ -7,6 +7,8 @@
 import * as z from 'zod';
 import { id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
 import type { CountDeltas } from '../db/counters';
+import { mspCurrency } from '../billing/msp-defaults';
+import { invoiceExtraFields, invoiceInputFields } from '../invoices/invoice.schema';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 export const OPEN_TICKET_STATUSES: readonly string[] = ['open', 'in_progress'];
@@ -44,6 +46,8 @@ export interface RecordKind {
   conflicts?: readonly string[];
   /** What this record adds to its company's and its contact's counters. */
   counts: (r: Record<string, unknown>) => { company: CountDeltas; contact: CountDeltas };
+  /** Values a stored item written before a field existed reads back with. */
+  defaults?: () => Record<string, unknown>;
 }
 
 const ticketFields = {
@@ -115,14 +119,27 @@ export const recordKinds = {
     plural: 'invoices',
     prefix: 'INVOICE',
     linksContact: false,
-    create: z.object({ ...invoiceFields, balance: invoiceFields.balance.optional(), dueDate: invoiceFields.dueDate.optional(), status: invoiceFields.status.default('draft') }),
-    update: z.object(invoiceFields),
+    // `total` is the sum of the lines when lines are sent (shared/invoices/invoice.service.ts checks the pair).
+    create: z.object({
+      ...invoiceFields,
+      total: invoiceFields.total.optional().meta({ description: 'Required without lines; with lines it is their sum (send it only to check it)' }),
+      balance: invoiceFields.balance.optional(),
+      dueDate: invoiceFields.dueDate.optional(),
+      status: invoiceFields.status.default('draft'),
+      contractId: invoiceInputFields.contractId.optional(),
+      period: invoiceInputFields.period.optional(),
+      currency: invoiceInputFields.currency.optional().meta({ description: "Default: the company's currency, else the stack's (`DEFAULT_CURRENCY`, USD)" }),
+      lines: invoiceInputFields.lines.optional(),
+    }),
+    update: z.object({ ...invoiceFields, ...invoiceInputFields }),
     schema: z
-      .object({ ...common, number: z.string(), total: z.string(), balance: z.string(), dueDate: z.string().nullable(), status: z.enum(INVOICE_STATUSES) })
+      .object({ ...common, number: z.string(), total: z.string(), balance: z.string(), dueDate: z.string().nullable(), status: z.enum(INVOICE_STATUSES), ...invoiceExtraFields })
       .meta({ id: 'Invoice' }),
     filters: z.object({ status: z.enum(INVOICE_STATUSES).optional() }),
     // Not shown in the company's `counts`: the permanent-delete gate checks it inside its transaction.
     counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0 }, contact: {} }),
+    // Invoices written before v1.1 have none of these.
+    defaults: () => ({ contractId: null, period: null, currency: mspCurrency(), lines: [], sentAt: null, payments: [] }),
   }),
 } as const;
 

@@ -3,7 +3,6 @@
  * contact of that company, and moves the counters of both in the same transaction as the
  * write itself: create, status change, move.
  */
-import { ulid } from 'ulid';
 import { companyReference } from '../companies/company.repository';
 import { contactReference } from '../contacts/contact.repository';
 import { negate, sumDeltas, type CountDeltas } from '../db/counters';
@@ -13,14 +12,13 @@ import { NotFoundError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
-import { getRecord, listRecords, putNewRecord, recordsOfContact, updateRecordItem, type StoredRecord } from './record.repository';
+import { getRecord, listRecords, newRecord, newRecordItems, recordsOfContact, toResource, updateRecordItem, type StoredRecord } from './record.repository';
 import { recordHooks, type RecordWrite } from './record.hooks';
 import { RECORD_KINDS, type RecordKind } from './record.schema';
 
 export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plural}/${id}`;
 
-/** The API resource: the kind's documented fields only. */
-export const toResource = (kind: RecordKind, r: StoredRecord) => Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? null]));
+export { toResource };
 
 /** The kind's own rules (record.hooks.ts): fills in what it defaults on `w.after`, returns the items that check it. */
 const prepareHook = async (kind: RecordKind, w: RecordWrite): Promise<{ setFields: string[]; items: TxItem[] }> => {
@@ -32,27 +30,13 @@ const prepareHook = async (kind: RecordKind, w: RecordWrite): Promise<{ setField
 };
 
 export const createRecord = async (kind: RecordKind, input: Record<string, unknown>, idempotency?: IdempotencyContext, extra: Record<string, unknown> = {}) => {
-  const now = new Date().toISOString();
-  const record: StoredRecord = {
-    ...Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, null])),
-    ...(kind.name === 'asset' ? { source: 'manual' } : {}),
-    ...input,
-    ...(kind.name === 'invoice' && input.balance === undefined ? { balance: input.total } : {}),
-    ...extra,
-    id: ulid(),
-    companyId: input.companyId as string,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const record = newRecord(kind, input, extra);
+  // The kind's own rules first: they may fill in fields (a ticket's default contract) the resource shows.
   const hooked = await prepareHook(kind, { before: undefined, after: record, input });
-  const counts = kind.counts(record);
   const resource = toResource(kind, record);
   await transact([
     ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: recordLocation(kind, record.id), etag: '"1"' } }),
-    putNewRecord(kind, record),
-    companyReference(record.companyId!, counts.company, { into: true }),
-    ...(record.contactId ? [contactReference(record.contactId, record.companyId, counts.contact)] : []),
+    ...newRecordItems(kind, record),
     ...hooked.items,
   ]);
   return resource;
@@ -75,7 +59,7 @@ export const searchRecords = async (kind: RecordKind, query: { companyId?: strin
  * per company and contact touched, with the counter deltas. Every company touched is there,
  * deltas or not, because its condition is what keeps an archived company's records as they are.
  */
-const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
+export const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
   const was = before ? kind.counts(before) : { company: {}, contact: {} };
   const now = kind.counts(after);
   const items: TxItem[] = [];
@@ -101,11 +85,19 @@ const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after:
 };
 
 /** PATCH: changed fields only, at the version it is based on: a stale `If-Match` is 412, a race lost without one 409. */
-export const updateRecord = async (kind: RecordKind, id: string, input: Record<string, unknown>, ifMatch: number | '*' | undefined) => {
+export const updateRecord = async (
+  kind: RecordKind,
+  id: string,
+  sent: Record<string, unknown>,
+  ifMatch: number | '*' | undefined,
+  /** The kind's own rules on the record as read: may refuse, or complete the input (an invoice's total from its lines). */
+  prepare?: (before: StoredRecord, input: Record<string, unknown>) => Record<string, unknown>,
+) => {
   const base = versionBase(ifMatch);
   const before = await getRecord(kind, id, true);
   if (!before) throw new NotFoundError(kind.name);
   base.check(before.version);
+  const input = prepare ? prepare(before, sent) : sent;
   const changed = Object.keys(input).filter((f) => JSON.stringify(input[f] ?? null) !== JSON.stringify(before[f] ?? null));
   if (changed.length === 0) return toResource(kind, before);
   const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };

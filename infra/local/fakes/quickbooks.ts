@@ -5,7 +5,9 @@
  * auth; authorization_code and refresh_token grants; refresh tokens rotate and a reused one is
  * `invalid_grant`), and the v3 Customer API (read, query, create, full and sparse update, with
  * SyncToken checks: 5010 stale, 6240 duplicate name, 610 not found, open-balance refusal,
- * `requestid` replay). Limits as Intuit's, per realm: 10 requests in flight at once and 500 a
+ * `requestid` replay), and the v3 Invoice API (create with SalesItemLineDetail lines, read, and
+ * `select * from Invoice where DocNumber = '…'`; 6140 duplicate DocNumber, 2500 unknown
+ * customer, 2050 DocNumber longer than 21). Limits as Intuit's, per realm: 10 requests in flight at once and 500 a
  * minute; past either, `429` with Intuit's ThrottleExceeded fault (code 3001) and no
  * `Retry-After` (Intuit documents none). A request is in flight for its service time
  * (`latencyMs`), so concurrent clients really do overlap. Helpers let tests seed customers, set balances, inject faults and read requests.
@@ -22,6 +24,21 @@ export interface FakeCustomer {
   SyncToken: string;
   DisplayName: string;
   Active: boolean;
+  Balance: number;
+  [field: string]: unknown;
+}
+
+/** A QuickBooks invoice as the v3 API answers it (the fields this fake keeps). */
+export interface FakeInvoice {
+  Id: string;
+  SyncToken: string;
+  DocNumber: string;
+  TxnDate: string;
+  DueDate?: string;
+  CustomerRef: { value: string; name?: string };
+  CurrencyRef: { value: string; name?: string };
+  Line: Record<string, unknown>[];
+  TotalAmt: number;
   Balance: number;
   [field: string]: unknown;
 }
@@ -61,6 +78,7 @@ interface SavedState {
   realmId: string;
   nextId: number;
   customers: FakeCustomer[];
+  invoices?: FakeInvoice[];
   refreshTokens: [string, { current: boolean }][];
   accessTokens: [string, { expires: number }][];
   replays: [string, { status: number; body: unknown }][];
@@ -82,6 +100,7 @@ export interface FakeQuickBooks {
   requests: ReceivedRequest[];
   customers: () => FakeCustomer[];
   customer: (id: string) => FakeCustomer | undefined;
+  invoices: () => FakeInvoice[];
   seedCustomer: (c: Partial<FakeCustomer> & { DisplayName: string }) => FakeCustomer;
   setBalance: (id: string, balance: number) => void;
   /** The next API request (of this realm) answers 429 with `Retry-After`. */
@@ -128,6 +147,9 @@ const FAULTS = {
   openBalance: () => fault('6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: You can\'t make this customer inactive because it has an open balance. Settle the balance first.'),
   missing: (field: string) => fault('2020', 'Required param missing, need to supply the required value for the API', `Required parameter ${field} is missing in the request`, field),
   parse: (detail: string) => fault('4000', 'Error parsing query', `QueryParserError: ${detail}`),
+  invalidReference: (what: string) => fault('2500', 'Invalid Reference Id', `Invalid Reference Id : ${what} assigned is not valid`, 'CustomerRef'),
+  duplicateDocNumber: (doc: string) => fault('6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${doc} is assigned to TxnType=Invoice with TxnId=`),
+  tooLong: (field: string, max: number) => fault('2050', 'String length is either shorter or longer than supported by specification', `String length specified does not match the supported length. Min:0 Max:${max} supported. Supplied length:`, field),
   unsupported: (what: string) => fault('500', 'Unsupported Operation', `Operation ${what} is not supported.`),
   auth: () => lowerFault('3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token expired or invalid', 'AUTHENTICATION'),
   throttled: () => lowerFault('3001', 'message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', 'SERVICE'),
@@ -174,11 +196,12 @@ const splitAnd = (clause: string): string[] => {
   return parts.filter(Boolean);
 };
 
-/** The subset of Intuit's query language this fake serves: `select * | count(*) from Customer [where …] [startposition n] [maxresults n]`. */
-const parseQuery = (q: string): { count: boolean; where: Condition[]; start: number; max: number } | string => {
-  const m = /^\s*select\s+(\*|count\(\*\))\s+from\s+customer\b(.*)$/is.exec(q);
-  if (!m) return `Encountered "${q.slice(0, 40)}": only "select * from Customer" is supported here`;
-  let rest = m[2]!;
+/** The subset of Intuit's query language this fake serves: `select * | count(*) from Customer | Invoice [where …] [startposition n] [maxresults n]`. */
+const parseQuery = (q: string): { entity: 'Customer' | 'Invoice'; count: boolean; where: Condition[]; start: number; max: number } | string => {
+  const m = /^\s*select\s+(\*|count\(\*\))\s+from\s+(customer|invoice)\b(.*)$/is.exec(q);
+  if (!m) return `Encountered "${q.slice(0, 40)}": only "select * from Customer" and "select * from Invoice" are supported here`;
+  const entity = m[2]!.toLowerCase() === 'invoice' ? 'Invoice' : 'Customer';
+  let rest = m[3]!;
   let start = 1;
   let max = 100;
   const pos = /\s+startposition\s+(\d+)/i.exec(rest);
@@ -200,10 +223,10 @@ const parseQuery = (q: string): { count: boolean; where: Condition[]; start: num
       where.push({ field: c[1]!, op: c[2]!.toUpperCase() as Condition['op'], values });
     }
   }
-  return { count: m[1] !== '*', where, start, max };
+  return { entity, count: m[1] !== '*', where, start, max };
 };
 
-const matches = (c: FakeCustomer, cond: Condition): boolean => {
+const matches = (c: Record<string, unknown>, cond: Condition): boolean => {
   const field = Object.keys(c).find((k) => k.toLowerCase() === cond.field.toLowerCase());
   const value = String(field ? c[field] : '').toLowerCase();
   if (cond.op === 'LIKE') {
@@ -221,6 +244,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
   const accessSeconds = opts.accessTokenSeconds ?? 3600;
 
   let customers = new Map<string, FakeCustomer>((saved?.customers ?? []).map((c) => [c.Id, c]));
+  let invoices = new Map<string, FakeInvoice>((saved?.invoices ?? []).map((i) => [i.Id, i]));
   let nextId = saved?.nextId ?? 1;
   const codes = new Map<string, { redirectUri: string; expires: number; used: boolean }>();
   const refreshTokens = new Map<string, { current: boolean }>(saved?.refreshTokens);
@@ -228,7 +252,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
   const replays = new Map<string, { status: number; body: unknown }>(saved?.replays);
   const save = (): void => {
     if (!opts.stateFile) return;
-    const state: SavedState = { realmId, nextId, customers: [...customers.values()], refreshTokens: [...refreshTokens], accessTokens: [...accessTokens], replays: [...replays] };
+    const state: SavedState = { realmId, nextId, customers: [...customers.values()], invoices: [...invoices.values()], refreshTokens: [...refreshTokens], accessTokens: [...accessTokens], replays: [...replays] };
     writeFileSync(`${opts.stateFile}.tmp`, JSON.stringify(state));
     renameSync(`${opts.stateFile}.tmp`, opts.stateFile);
   };
@@ -306,6 +330,13 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     if (entity === 'query' && method === 'GET') {
       const parsed = parseQuery(query.get('query') ?? '');
       if (typeof parsed === 'string') return { status: 400, body: FAULTS.parse(parsed) };
+      if (parsed.entity === 'Invoice') {
+        // Transactions are not name-list objects: no implicit Active filter.
+        const all = [...invoices.values()].filter((i) => parsed.where.every((cond) => matches(i, cond)));
+        if (parsed.count) return { status: 200, body: { QueryResponse: { totalCount: all.length }, time: time() } };
+        const page = all.slice(parsed.start - 1, parsed.start - 1 + parsed.max);
+        return { status: 200, body: { QueryResponse: page.length ? { Invoice: page, startPosition: parsed.start, maxResults: page.length } : {}, time: time() } };
+      }
       // Name-list queries return active objects only unless the query names Active.
       const conds = parsed.where.some((c) => c.field.toLowerCase() === 'active') ? parsed.where : [...parsed.where, { field: 'Active', op: '=' as const, values: ['true'] }];
       const all = [...customers.values()].filter((c) => conds.every((cond) => matches(c, cond)));
@@ -313,6 +344,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
       const page = all.slice(parsed.start - 1, parsed.start - 1 + parsed.max);
       return { status: 200, body: { QueryResponse: page.length ? { Customer: page, startPosition: parsed.start, maxResults: page.length } : {}, time: time() } };
     }
+    if (entity === 'invoice') return invoiceApi(method, id, body);
     if (entity !== 'customer') return { status: 400, body: FAULTS.unsupported(`${method} ${entity ?? ''}`) };
     if (method === 'GET' && id) {
       const c = customers.get(id);
@@ -351,6 +383,58 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     updated.FullyQualifiedName = updated.DisplayName;
     customers.set(existing.Id, updated);
     return { status: 200, body: { Customer: updated, time: time() } };
+  };
+
+  /** Invoice read and create (QuickBooks computes Amount-based TotalAmt and Balance; lines are SalesItemLineDetail). */
+  const invoiceApi = (method: string, id: string | undefined, body: unknown): Answer => {
+    if (method === 'GET' && id) {
+      const i = invoices.get(id);
+      return i ? { status: 200, body: { Invoice: i, time: time() } } : { status: 400, body: FAULTS.notFound() };
+    }
+    if (method !== 'POST' || id) return { status: 400, body: FAULTS.unsupported(`${method} invoice`) };
+    const input = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (input.Id !== undefined) return { status: 400, body: FAULTS.unsupported('invoice update') };
+    const ref = input.CustomerRef as { value?: unknown } | undefined;
+    if (!ref?.value) return { status: 400, body: FAULTS.missing('CustomerRef') };
+    const customer = customers.get(String(ref.value));
+    if (!customer) return { status: 400, body: FAULTS.invalidReference(`Customer Id=${String(ref.value)}`) };
+    const lines = Array.isArray(input.Line) ? (input.Line as Record<string, unknown>[]) : [];
+    if (!lines.length) return { status: 400, body: FAULTS.missing('Line') };
+    for (const l of lines) {
+      if (l.DetailType !== 'SalesItemLineDetail' && l.DetailType !== 'DescriptionOnly') return { status: 400, body: FAULTS.missing('Line.DetailType') };
+      if (l.DetailType === 'SalesItemLineDetail' && typeof l.Amount !== 'number') return { status: 400, body: FAULTS.missing('Line.Amount') };
+    }
+    const doc = input.DocNumber === undefined ? String(1000 + invoices.size + 1) : String(input.DocNumber);
+    if (doc.length > 21) return { status: 400, body: FAULTS.tooLong('DocNumber', 21) };
+    if ([...invoices.values()].some((i) => i.DocNumber === doc)) return { status: 400, body: FAULTS.duplicateDocNumber(doc) };
+    const sales = lines.filter((l) => l.DetailType === 'SalesItemLineDetail');
+    // In cents, as QuickBooks' own sums are exact to the cent.
+    const totalCents = sales.reduce((s, l) => s + Math.round(Number(l.Amount) * 100), 0);
+    const now = time();
+    const invoice: FakeInvoice = {
+      AllowIPNPayment: false,
+      AllowOnlinePayment: false,
+      domain: 'QBO',
+      sparse: false,
+      ...Object.fromEntries(Object.entries(input).filter(([k]) => !['Id', 'SyncToken', 'MetaData', 'TotalAmt', 'Balance', 'domain', 'sparse'].includes(k))),
+      Id: String(nextId++),
+      SyncToken: '0',
+      DocNumber: doc,
+      TxnDate: typeof input.TxnDate === 'string' ? input.TxnDate : new Date().toISOString().slice(0, 10),
+      CustomerRef: { value: customer.Id, name: customer.DisplayName },
+      CurrencyRef: (input.CurrencyRef as FakeInvoice['CurrencyRef'] | undefined) ?? { value: 'USD', name: 'United States Dollar' },
+      Line: [
+        ...lines.map((l, n) => ({ ...l, Id: String(n + 1), LineNum: n + 1 })),
+        { Amount: totalCents / 100, DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} },
+      ],
+      TotalAmt: totalCents / 100,
+      Balance: totalCents / 100,
+      MetaData: { CreateTime: now, LastUpdatedTime: now },
+    };
+    invoices.set(invoice.Id, invoice);
+    customer.Balance = Math.round((customer.Balance + invoice.Balance) * 100) / 100;
+    customer.BalanceWithJobs = customer.Balance;
+    return { status: 200, body: { Invoice: invoice, time: time() } };
   };
 
   const apiRequest = async (req: IncomingMessage, url: URL, raw: string): Promise<Answer> => {
@@ -460,6 +544,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     requests,
     customers: () => [...customers.values()],
     customer: (id) => customers.get(id),
+    invoices: () => [...invoices.values()],
     seedCustomer: (input) => {
       const c = newCustomer(input);
       if (input.Balance !== undefined) c.Balance = c.BalanceWithJobs = input.Balance;
@@ -497,6 +582,7 @@ export const startFakeQuickBooks = async (opts: FakeQuickBooksOptions): Promise<
     refreshTokenValid: (t) => refreshTokens.get(t)?.current === true,
     reset: () => {
       customers = new Map();
+      invoices = new Map();
       nextId = 1;
       requests.length = 0;
       replays.clear();
