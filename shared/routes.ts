@@ -176,6 +176,13 @@ export const routes = [
   { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },
   { method: 'POST', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/add-ticket-comment.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Comment on a ticket, public (shown in the portal) or internal' },
 
+  // Time entries (on tickets; usage per contract)
+  { method: 'GET', path: '/v1/tickets/{id}/time-entries', handler: 'functions/time-entries/list-time-entries.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's time entries, by date of work" },
+  { method: 'POST', path: '/v1/tickets/{id}/time-entries', handler: 'functions/time-entries/create-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: "Log time on a ticket, against the company's contract" },
+  { method: 'PATCH', path: '/v1/time-entries/{id}', handler: 'functions/time-entries/update-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Change a time entry not yet invoiced' },
+  { method: 'DELETE', path: '/v1/time-entries/{id}', handler: 'functions/time-entries/delete-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Delete a time entry not yet invoiced' },
+  { method: 'GET', path: '/v1/contracts/{id}/usage', handler: 'functions/time-entries/get-contract-usage.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A contract's included, used and overage hours in a period" },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },

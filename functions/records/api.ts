@@ -1,4 +1,4 @@
-/** The records area's function. Related records (tickets, assets, invoices) and ticket comments: the routes with `area: 'records'` in shared/routes.ts. */
+/** The records area's function. Related records (tickets, assets, invoices), ticket comments and time entries: the routes with `area: 'records'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('records', {
@@ -16,4 +16,9 @@ export const handler = areaDispatcher('records', {
   'functions/records/update-invoice.ts': () => import('./update-invoice'),
   'functions/comments/list-ticket-comments.ts': () => import('../comments/list-ticket-comments'),
   'functions/comments/add-ticket-comment.ts': () => import('../comments/add-ticket-comment'),
+  'functions/time-entries/list-time-entries.ts': () => import('../time-entries/list-time-entries'),
+  'functions/time-entries/create-time-entry.ts': () => import('../time-entries/create-time-entry'),
+  'functions/time-entries/update-time-entry.ts': () => import('../time-entries/update-time-entry'),
+  'functions/time-entries/delete-time-entry.ts': () => import('../time-entries/delete-time-entry'),
+  'functions/time-entries/get-contract-usage.ts': () => import('../time-entries/get-contract-usage'),
 });

@@ -165,6 +165,31 @@ export const keys = {
   quickBooksConnection: () => ({ pk: 'INTEGRATION#QUICKBOOKS', sk: 'CONNECTION' }),
   /** Which company a QuickBooks customer is linked to: one company per customer. */
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
+  /** A contract (shared/contracts). */
+  contract: (id: string) => ({ pk: `CONTRACT#${id}`, sk: 'CONTRACT' }),
+  /**
+   * A time entry (shared/time-entries): by company on GSI1 (in `LIST_BUCKETS` buckets, like the
+   * related records: the permanent delete finds them there), by ticket on GSI2, by date.
+   */
+  timeEntry: (id: string) => ({ pk: `TIMEENTRY#${id}`, sk: 'TIMEENTRY' }),
+  timeEntryLists: (e: { id: string; companyId: string; ticketId: string; date: string }) => ({
+    gsi1pk: bucketed(recordsByCompany('TIMEENTRY', e.companyId), e.id),
+    gsi1sk: e.id,
+    gsi2pk: `TICKET#${e.ticketId}#TIMEENTRIES`,
+    gsi2sk: `${e.date}#${e.id}`,
+  }),
+  timeEntriesByCompanyPartitions: (companyId: string) => bucketsOf(recordsByCompany('TIMEENTRY', companyId)),
+  timeEntriesByTicket: (ticketId: string) => `TICKET#${ticketId}#TIMEENTRIES`,
+  /**
+   * A contract's billable time, in its company's partition (so the permanent delete's clean-up of
+   * that partition takes it): minutes per day of work (`…#DAY#<date>`, the usage route sums a
+   * period's days), and one item per billable entry not yet invoiced (`…#UNBILLED#<date>#<entry>`,
+   * what a billing run bills, read consistently from the base table).
+   */
+  contractTimeDay: (companyId: string, contractId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#DAY#${date}` }),
+  contractTimeDayPrefix: (contractId: string) => `CONTRACTTIME#${contractId}#DAY#`,
+  unbilledTime: (companyId: string, contractId: string, date: string, entryId: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#UNBILLED#${date}#${entryId}` }),
+  unbilledTimePrefix: (contractId: string) => `CONTRACTTIME#${contractId}#UNBILLED#`,
   /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
   ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
   ticketCommentPrefix: 'COMMENT#',

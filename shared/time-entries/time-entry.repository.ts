@@ -1,0 +1,165 @@
+/**
+ * Time-entry items and what moves with them. An entry is `TIMEENTRY#<id>`; a billable entry
+ * with a contract also adds its minutes to the contract's day of work and has one "unbilled"
+ * item until an invoice bills it (keys.ts `contractTimeDay`, `unbilledTime`). Every change of
+ * an entry writes those in the same transaction, so the usage figures are exact under
+ * concurrent writes and a billing run reads exactly what is left to bill.
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../db/client';
+import { readIndexPage } from '../db/index-read';
+import { keys } from '../db/keys';
+import type { TxItem } from '../db/transact';
+import { conditionCheck, updateItem } from '../db/update';
+import { ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
+import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import type { TimeEntry } from './time-entry.schema';
+
+const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as TimeEntry;
+
+export const entryInvoiced = () => new ConflictError('INVALID_STATE', 'The time entry is on an invoice; it can no longer change.');
+
+export const getTimeEntry = async (id: string): Promise<TimeEntry | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.timeEntry(id), ConsistentRead: true }));
+  return out.Item ? fromItem(out.Item) : undefined;
+};
+
+/** A ticket's entries by date of work (GSI2, one partition per ticket). */
+export const listTicketEntries = async (ticketId: string, limit: number, cursor?: string): Promise<Page<TimeEntry>> => {
+  const listing = `time-entries:ticket:${ticketId}`;
+  const page = await readIndexPage({ index: 'gsi2', partitions: [keys.timeEntriesByTicket(ticketId)] }, limit, await decodeCursor(listing, cursor));
+  return { items: page.items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
+};
+
+export const putNewEntry = (e: TimeEntry): TxItem => ({
+  item: { Put: { TableName: tableName(), Item: { ...keys.timeEntry(e.id), ...keys.timeEntryLists(e), type: 'TimeEntry', ...e }, ConditionExpression: 'attribute_not_exists(pk)' } },
+});
+
+/** The entry at the version read, not invoiced: else 404, 412 (its version), or 409 INVALID_STATE (on an invoice). */
+const unchangedSince = (version: number) => ({
+  expression: 'attribute_exists(pk) AND version = :v AND (attribute_not_exists(invoiceId) OR invoiceId = :null)',
+  values: { ':v': version, ':null': null },
+});
+const entryConditionFailed = (old: Record<string, unknown> | undefined): Error => {
+  if (!old) return new NotFoundError('time entry');
+  if (old.invoiceId) return entryInvoiced();
+  return new PreconditionFailedError(Number(old.version));
+};
+
+export const updateEntryItem = (before: TimeEntry, after: TimeEntry, changed: (keyof TimeEntry)[]): TxItem => {
+  const set: Record<string, unknown> = Object.fromEntries([...new Set([...changed, 'version', 'updatedAt'] as const)].map((f) => [f, after[f]]));
+  Object.assign(set, keys.timeEntryLists(after));
+  return { item: { Update: updateItem(keys.timeEntry(before.id), { set }, unchangedSince(before.version)) }, onConditionFailed: entryConditionFailed };
+};
+
+export const deleteEntryItem = (before: TimeEntry): TxItem => ({
+  item: { Delete: conditionCheck(keys.timeEntry(before.id), unchangedSince(before.version)) },
+  onConditionFailed: entryConditionFailed,
+});
+
+/** The ticket still belongs to the company read (a ticket moved meanwhile: read again). */
+export const ticketInCompany = (ticketId: string, companyId: string): TxItem => ({
+  item: { ConditionCheck: conditionCheck(keys.record('TICKET', ticketId), { expression: 'attribute_exists(pk) AND companyId = :company', values: { ':company': companyId } }) },
+  onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('ticket')),
+});
+
+/** Statuses a contract takes time in: active, and expired (time logged late for its last period). */
+export const contractBillsTime = (contractId: string, companyId: string): TxItem => ({
+  item: {
+    ConditionCheck: conditionCheck(keys.contract(contractId), {
+      expression: 'attribute_exists(pk) AND companyId = :company AND #status IN (:active, :expired)',
+      names: { '#status': 'status' },
+      values: { ':company': companyId, ':active': 'active', ':expired': 'expired' },
+    }),
+  },
+  onConditionFailed: () => contractNotInCompany(contractId),
+});
+
+export const contractNotInCompany = (contractId: string) =>
+  new ConflictError('CONTRACT_NOT_IN_COMPANY', `Contract ${contractId} is not an active contract of the ticket's company.`);
+
+/** What an entry adds to its contract's time: billable minutes on a day, and its unbilled item. */
+interface TimeShare {
+  contractId: string;
+  date: string;
+  minutes: number;
+}
+const shareOf = (e: TimeEntry): TimeShare | undefined =>
+  e.billable && e.contractId && !e.invoiceId ? { contractId: e.contractId, date: e.date, minutes: e.minutes } : undefined;
+
+const keyId = (k: { pk: string; sk: string }) => `${k.pk}\u0000${k.sk}`;
+
+/**
+ * The contract-time items that follow an entry from `before` to `after` (either absent for a
+ * create or a delete): at most one write per item, as a transaction requires, so a change that
+ * keeps the day and the contract is one `ADD` of the difference and one overwrite.
+ */
+export const contractTimeItems = (companyId: string, entryId: string, before: TimeEntry | undefined, after: TimeEntry | undefined): TxItem[] => {
+  const was = before ? shareOf(before) : undefined;
+  const now = after ? shareOf(after) : undefined;
+  const days = new Map<string, { key: { pk: string; sk: string }; share: TimeShare; delta: number }>();
+  const addDay = (s: TimeShare, delta: number) => {
+    const key = keys.contractTimeDay(companyId, s.contractId, s.date);
+    const entry = days.get(keyId(key)) ?? { key, share: s, delta: 0 };
+    entry.delta += delta;
+    days.set(keyId(key), entry);
+  };
+  if (was) addDay(was, -was.minutes);
+  if (now) addDay(now, now.minutes);
+  const items: TxItem[] = [...days.values()]
+    .filter((d) => d.delta !== 0)
+    .map((d) => ({
+      item: {
+        Update: updateItem(d.key, { set: { type: 'ContractTimeDay', contractId: d.share.contractId, date: d.share.date }, add: { minutes: d.delta } }),
+      },
+    }));
+  const wasKey = was && keys.unbilledTime(companyId, was.contractId, was.date, entryId);
+  const nowKey = now && keys.unbilledTime(companyId, now.contractId, now.date, entryId);
+  const unbilled = (s: TimeShare, key: { pk: string; sk: string }, condition: string): TxItem => ({
+    item: { Put: { TableName: tableName(), Item: { ...key, type: 'UnbilledTime', entryId, contractId: s.contractId, date: s.date, minutes: s.minutes }, ConditionExpression: condition } },
+    onConditionFailed: () => new StaleReadError(),
+  });
+  if (wasKey && nowKey && keyId(wasKey) === keyId(nowKey)) {
+    if (was!.minutes !== now!.minutes) items.push(unbilled(now!, nowKey, 'attribute_exists(pk)'));
+  } else {
+    if (wasKey) items.push({ item: { Delete: { TableName: tableName(), Key: wasKey, ConditionExpression: 'attribute_exists(pk)' } }, onConditionFailed: () => new StaleReadError() });
+    if (nowKey) items.push(unbilled(now!, nowKey, 'attribute_not_exists(pk)'));
+  }
+  return items;
+};
+
+/** Billable minutes a contract logged per day, from `from` through `to` (both included; `undefined`: open). One Query. */
+export const contractMinutesBetween = async (companyId: string, contractId: string, from: string | undefined, to: string | undefined): Promise<number> => {
+  const prefix = keys.contractTimeDayPrefix(contractId);
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        // Both bounds inside the contract's `DAY#` prefix: only its day items sort between them ('~' follows every digit).
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':from': `${prefix}${from ?? ''}`, ':to': `${prefix}${to ?? '~'}` },
+        ProjectionExpression: 'minutes',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const i of out.Items ?? []) total += Number(i.minutes ?? 0);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return total;
+};
+
+/** What an entry needs of its ticket: the company it belongs to and its default contract. */
+export const getTicketForTime = async (ticketId: string): Promise<{ companyId: string | null; contractId: string | null } | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.record('TICKET', ticketId), ProjectionExpression: 'companyId, contractId', ConsistentRead: true }));
+  if (!out.Item) return undefined;
+  return { companyId: (out.Item.companyId as string | null) ?? null, contractId: (out.Item.contractId as string | null) ?? null };
+};
+
+/** What the usage route needs of a contract. */
+export const getContractTerms = async (contractId: string): Promise<Record<string, unknown> | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.contract(contractId) }));
+  return out.Item;
+};
