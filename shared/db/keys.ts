@@ -183,12 +183,13 @@ export const keys = {
   /**
    * A contract's billable time, in its company's partition (so the permanent delete's clean-up of
    * that partition takes it): minutes per day of work (`…#DAY#<date>`, the usage route sums a
-   * period's days), and one item per billable entry not yet invoiced (`…#UNBILLED#<date>#<entry>`,
-   * what a billing run bills, read consistently from the base table).
+   * period's days), and per month of work the billable entries not yet invoiced
+   * (`…#UNBILLED#<YYYY-MM>`, one attribute per entry): what a billing run bills, read
+   * consistently, and rewritten in the invoice's transaction whatever the number of entries.
    */
   contractTimeDay: (companyId: string, contractId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#DAY#${date}` }),
   contractTimeDayPrefix: (contractId: string) => `CONTRACTTIME#${contractId}#DAY#`,
-  unbilledTime: (companyId: string, contractId: string, date: string, entryId: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#UNBILLED#${date}#${entryId}` }),
+  unbilledTime: (companyId: string, contractId: string, month: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#UNBILLED#${month}` }),
   unbilledTimePrefix: (contractId: string) => `CONTRACTTIME#${contractId}#UNBILLED#`,
   /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
   ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),

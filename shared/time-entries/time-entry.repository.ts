@@ -78,21 +78,30 @@ export const contractBillsTime = (contractId: string, companyId: string): TxItem
 export const contractNotInCompany = (contractId: string) =>
   new ConflictError('CONTRACT_NOT_IN_COMPANY', `Contract ${contractId} is not an active contract of the ticket's company.`);
 
-/** What an entry adds to its contract's time: billable minutes on a day, and its unbilled item. */
+/** What an entry adds to its contract's time: billable minutes on a day, and its place among the unbilled. */
 interface TimeShare {
   contractId: string;
   date: string;
   minutes: number;
 }
-const shareOf = (e: TimeEntry): TimeShare | undefined =>
-  e.billable && e.contractId && !e.invoiceId ? { contractId: e.contractId, date: e.date, minutes: e.minutes } : undefined;
+const shareOf = (e: TimeEntry): TimeShare | undefined => (e.billable && e.contractId ? { contractId: e.contractId, date: e.date, minutes: e.minutes } : undefined);
 
 const keyId = (k: { pk: string; sk: string }) => `${k.pk}\u0000${k.sk}`;
 
+/** An unbilled entry's attribute on its month's item: `e_<entry id>` = `{ date, minutes }`. */
+export const UNBILLED_ATTRIBUTE_PREFIX = 'e_';
+const unbilledAttribute = (entryId: string) => `${UNBILLED_ATTRIBUTE_PREFIX}${entryId}`;
+const monthOf = (date: string) => date.slice(0, 7);
+
 /**
  * The contract-time items that follow an entry from `before` to `after` (either absent for a
- * create or a delete): at most one write per item, as a transaction requires, so a change that
- * keeps the day and the contract is one `ADD` of the difference and one overwrite.
+ * create or a delete), at most one write per item as a transaction requires:
+ * - the day totals: one `ADD` per day touched (the difference, when the day stays);
+ * - the month's unbilled item: the entry's attribute set, moved or removed, and the item's
+ *   `v` moved on, so a billing run that read the month finds it changed. A change of an
+ *   entry that was billable on a contract requires its attribute to be there still: once a
+ *   billing run has billed it (removed it, in the invoice's transaction), the change fails
+ *   with 409 INVALID_STATE even before the entry itself carries the invoice's id.
  */
 export const contractTimeItems = (companyId: string, entryId: string, before: TimeEntry | undefined, after: TimeEntry | undefined): TxItem[] => {
   const was = before ? shareOf(before) : undefined;
@@ -108,22 +117,26 @@ export const contractTimeItems = (companyId: string, entryId: string, before: Ti
   if (now) addDay(now, now.minutes);
   const items: TxItem[] = [...days.values()]
     .filter((d) => d.delta !== 0)
-    .map((d) => ({
-      item: {
-        Update: updateItem(d.key, { set: { type: 'ContractTimeDay', contractId: d.share.contractId, date: d.share.date }, add: { minutes: d.delta } }),
-      },
-    }));
-  const wasKey = was && keys.unbilledTime(companyId, was.contractId, was.date, entryId);
-  const nowKey = now && keys.unbilledTime(companyId, now.contractId, now.date, entryId);
-  const unbilled = (s: TimeShare, key: { pk: string; sk: string }, condition: string): TxItem => ({
-    item: { Put: { TableName: tableName(), Item: { ...key, type: 'UnbilledTime', entryId, contractId: s.contractId, date: s.date, minutes: s.minutes }, ConditionExpression: condition } },
-    onConditionFailed: () => new StaleReadError(),
-  });
+    .map((d) => ({ item: { Update: updateItem(d.key, { set: { type: 'ContractTimeDay', contractId: d.share.contractId, date: d.share.date }, add: { minutes: d.delta } }) } }));
+
+  const attribute = unbilledAttribute(entryId);
+  const stillUnbilled = { expression: 'attribute_exists(#entry)', names: { '#entry': attribute } };
+  const monthItem = (s: TimeShare) => keys.unbilledTime(companyId, s.contractId, monthOf(s.date));
+  const wasKey = was && monthItem(was);
+  const nowKey = now && monthItem(now);
+  const value = (s: TimeShare) => ({ date: s.date, minutes: s.minutes });
+  const base = (s: TimeShare) => ({ type: 'UnbilledTime', contractId: s.contractId, month: monthOf(s.date) });
   if (wasKey && nowKey && keyId(wasKey) === keyId(nowKey)) {
-    if (was!.minutes !== now!.minutes) items.push(unbilled(now!, nowKey, 'attribute_exists(pk)'));
+    const same = was!.date === now!.date && was!.minutes === now!.minutes;
+    items.push({
+      item: same
+        ? { ConditionCheck: conditionCheck(wasKey, stillUnbilled) }
+        : { Update: updateItem(wasKey, { set: { [attribute]: value(now!) }, add: { v: 1 } }, stillUnbilled) },
+      onConditionFailed: entryInvoiced,
+    });
   } else {
-    if (wasKey) items.push({ item: { Delete: { TableName: tableName(), Key: wasKey, ConditionExpression: 'attribute_exists(pk)' } }, onConditionFailed: () => new StaleReadError() });
-    if (nowKey) items.push(unbilled(now!, nowKey, 'attribute_not_exists(pk)'));
+    if (wasKey) items.push({ item: { Update: updateItem(wasKey, { remove: [attribute], add: { v: 1 } }, stillUnbilled) }, onConditionFailed: entryInvoiced });
+    if (nowKey) items.push({ item: { Update: updateItem(nowKey, { set: { ...base(now!), [attribute]: value(now!) }, add: { v: 1 } }) } });
   }
   return items;
 };

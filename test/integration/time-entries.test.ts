@@ -54,17 +54,20 @@ const patch = (id: string, body: unknown, ifMatch?: string) =>
   invoke(updateEntry, httpEvent({ route: 'PATCH /v1/time-entries/{id}', params: { id }, body, headers: ifMatch ? { 'if-match': ifMatch } : {} }));
 const remove = (id: string) => invoke(deleteEntry, httpEvent({ route: 'DELETE /v1/time-entries/{id}', params: { id } }));
 const usage = (contractId: string, period: string) => invoke(getUsage, httpEvent({ route: 'GET /v1/contracts/{id}/usage', params: { id: contractId }, query: { period } }));
+/** The contract's unbilled entries, as its month items hold them. */
 const unbilled = async (companyId: string, contractId: string) =>
   (
-    await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':p': keys.unbilledTimePrefix(contractId) },
-        ConsistentRead: true,
-      }),
-    )
-  ).Items ?? [];
+    (
+      await db().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':p': keys.unbilledTimePrefix(contractId) },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? []
+  ).flatMap((item) => Object.entries(item).flatMap(([k, v]) => (k.startsWith('e_') ? [{ entryId: k.slice(2), ...(v as object) }] : [])));
 
 describe('logging time', () => {
   it("logs an entry by the signed-in staff member against the ticket's company and the given contract", async () => {
@@ -221,6 +224,26 @@ describe('invoiced entries', () => {
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('INVALID_STATE');
     }
+  });
+
+  it('billed by a run (gone from its month\'s unbilled item) but not yet stamped: frozen all the same', async () => {
+    const companyId = await newCompany();
+    const ticketId = await newTicket(companyId);
+    const contractId = await putContract(companyId);
+    const e = (await log(ticketId, { date: '2026-02-10', minutes: 60, contractId })).body;
+    const other = (await log(ticketId, { date: '2026-02-11', minutes: 30, contractId })).body;
+    // As the invoice's transaction leaves the month: this entry billed, the other not.
+    await db().send(
+      new UpdateCommand({ TableName: tableName(), Key: keys.unbilledTime(companyId, contractId, '2026-02'), UpdateExpression: 'REMOVE #e ADD v :one', ExpressionAttributeNames: { '#e': `e_${e.id}` }, ExpressionAttributeValues: { ':one': 1 } }),
+    );
+    for (const res of [await patch(e.id, { note: 'late edit' }), await patch(e.id, { date: '2026-03-01' }), await patch(e.id, { billable: false }), await remove(e.id)]) {
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('INVALID_STATE');
+    }
+    expect((await patch(other.id, { minutes: 45 })).status).toBe(200);
+    expect(await unbilled(companyId, contractId)).toEqual([{ entryId: other.id, date: '2026-02-11', minutes: 45 }]);
+    // Usage still counts what was billed: it is time used in the period.
+    expect((await usage(contractId, '2026-02')).body.usedHours).toBe(1.75);
   });
 
   it('a stale If-Match is 412; a ticket that moved company is followed', async () => {
