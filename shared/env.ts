@@ -41,6 +41,10 @@ export const ENV = {
   /** Key that seals outbox messages of sealed queues (mail: set-up links) at rest: Secrets Manager ARN on AWS, the value locally. */
   OUTBOX_SECRET_ARN: 'OUTBOX_SECRET_ARN',
   OUTBOX_KEY: 'OUTBOX_KEY',
+  /** The MSP's currency (ISO 4217), for a contract whose company names none; default `USD` (shared/billing/msp-defaults.ts). */
+  DEFAULT_CURRENCY: 'DEFAULT_CURRENCY',
+  /** The MSP's time zone (IANA), which decides what "today" is for contract dates; default `UTC`. */
+  TIMEZONE: 'TIMEZONE',
 } as const;
 
 /** `QUEUE_URL_M365_SYNC` and so on: one variable per queue a function sends to. */

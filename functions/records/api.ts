@@ -20,5 +20,4 @@ export const handler = areaDispatcher('records', {
   'functions/time-entries/create-time-entry.ts': () => import('../time-entries/create-time-entry'),
   'functions/time-entries/update-time-entry.ts': () => import('../time-entries/update-time-entry'),
   'functions/time-entries/delete-time-entry.ts': () => import('../time-entries/delete-time-entry'),
-  'functions/time-entries/get-contract-usage.ts': () => import('../time-entries/get-contract-usage'),
 });

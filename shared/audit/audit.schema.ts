@@ -2,7 +2,16 @@
 import * as z from 'zod';
 import { id, isoTime, pageOf, pageQuery } from '../common/schemas';
 
-export const AUDIT_ACTIONS = ['company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived'] as const;
+export const AUDIT_ACTIONS = [
+  'company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived',
+  'contract.created',
+  'contract.updated',
+  'contract.deleted',
+  'contract.activated',
+  'contract.cancelled',
+  'contract.renewed',
+  'contract.expired',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const auditEntrySchema = z

@@ -105,3 +105,10 @@ export const monthIndexDiff = (from: string, to: string): number => {
 
 export const minDate = (a: string, b: string): string => (a <= b ? a : b);
 export const maxDate = (a: string, b: string): string => (a >= b ? a : b);
+
+/** The local date (`YYYY-MM-DD`) of an instant in an IANA time zone: "today" in the MSP's zone. */
+export const localDate = (instant: Date, timeZone: string): string => {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const part = (t: string) => f.find((p) => p.type === t)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+};

@@ -82,6 +82,13 @@ export const cleanupKinds: readonly CleanupKind[] = [
     write: remove,
   },
   {
+    // Contracts go with their company (their invoices stay, unassigned, as records).
+    kind: 'contracts',
+    action: 'delete',
+    listing: (companyId) => ({ index: 'gsi1', partitions: [keys.contractsOfCompany(companyId)] }),
+    write: remove,
+  },
+  {
     // What else lived in the company's partition: the billing pointer, the compliance organization.
     kind: 'companyData',
     action: 'delete',

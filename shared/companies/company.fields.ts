@@ -17,6 +17,7 @@ export const COMPANY_RESOURCE_FIELDS = [
   'notes',
   'tags',
   'primaryContactId',
+  'defaultContractId',
   'archivedAt',
   'archivedBy',
   'archiveReason',

@@ -62,6 +62,7 @@ export const companySchema = z
     notes: z.string().nullable(),
     tags: z.array(z.string()),
     primaryContactId: id.nullable(),
+    defaultContractId: id.nullable().meta({ description: 'The active contract new tickets of the company take when given none (`PUT /v1/companies/{id}/default-contract`)' }),
     archivedAt: isoTime.nullable(),
     archivedBy: z.string().nullable(),
     archiveReason: z.string().nullable(),

@@ -31,6 +31,7 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   notes: input.notes ?? null,
   tags: input.tags ?? [],
   primaryContactId: null,
+  defaultContractId: null,
   archivedAt: null,
   archivedBy: null,
   archiveReason: null,

@@ -19,6 +19,8 @@ export interface IndexListing {
   prefix?: string;
   /** Only sort keys below this (`<`). */
   below?: string;
+  /** Only sort keys from the first through the second, both included (`BETWEEN`). */
+  between?: readonly [string, string];
   /** Newest (highest sort key) first. */
   descending?: boolean;
 }
@@ -33,16 +35,23 @@ const attrs = (index: IndexName) => {
 /** Byte order, as DynamoDB sorts string keys (UTF-8), not JavaScript's UTF-16 order. */
 export const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/** The sort-key part of a listing's key condition, with its values. */
+const rangeOf = (l: IndexListing, sk: string): { condition: string; values: Record<string, string> } => {
+  if (l.between) return { condition: ` AND ${sk} BETWEEN :from AND :to`, values: { ':from': l.between[0], ':to': l.between[1] } };
+  if (l.prefix !== undefined) return { condition: ` AND begins_with(${sk}, :range)`, values: { ':range': l.prefix } };
+  if (l.below !== undefined) return { condition: ` AND ${sk} < :range`, values: { ':range': l.below } };
+  return { condition: '', values: {} };
+};
+
 const queryKeys = (l: IndexListing, partition: string, limit: number, start: Key | undefined) => {
   const a = attrs(l.index);
-  const range = l.prefix !== undefined ? ` AND begins_with(${a.sk}, :range)` : l.below !== undefined ? ` AND ${a.sk} < :range` : '';
-  const value = l.prefix ?? l.below;
+  const range = rangeOf(l, a.sk);
   return db().send(
     new QueryCommand({
       TableName: tableName(),
       IndexName: l.index,
-      KeyConditionExpression: `${a.pk} = :pk${range}`,
-      ExpressionAttributeValues: { ':pk': partition, ...(value !== undefined ? { ':range': value } : {}) },
+      KeyConditionExpression: `${a.pk} = :pk${range.condition}`,
+      ExpressionAttributeValues: { ':pk': partition, ...range.values },
       ScanIndexForward: !l.descending,
       Limit: limit,
       // The buckets share one sort order, so the last key listed is every bucket's position: the same key in this bucket's partition.

@@ -34,6 +34,7 @@ const contactListPartition = (companyId: string | null) => (companyId ? `COMPANY
 const searchBucket = (token: string) => [...token][0] ?? '';
 const contactSearchScope = (companyId: string | null, token: string) => `${companyId ? `COMPANY#${companyId}` : 'NOCOMPANY'}#CONTACTSEARCH#${searchBucket(token)}`;
 const recordsByCompany = (prefix: string, companyId: string | null) => (companyId ? `COMPANY#${companyId}#${prefix}S` : `NOCOMPANY#${prefix}S`);
+const contractsOfCompany = (companyId: string) => `COMPANY#${companyId}#CONTRACTS`;
 const recordsByContact = (prefix: string, contactId: string) => `CONTACT#${contactId}#${prefix}S`;
 
 export const keys = {
@@ -102,6 +103,24 @@ export const keys = {
   recordsByCompanyPartitions: (prefix: string, companyId: string | null) => bucketsOf(recordsByCompany(prefix, companyId)),
   recordsByCompanyBucket: (prefix: string, companyId: string | null, recordId: string) => bucketed(recordsByCompany(prefix, companyId), recordId),
   recordsByContact: (prefix: string, contactId: string) => recordsByContact(prefix, contactId),
+  /**
+   * A contract (shared/contracts): `CONTRACT#<id>`. Listed by company on GSI1 (one partition
+   * per company, by id: a company has a handful), and by status on GSI2 in `LIST_BUCKETS`
+   * buckets by id. An active contract's GSI2 sort key is its end date (`OPEN` when it has none,
+   * which sorts after every date), so the renewal dashboard reads a date range of the active
+   * buckets, and never a contract of another status.
+   */
+  contract: (id: string) => ({ pk: `CONTRACT#${id}`, sk: 'CONTRACT' }),
+  contractLists: (c: { id: string; companyId: string; status: string; endDate: string | null }) => ({
+    gsi1pk: contractsOfCompany(c.companyId),
+    gsi1sk: c.id,
+    gsi2pk: bucketed(`CONTRACTS#${c.status}`, c.id),
+    gsi2sk: c.status === 'active' ? `${c.endDate ?? 'OPEN'}#${c.id}` : c.id,
+  }),
+  contractsOfCompany: (companyId: string) => contractsOfCompany(companyId),
+  contractStatusPartitions: (status: string) => bucketsOf(`CONTRACTS#${status}`),
+  /** GSI2 sort keys of active contracts ending from `from` through `to` (dates, both included). */
+  contractEndRange: (from: string, to: string): [string, string] => [`${from}#`, `${to}#~`],
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
   /** A portal-pool user (by its immutable Cognito `sub`) → the contact it is; written only by the server, one contact per sub. */
@@ -165,8 +184,6 @@ export const keys = {
   quickBooksConnection: () => ({ pk: 'INTEGRATION#QUICKBOOKS', sk: 'CONNECTION' }),
   /** Which company a QuickBooks customer is linked to: one company per customer. */
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
-  /** A contract (shared/contracts). */
-  contract: (id: string) => ({ pk: `CONTRACT#${id}`, sk: 'CONTRACT' }),
   /**
    * A time entry (shared/time-entries): by company on GSI1 (in `LIST_BUCKETS` buckets, like the
    * related records: the permanent delete finds them there), by ticket on GSI2, by date.

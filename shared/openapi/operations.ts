@@ -16,7 +16,8 @@ import { commentApi } from '../comments/comment.api';
 import { quickBooksApi } from '../quickbooks/quickbooks.api';
 import { recordApi } from '../records/record.api';
 import { timeEntryApi } from '../time-entries/time-entry.api';
+import { contractApi } from '../contracts/contract.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...timeEntryApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...timeEntryApi, ...contractApi, ...auditApi, ...openapiApi };

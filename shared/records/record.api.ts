@@ -6,7 +6,7 @@ import { recordKinds, recordSchemas, type RecordKind } from './record.schema';
 const routesOf = <K extends RecordKind>(k: K) => {
   const s = recordSchemas(k);
   const refs = k.linksContact ? ['UNKNOWN_COMPANY', 'UNKNOWN_CONTACT'] : ['UNKNOWN_COMPANY'];
-  const conflicts = k.linksContact ? ['COMPANY_ARCHIVED', 'CONTACT_NOT_IN_COMPANY'] : ['COMPANY_ARCHIVED'];
+  const conflicts = [...(k.linksContact ? ['COMPANY_ARCHIVED', 'CONTACT_NOT_IN_COMPANY'] : ['COMPANY_ARCHIVED']), ...(k.conflicts ?? [])];
   return {
     create: { body: s.createBody, responses: { 201: { description: `The ${k.name}; \`Location\` names it`, schema: k.schema } }, errors: { 400: refs, 409: conflicts, 422: ['IDEMPOTENCY_KEY_REUSED'] } },
     list: { query: s.listQuery, responses: { 200: { description: `${k.plural} newest first`, schema: s.page } }, errors: { 400: ['INVALID_CURSOR'] } },

@@ -40,6 +40,8 @@ export interface RecordKind {
   schema: z.ZodObject;
   /** Filters of the list route beyond companyId / contactId. */
   filters: z.ZodObject;
+  /** 409 codes of its own rules (record.hooks.ts), for the OpenAPI document. */
+  conflicts?: readonly string[];
   /** What this record adds to its company's and its contact's counters. */
   counts: (r: Record<string, unknown>) => { company: CountDeltas; contact: CountDeltas };
 }
@@ -49,6 +51,7 @@ const ticketFields = {
   description: multiline(20_000).nullable(),
   priority: z.enum(PRIORITIES),
   status: z.enum(TICKET_STATUSES),
+  contractId: id.nullable().meta({ description: "An active contract of the ticket's company; on create, absent: the company's default contract" }),
 };
 const assetFields = {
   name: text(200).min(1, 'Required'),
@@ -75,10 +78,11 @@ export const recordKinds = {
     plural: 'tickets',
     prefix: 'TICKET',
     linksContact: true,
-    create: z.object({ ...ticketFields, description: ticketFields.description.optional(), priority: ticketFields.priority.default('medium'), status: ticketFields.status.default('open') }),
+    create: z.object({ ...ticketFields, description: ticketFields.description.optional(), priority: ticketFields.priority.default('medium'), status: ticketFields.status.default('open'), contractId: ticketFields.contractId.optional() }),
     update: z.object(ticketFields),
-    schema: z.object({ ...common, contactId: id.nullable(), subject: z.string(), description: z.string().nullable(), priority: z.enum(PRIORITIES), status: z.enum(TICKET_STATUSES) }).meta({ id: 'Ticket' }),
+    schema: z.object({ ...common, contactId: id.nullable(), subject: z.string(), description: z.string().nullable(), priority: z.enum(PRIORITIES), status: z.enum(TICKET_STATUSES), contractId: id.nullable() }).meta({ id: 'Ticket' }),
     filters: z.object({ status: z.enum(TICKET_STATUSES).optional() }),
+    conflicts: ['CONTRACT_NOT_IN_COMPANY'],
     counts: (r) => ({
       company: { tickets: 1, openTickets: OPEN_TICKET_STATUSES.includes(r.status as string) ? 1 : 0 },
       contact: { tickets: 1 },

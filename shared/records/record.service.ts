@@ -14,12 +14,22 @@ import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { getRecord, listRecords, putNewRecord, recordsOfContact, updateRecordItem, type StoredRecord } from './record.repository';
+import { recordHooks, type RecordWrite } from './record.hooks';
 import { RECORD_KINDS, type RecordKind } from './record.schema';
 
 export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plural}/${id}`;
 
 /** The API resource: the kind's documented fields only. */
 export const toResource = (kind: RecordKind, r: StoredRecord) => Object.fromEntries(Object.keys(kind.schema.shape).map((f) => [f, r[f] ?? null]));
+
+/** The kind's own rules (record.hooks.ts): fills in what it defaults on `w.after`, returns the items that check it. */
+const prepareHook = async (kind: RecordKind, w: RecordWrite): Promise<{ setFields: string[]; items: TxItem[] }> => {
+  const hook = recordHooks[kind.name];
+  if (!hook) return { setFields: [], items: [] };
+  const { set = {}, items } = await hook.prepare(w);
+  Object.assign(w.after, set);
+  return { setFields: Object.keys(set), items };
+};
 
 export const createRecord = async (kind: RecordKind, input: Record<string, unknown>, idempotency?: IdempotencyContext, extra: Record<string, unknown> = {}) => {
   const now = new Date().toISOString();
@@ -35,6 +45,7 @@ export const createRecord = async (kind: RecordKind, input: Record<string, unkno
     createdAt: now,
     updatedAt: now,
   };
+  const hooked = await prepareHook(kind, { before: undefined, after: record, input });
   const counts = kind.counts(record);
   const resource = toResource(kind, record);
   await transact([
@@ -42,6 +53,7 @@ export const createRecord = async (kind: RecordKind, input: Record<string, unkno
     putNewRecord(kind, record),
     companyReference(record.companyId!, counts.company, { into: true }),
     ...(record.contactId ? [contactReference(record.contactId, record.companyId, counts.contact)] : []),
+    ...hooked.items,
   ]);
   return resource;
 };
@@ -97,7 +109,8 @@ export const updateRecord = async (kind: RecordKind, id: string, input: Record<s
   const changed = Object.keys(input).filter((f) => JSON.stringify(input[f] ?? null) !== JSON.stringify(before[f] ?? null));
   if (changed.length === 0) return toResource(kind, before);
   const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };
-  await base.write(transact([updateRecordItem(kind, before, after, changed), ...counterItems(kind, before, after)]));
+  const hooked = await prepareHook(kind, { before, after, input });
+  await base.write(transact([updateRecordItem(kind, before, after, [...changed, ...hooked.setFields]), ...counterItems(kind, before, after), ...hooked.items]));
   return toResource(kind, after);
 };
 

@@ -1,0 +1,27 @@
+/**
+ * Per-kind rules beyond the generic ones (company, contact, counters), each in its own
+ * capability: a kind that needs one names it here, and the generic service runs it on every
+ * create and change, so no kind is special-cased anywhere else.
+ */
+import type { TxItem } from '../db/transact';
+import { ticketContract } from '../contracts/ticket-contract';
+import type { StoredRecord } from './record.repository';
+import type { RecordKindName } from './record.schema';
+
+export interface RecordWrite {
+  /** The record as read (absent on create). */
+  before: StoredRecord | undefined;
+  /** The record as it would be written. */
+  after: StoredRecord;
+  /** The fields the request sent (absent ones are not there). */
+  input: Record<string, unknown>;
+}
+
+export interface RecordHook {
+  /** Before the write: the fields it fills in (defaults) and the transaction items that check what they refer to, written with the record. */
+  prepare(w: RecordWrite): Promise<{ set?: Record<string, unknown>; items: TxItem[] }>;
+}
+
+export const recordHooks: Partial<Record<RecordKindName, RecordHook>> = {
+  ticket: ticketContract,
+};
