@@ -170,9 +170,3 @@ export const getTicketForTime = async (ticketId: string): Promise<{ companyId: s
   if (!out.Item) return undefined;
   return { companyId: (out.Item.companyId as string | null) ?? null, contractId: (out.Item.contractId as string | null) ?? null };
 };
-
-/** What the usage route needs of a contract. */
-export const getContractTerms = async (contractId: string): Promise<Record<string, unknown> | undefined> => {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.contract(contractId) }));
-  return out.Item;
-};

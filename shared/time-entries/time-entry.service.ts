@@ -7,6 +7,7 @@
  */
 import { ulid } from 'ulid';
 import { readQuantity } from '../billing/quantity';
+import { getContract } from '../contracts/contract.repository';
 import { toDayNumber, fromDayNumber, daysInMonth } from '../billing/calendar';
 import { periodOfUse, periodStartingOn, type BillingSchedule } from '../billing/periods';
 import { usageInHours, usageOfMinutes } from '../billing/time-usage';
@@ -23,7 +24,6 @@ import {
   contractTimeItems,
   deleteEntryItem,
   entryInvoiced,
-  getContractTerms,
   getTicketForTime,
   getTimeEntry,
   listTicketEntries,
@@ -122,14 +122,9 @@ export const deleteTimeEntry = async (id: string, ifMatch: number | '*' | undefi
  * also takes time logged before the start (after the end), as billing does (periodOfUse).
  */
 export const contractUsage = async (contractId: string, month: string): Promise<ContractUsage> => {
-  const c = await getContractTerms(contractId);
+  const c = await getContract(contractId);
   if (!c) throw new NotFoundError('contract');
-  const schedule: BillingSchedule = {
-    startDate: String(c.startDate),
-    endDate: (c.endDate as string | null) ?? null,
-    billingFrequency: c.billingFrequency as BillingSchedule['billingFrequency'],
-    billingDay: (c.billingDay as number | null) ?? null,
-  };
+  const schedule: BillingSchedule = { startDate: c.startDate, endDate: c.endDate, billingFrequency: c.billingFrequency, billingDay: c.billingDay };
   const first = `${month}-01`;
   const [year, mon] = month.split('-').map(Number) as [number, number];
   let period = periodOfUse(schedule, first);
@@ -142,8 +137,8 @@ export const contractUsage = async (contractId: string, month: string): Promise<
   }
   const isFirst = periodOfUse(schedule, schedule.startDate).from === period.from;
   const isLast = schedule.endDate !== null && periodOfUse(schedule, schedule.endDate).from === period.from;
-  const used = await contractMinutesBetween(String(c.companyId), contractId, isFirst ? undefined : period.from, isLast ? undefined : period.to);
-  const includedHours = c.includedHours === null || c.includedHours === undefined ? null : (readQuantity(c.includedHours) as { ok: true; value: number }).value;
+  const used = await contractMinutesBetween(c.companyId, contractId, isFirst ? undefined : period.from, isLast ? undefined : period.to);
+  const includedHours = c.includedHours === null ? null : (readQuantity(c.includedHours) as { ok: true; value: number }).value;
   const usage = usageInHours(usageOfMinutes(includedHours, period, used), includedHours !== null);
   return { contractId, period: { from: period.from, to: period.to }, ...usage };
 };

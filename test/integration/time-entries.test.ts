@@ -3,7 +3,7 @@
  * usage per period exact after concurrent writes, invoiced entries frozen, archived companies
  * read-only, and the contract-time items that a billing run reads kept in step.
  */
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as createTicket } from '../../functions/records/create-ticket';
@@ -17,7 +17,7 @@ import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import type { StaffGroup } from '../../shared/routes';
 import { useEngines } from '../support/engines';
-import { httpEvent, invoke } from '../helpers/http-event';
+import { call, httpEvent, invoke } from '../helpers/http-event';
 import { archiveDirectly, setCompanyStatus } from '../helpers/data';
 import { ulid } from 'ulid';
 
@@ -37,15 +37,17 @@ const newTicket = async (companyId: string): Promise<string> => {
   expect(res.status).toBe(201);
   return res.body.id;
 };
-/** A contract as its routes store it (shared/contracts): only what time entries and usage read. */
+/** A contract through its routes: created (draft), then activated unless `status` says otherwise; `expired` as the daily schedule leaves it. */
 const putContract = async (companyId: string, terms: Record<string, unknown> = {}): Promise<string> => {
-  const id = ulid();
-  await db().send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...keys.contract(id), type: 'Contract', id, companyId, status: 'active', startDate: '2026-01-01', endDate: null, billingFrequency: 'monthly', billingDay: null, includedHours: 10, ...terms },
-    }),
-  );
+  const { status = 'active', includedHours = 10, ...rest } = terms;
+  const body = { name: 'Support', type: includedHours === null ? 'break_fix' : 'block_hours', startDate: '2026-01-01', includedHours, hourlyRate: '100.00', ...rest };
+  const created = await call({ route: 'POST /v1/companies/{id}/contracts', params: { id: companyId }, body });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  if (status === 'draft') return id;
+  expect((await call({ route: 'POST /v1/contracts/{id}/activate', params: { id } })).status).toBe(200);
+  if (status === 'cancelled') expect((await call({ route: 'POST /v1/contracts/{id}/cancel', params: { id } })).status).toBe(200);
+  if (status === 'expired') await db().send(new UpdateCommand({ TableName: tableName(), Key: keys.contract(id), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'expired' } }));
   return id;
 };
 const log = (ticketId: string, body: unknown, groups?: StaffGroup[]) =>
