@@ -196,6 +196,10 @@ export const routes = [
   { method: 'PUT', path: '/v1/companies/{id}/default-contract', handler: 'functions/contracts/set-default-contract.ts', area: 'billing', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's default contract for new tickets" },
   { method: 'GET', path: '/v1/contracts/{id}/usage', handler: 'functions/time-entries/get-contract-usage.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A contract's included, used and overage hours in a period" },
 
+  // Billing runs
+  { method: 'POST', path: '/v1/billing-runs', handler: 'functions/billing-runs/start-billing-run.ts', area: 'billing', pool: 'staff', groups: FINANCE, table: 'write', queues: ['billing'], summary: 'Bill every active contract due through a date (in the background)' },
+  { method: 'GET', path: '/v1/billing-runs/{id}', handler: 'functions/billing-runs/get-billing-run.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A billing run: status and counters' },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },

@@ -121,6 +121,15 @@ export const keys = {
   contractStatusPartitions: (status: string) => bucketsOf(`CONTRACTS#${status}`),
   /** GSI2 sort keys of active contracts ending from `from` through `to` (dates, both included). */
   contractEndRange: (from: string, to: string): [string, string] => [`${from}#`, `${to}#~`],
+  /** A billing run: its request, status and counters (shared/billing-runs). */
+  billingRun: (id: string) => ({ pk: `BILLINGRUN#${id}`, sk: 'BILLINGRUN' }),
+  /** The scheduled run of one day (MSP's date): one per day however often the schedule's message arrives. */
+  scheduledBillingRun: (date: string) => ({ pk: `BILLINGRUNDAY#${date}`, sk: 'BILLINGRUNDAY' }),
+  /**
+   * "One invoice per contract and period": written in the invoice's transaction, conditional on
+   * its absence. In the company's partition, so a permanent delete's clean-up takes it.
+   */
+  billedPeriod: (companyId: string, contractId: string, eventKey: string) => ({ pk: `COMPANY#${companyId}`, sk: `BILLED#${contractId}#${eventKey}` }),
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
   /** A portal-pool user (by its immutable Cognito `sub`) → the contact it is; written only by the server, one contact per sub. */

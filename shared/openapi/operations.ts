@@ -17,7 +17,8 @@ import { quickBooksApi } from '../quickbooks/quickbooks.api';
 import { recordApi } from '../records/record.api';
 import { timeEntryApi } from '../time-entries/time-entry.api';
 import { contractApi } from '../contracts/contract.api';
+import { billingRunApi } from '../billing-runs/billing-run.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...timeEntryApi, ...contractApi, ...auditApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...timeEntryApi, ...contractApi, ...billingRunApi, ...auditApi, ...openapiApi };

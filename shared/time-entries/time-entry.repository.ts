@@ -13,6 +13,7 @@ import type { TxItem } from '../db/transact';
 import { conditionCheck, updateItem } from '../db/update';
 import { ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import { periodOfUse, type BillingPeriod, type BillingSchedule } from '../billing/periods';
 import type { TimeEntry } from './time-entry.schema';
 
 const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as TimeEntry;
@@ -139,6 +140,17 @@ export const contractTimeItems = (companyId: string, entryId: string, before: Ti
     if (nowKey) items.push({ item: { Update: updateItem(nowKey, { set: { ...base(now!), [attribute]: value(now!) }, add: { v: 1 } }) } });
   }
   return items;
+};
+
+/**
+ * The day range of a period of use's time (both included; `undefined`: open): its own days, and
+ * for the first (last) period of a contract also the days before its start (after its end),
+ * which count towards it (billing/periods.ts `periodOfUse`).
+ */
+export const periodBounds = (schedule: BillingSchedule, period: BillingPeriod): [string | undefined, string | undefined] => {
+  const isFirst = periodOfUse(schedule, schedule.startDate).from === period.from;
+  const isLast = schedule.endDate !== null && periodOfUse(schedule, schedule.endDate).from === period.from;
+  return [isFirst ? undefined : period.from, isLast ? undefined : period.to];
 };
 
 /** Billable minutes a contract logged per day, from `from` through `to` (both included; `undefined`: open). One Query. */

@@ -27,6 +27,7 @@ import {
   getTicketForTime,
   getTimeEntry,
   listTicketEntries,
+  periodBounds,
   putNewEntry,
   ticketInCompany,
   updateEntryItem,
@@ -135,9 +136,7 @@ export const contractUsage = async (contractId: string, month: string): Promise<
       break;
     }
   }
-  const isFirst = periodOfUse(schedule, schedule.startDate).from === period.from;
-  const isLast = schedule.endDate !== null && periodOfUse(schedule, schedule.endDate).from === period.from;
-  const used = await contractMinutesBetween(c.companyId, contractId, isFirst ? undefined : period.from, isLast ? undefined : period.to);
+  const used = await contractMinutesBetween(c.companyId, contractId, ...periodBounds(schedule, period));
   const includedHours = c.includedHours === null ? null : (readQuantity(c.includedHours) as { ok: true; value: number }).value;
   const usage = usageInHours(usageOfMinutes(includedHours, period, used), includedHours !== null);
   return { contractId, period: { from: period.from, to: period.to }, ...usage };
