@@ -189,13 +189,16 @@ const billNextPeriod = async (contractId: string, through: string, runId: string
     await transact([
       claimBilledPeriod(contract.companyId, contract.id, event.key, empty ? null : record.id),
       advanceContract(contract.id, contract.version, event.billingDate, due.nextBillingDate, now),
-      ...(empty ? [] : [
-      companyReference(contract.companyId, recordKinds.invoice.counts(record).company, { into: false }),
-      putNewRecord(recordKinds.invoice, record),
-      ...removeBilled(months, billed),
-      countInvoice(runId),
-      ...(billed.size ? [enqueue('billing', { type: 'stamp', invoiceId: record.id, timeEntryIds: draft.timeEntryIds } satisfies BillingMessage)] : []),
-      ]),
+      // The company still active (an archive at this instant leaves its contracts as they are), and its invoice counters.
+      companyReference(contract.companyId, empty ? {} : recordKinds.invoice.counts(record).company, { into: false }),
+      ...(empty
+        ? []
+        : [
+            putNewRecord(recordKinds.invoice, record),
+            ...removeBilled(months, billed),
+            countInvoice(runId),
+            ...(billed.size ? [enqueue('billing', { type: 'stamp', invoiceId: record.id, timeEntryIds: draft.timeEntryIds } satisfies BillingMessage)] : []),
+          ]),
     ]);
   } catch (err) {
     if (err instanceof AlreadyBilled) return 'taken';
