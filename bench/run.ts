@@ -262,6 +262,36 @@ const scenarios: Record<string, Scenario> = {
   'GET /docs': { method: 'GET', path: '/docs' },
   'GET /docs/{asset}': { method: 'GET', path: '/docs/swagger-ui.css' },
 };
+// Contracts, time entries and billing runs (issue 16): one active contract of the home company to log time against.
+const contractBody = () => ({ name: `Managed ${ulid()}`, type: 'block_hours', startDate: '2026-01-01', includedHours: 10, overageRate: '150.00', lineItems: [{ description: 'Block', kind: 'fixed', unitPrice: '900.00' }] });
+const newContract = async (activate = true) => {
+  const id = (await http('POST', `/v1/companies/${home}/contracts`, { token: tokens.admin, body: contractBody() })).body.id as string;
+  if (activate) await http('POST', `/v1/contracts/${id}/activate`, { token: tokens.admin });
+  return id;
+};
+const benchContract = await newContract();
+const logEntry = async () => (await http('POST', `/v1/tickets/${ticketIds[0]}/time-entries`, { token: tokens.admin, body: { date: '2026-01-05', minutes: 30, contractId: benchContract } })).body.id as string;
+await logEntry();
+Object.assign(scenarios, {
+  'GET /v1/companies/{id}/contracts': { method: 'GET', path: `/v1/companies/${home}/contracts`, token: tokens.admin },
+  'POST /v1/companies/{id}/contracts': { method: 'POST', path: `/v1/companies/${home}/contracts`, token: tokens.admin, body: () => Promise.resolve(contractBody()) },
+  'GET /v1/contracts': { method: 'GET', path: '/v1/contracts?status=active', token: tokens.admin },
+  'GET /v1/contracts/renewals': { method: 'GET', path: '/v1/contracts/renewals?withinDays=60', token: tokens.admin },
+  'GET /v1/contracts/{id}': { method: 'GET', path: `/v1/contracts/${benchContract}`, token: tokens.admin },
+  'PATCH /v1/contracts/{id}': { method: 'PATCH', path: async () => `/v1/contracts/${await newContract(false)}`, token: tokens.admin, body: { name: 'Renamed' } },
+  'DELETE /v1/contracts/{id}': { method: 'DELETE', path: async () => `/v1/contracts/${await newContract(false)}`, token: tokens.admin },
+  'POST /v1/contracts/{id}/activate': { method: 'POST', path: async () => `/v1/contracts/${await newContract(false)}/activate`, token: tokens.admin },
+  'POST /v1/contracts/{id}/cancel': { method: 'POST', path: async () => `/v1/contracts/${await newContract()}/cancel`, token: tokens.admin },
+  'POST /v1/contracts/{id}/renew': { method: 'POST', path: async () => { const id = await newContract(false); await http('PATCH', `/v1/contracts/${id}`, { token: tokens.admin, body: { endDate: '2026-12-31' } }); await http('POST', `/v1/contracts/${id}/activate`, { token: tokens.admin }); return `/v1/contracts/${id}/renew`; }, token: tokens.admin },
+  'PUT /v1/companies/{id}/default-contract': { method: 'PUT', path: `/v1/companies/${home}/default-contract`, token: tokens.admin, body: { contractId: benchContract } },
+  'GET /v1/contracts/{id}/usage': { method: 'GET', path: `/v1/contracts/${benchContract}/usage?period=2026-01`, token: tokens.admin, note: 'the contract, then its day totals (one Query)' },
+  'GET /v1/tickets/{id}/time-entries': { method: 'GET', path: `/v1/tickets/${ticketIds[0]}/time-entries`, token: tokens.admin },
+  'POST /v1/tickets/{id}/time-entries': { method: 'POST', path: `/v1/tickets/${ticketIds[0]}/time-entries`, token: tokens.admin, body: { date: '2026-01-06', minutes: 45, contractId: benchContract }, note: 'the ticket, then one transaction' },
+  'PATCH /v1/time-entries/{id}': { method: 'PATCH', path: async () => `/v1/time-entries/${await logEntry()}`, token: tokens.admin, body: { minutes: 60 } },
+  'DELETE /v1/time-entries/{id}': { method: 'DELETE', path: async () => `/v1/time-entries/${await logEntry()}`, token: tokens.admin },
+  'POST /v1/billing-runs': { method: 'POST', path: '/v1/billing-runs', token: tokens.admin, body: { through: '2025-12-31', companyId: home } },
+  'GET /v1/billing-runs/{id}': { method: 'GET', path: async () => `/v1/billing-runs/${(await http('POST', '/v1/billing-runs', { token: tokens.admin, body: { through: '2025-12-31', companyId: home } })).body.id}`, token: tokens.admin },
+} satisfies Record<string, Scenario>);
 for (const [plural, id, body] of [
   ['tickets', ticketIds[2], { companyId: home, subject: 'New', priority: 'high' }],
   ['assets', assetId, { companyId: home, name: 'PHONE-1', kind: 'mobile' }],
