@@ -25,6 +25,8 @@ import { putNewContact } from '../shared/contacts/contact.repository';
 import { createContactBody } from '../shared/contacts/contact.schema';
 import { newContact } from '../shared/contacts/contact.service';
 import { recordKinds } from '../shared/records/record.schema';
+import { createContractBody } from '../shared/billing/contract.schema';
+import { changeContractState, createContract } from '../shared/contracts/contract.service';
 import { ENV, queueUrlEnv, resetEnvCache } from '../shared/env';
 import { resetGraphClients } from '../shared/m365/m365.client';
 import { resetSecrets } from '../shared/crypto/secrets';
@@ -260,6 +262,36 @@ const scenarios: Record<string, Scenario> = {
   'GET /docs': { method: 'GET', path: '/docs' },
   'GET /docs/{asset}': { method: 'GET', path: '/docs/swagger-ui.css' },
 };
+// Contracts, time entries and billing runs (issue 16): one active contract of the home company to log time against.
+const contractBody = () => ({ name: `Managed ${ulid()}`, type: 'block_hours', startDate: '2026-01-01', includedHours: 10, overageRate: '150.00', lineItems: [{ description: 'Block', kind: 'fixed', unitPrice: '900.00' }] });
+const newContract = async (activate = true) => {
+  const id = (await http('POST', `/v1/companies/${home}/contracts`, { token: tokens.admin, body: contractBody() })).body.id as string;
+  if (activate) await http('POST', `/v1/contracts/${id}/activate`, { token: tokens.admin });
+  return id;
+};
+const benchContract = await newContract();
+const logEntry = async () => (await http('POST', `/v1/tickets/${ticketIds[0]}/time-entries`, { token: tokens.admin, body: { date: '2026-01-05', minutes: 30, contractId: benchContract } })).body.id as string;
+await logEntry();
+Object.assign(scenarios, {
+  'GET /v1/companies/{id}/contracts': { method: 'GET', path: `/v1/companies/${home}/contracts`, token: tokens.admin },
+  'POST /v1/companies/{id}/contracts': { method: 'POST', path: `/v1/companies/${home}/contracts`, token: tokens.admin, body: () => Promise.resolve(contractBody()) },
+  'GET /v1/contracts': { method: 'GET', path: '/v1/contracts?status=active', token: tokens.admin },
+  'GET /v1/contracts/renewals': { method: 'GET', path: '/v1/contracts/renewals?withinDays=60', token: tokens.admin },
+  'GET /v1/contracts/{id}': { method: 'GET', path: `/v1/contracts/${benchContract}`, token: tokens.admin },
+  'PATCH /v1/contracts/{id}': { method: 'PATCH', path: async () => `/v1/contracts/${await newContract(false)}`, token: tokens.admin, body: { name: 'Renamed' } },
+  'DELETE /v1/contracts/{id}': { method: 'DELETE', path: async () => `/v1/contracts/${await newContract(false)}`, token: tokens.admin },
+  'POST /v1/contracts/{id}/activate': { method: 'POST', path: async () => `/v1/contracts/${await newContract(false)}/activate`, token: tokens.admin },
+  'POST /v1/contracts/{id}/cancel': { method: 'POST', path: async () => `/v1/contracts/${await newContract()}/cancel`, token: tokens.admin },
+  'POST /v1/contracts/{id}/renew': { method: 'POST', path: async () => { const id = await newContract(false); await http('PATCH', `/v1/contracts/${id}`, { token: tokens.admin, body: { endDate: '2026-12-31' } }); await http('POST', `/v1/contracts/${id}/activate`, { token: tokens.admin }); return `/v1/contracts/${id}/renew`; }, token: tokens.admin },
+  'PUT /v1/companies/{id}/default-contract': { method: 'PUT', path: `/v1/companies/${home}/default-contract`, token: tokens.admin, body: { contractId: benchContract } },
+  'GET /v1/contracts/{id}/usage': { method: 'GET', path: `/v1/contracts/${benchContract}/usage?period=2026-01`, token: tokens.admin, note: 'the contract, then its day totals (one Query)' },
+  'GET /v1/tickets/{id}/time-entries': { method: 'GET', path: `/v1/tickets/${ticketIds[0]}/time-entries`, token: tokens.admin },
+  'POST /v1/tickets/{id}/time-entries': { method: 'POST', path: `/v1/tickets/${ticketIds[0]}/time-entries`, token: tokens.admin, body: { date: '2026-01-06', minutes: 45, contractId: benchContract }, note: 'the ticket, then one transaction' },
+  'PATCH /v1/time-entries/{id}': { method: 'PATCH', path: async () => `/v1/time-entries/${await logEntry()}`, token: tokens.admin, body: { minutes: 60 } },
+  'DELETE /v1/time-entries/{id}': { method: 'DELETE', path: async () => `/v1/time-entries/${await logEntry()}`, token: tokens.admin },
+  'POST /v1/billing-runs': { method: 'POST', path: '/v1/billing-runs', token: tokens.admin, body: { through: '2025-12-31', companyId: home } },
+  'GET /v1/billing-runs/{id}': { method: 'GET', path: async () => `/v1/billing-runs/${(await http('POST', '/v1/billing-runs', { token: tokens.admin, body: { through: '2025-12-31', companyId: home } })).body.id}`, token: tokens.admin },
+} satisfies Record<string, Scenario>);
 for (const [plural, id, body] of [
   ['tickets', ticketIds[2], { companyId: home, subject: 'New', priority: 'high' }],
   ['assets', assetId, { companyId: home, name: 'PHONE-1', kind: 'mobile' }],
@@ -469,6 +501,44 @@ for (const c of contactsPage) fake.patch(tenantId, 'users', c.externalId, { jobT
 const onePercent = await syncRun((await http('POST', `/v1/companies/${bigCompany}/m365/sync`, { token: tokens.admin })).body.jobId);
 await fake.stop();
 out.m365 = { users: 10_000, devices: 5_000, full, noChange, onePercent: { ...onePercent, changedUsers: contactsPage.length } };
+
+// ── 8. billing run ───────────────────────────────────────────────────────────────────────
+log('Billing 10,000 contracts…');
+const CONTRACTS = 10_000;
+const PER_COMPANY = 20;
+const billingCaller = { pool: 'staff' as const, sub: 'bench', email: 'bench@msp.example', groups: ['Admin' as const], claims: {} };
+const billed: string[] = [];
+for (let i = 0; i < CONTRACTS / PER_COMPANY; i++) billed.push(await fresh());
+// Managed services at a fixed fee, each due on its start date: one invoice each. Written through the service, 16 at a time.
+const contractInput = createContractBody.parse({ name: 'Managed services', type: 'managed_services', startDate: '2026-01-01', lineItems: [{ description: 'Managed services', kind: 'fixed', unitPrice: '499.00' }] });
+await rawRate(Array.from({ length: CONTRACTS }, (_, i) => billed[i % billed.length]!), 1, 16, async ([companyId]) => {
+  const c = await createContract(billingCaller, companyId!, contractInput);
+  await changeContractState(billingCaller, c.id, 'activate');
+});
+const runAccepted = await http('POST', '/v1/billing-runs', { token: tokens.admin, body: { through: '2026-01-01' } });
+counter.reset();
+const tb = performance.now();
+await drain('billing');
+const billingSeconds = (performance.now() - tb) / 1000;
+const billingCalls = [...counter.tally.calls];
+const billingRun = (await http('GET', `/v1/billing-runs/${runAccepted.body.id}`, { token: tokens.admin })).body;
+// The raw rate of the transaction an invoice is, on the same table: 6 puts (invoice, billed-period key, contract, company, run, unbilled month), 8 in flight as the run bills.
+const rawInvoiceTx = await rawRate(Array.from({ length: 5_000 }, (_, i) => i), 1, 8, async ([i]) => {
+  const id = ulid();
+  await db().send(new TransactWriteCommand({ TransactItems: Array.from({ length: 6 }, (_, k) => ({ Put: { TableName: tableName(), Item: { pk: `BENCHTX#${id}`, sk: `ITEM#${k}`, type: 'Bench', n: i, lines: [{ description: 'Managed services', quantity: 1, unitPrice: '499.00', amount: '499.00' }] }, ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+});
+out.billing = {
+  contracts: CONTRACTS,
+  status: billingRun.status,
+  invoicesCreated: billingRun.invoicesCreated,
+  seconds: ms(billingSeconds),
+  invoicesPerSecond: Math.round(billingRun.invoicesCreated / billingSeconds),
+  rawTransactionsPerSecond: rawInvoiceTx,
+  ratio: ms(billingRun.invoicesCreated / billingSeconds / rawInvoiceTx),
+  dynamoRequests: billingCalls.length,
+  requestsPerInvoice: ms(billingCalls.length / Math.max(1, billingRun.invoicesCreated)),
+  byOperation: Object.fromEntries([...new Set(billingCalls)].map((op) => [op, billingCalls.filter((c) => c === op).length])),
+};
 
 // ── 5. cold start ────────────────────────────────────────────────────────────────────────
 log('Bundling every function…');

@@ -3,7 +3,7 @@
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
 /** Every queue, by name; `queues` below describes each. */
-export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events'] as const;
+export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface WorkerDef {
@@ -67,6 +67,12 @@ export const queues = [
     worker: { handler: 'functions/companies/cleanup-company.ts', timeoutSeconds: 300, memoryMb: 512, batchSize: 1, table: 'write', queues: ['company-cleanup'] },
   },
   {
+    name: 'billing',
+    maxReceiveCount: 5,
+    purpose: 'Billing runs (by hand or the daily schedule): one draft invoice per contract and period due, resumable; then the billed time entries stamped with their invoice',
+    worker: { handler: 'functions/billing-runs/run-billing.ts', timeoutSeconds: 900, memoryMb: 1024, batchSize: 1, table: 'write', queues: ['billing'] },
+  },
+  {
     name: 'portal-requests',
     maxReceiveCount: 5,
     purpose: 'Public portal requests (password resets) carried out after the route answered, so its timing says nothing about the address',
@@ -91,13 +97,14 @@ export const visibilityTimeoutSeconds = (q: QueueDef): number => Math.max(30, 6 
 /** Scheduled messages EventBridge puts on a queue. */
 export const schedules = [
   { name: 'm365-daily-sync', expression: 'cron(0 3 * * ? *)', queue: 'm365-sync', message: { type: 'sync-all-linked' }, purpose: 'Daily Microsoft 365 sync of every linked active company' },
+  { name: 'daily-billing-run', expression: 'cron(0 5 * * ? *)', queue: 'billing', message: { type: 'scheduled' }, purpose: "Daily billing run through today (the MSP's date): every active contract due is invoiced once" },
 ] as const satisfies readonly { name: string; expression: string; queue: QueueName; message: unknown; purpose: string }[];
 
 /**
  * Queues whose messages run leased long jobs (`shared/jobs/job-kinds.ts`): the job sweeper queues
  * overdue jobs onto them again, and what reaches their dead-letter queues fails its job.
  */
-export const JOB_QUEUES = ['imports', 'm365-sync', 'company-cleanup'] as const satisfies readonly QueueName[];
+export const JOB_QUEUES = ['imports', 'm365-sync', 'company-cleanup', 'billing'] as const satisfies readonly QueueName[];
 
 export interface FunctionScheduleDef {
   name: string;

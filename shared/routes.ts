@@ -185,6 +185,12 @@ export const routes = [
   { method: 'GET', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/list-ticket-comments.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's comments, public and internal" },
   { method: 'POST', path: '/v1/tickets/{id}/comments', handler: 'functions/comments/add-ticket-comment.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Comment on a ticket, public (shown in the portal) or internal' },
 
+  // Time entries (on tickets)
+  { method: 'GET', path: '/v1/tickets/{id}/time-entries', handler: 'functions/time-entries/list-time-entries.ts', area: 'records', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A ticket's time entries, by date of work" },
+  { method: 'POST', path: '/v1/tickets/{id}/time-entries', handler: 'functions/time-entries/create-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: "Log time on a ticket, against the company's contract" },
+  { method: 'PATCH', path: '/v1/time-entries/{id}', handler: 'functions/time-entries/update-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Change a time entry not yet invoiced' },
+  { method: 'DELETE', path: '/v1/time-entries/{id}', handler: 'functions/time-entries/delete-time-entry.ts', area: 'records', pool: 'staff', groups: CONTACT_EDITORS, table: 'write', summary: 'Delete a time entry not yet invoiced' },
+
   // Contracts (API.md v1.1)
   { method: 'GET', path: '/v1/companies/{id}/contracts', handler: 'functions/contracts/list-company-contracts.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "A company's contracts" },
   { method: 'POST', path: '/v1/companies/{id}/contracts', handler: 'functions/contracts/create-contract.ts', area: 'billing', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create a draft contract for a company' },
@@ -197,6 +203,11 @@ export const routes = [
   { method: 'POST', path: '/v1/contracts/{id}/cancel', handler: 'functions/contracts/change-contract-state.ts', area: 'billing', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Cancel a draft or active contract' },
   { method: 'POST', path: '/v1/contracts/{id}/renew', handler: 'functions/contracts/change-contract-state.ts', area: 'billing', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Renew a contract for another term' },
   { method: 'PUT', path: '/v1/companies/{id}/default-contract', handler: 'functions/contracts/set-default-contract.ts', area: 'billing', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Set the company's default contract for new tickets" },
+  { method: 'GET', path: '/v1/contracts/{id}/usage', handler: 'functions/time-entries/get-contract-usage.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A contract's included, used and overage hours in a period" },
+
+  // Billing runs
+  { method: 'POST', path: '/v1/billing-runs', handler: 'functions/billing-runs/start-billing-run.ts', area: 'billing', pool: 'staff', groups: FINANCE, table: 'write', queues: ['billing'], summary: 'Bill every active contract due through a date (in the background)' },
+  { method: 'GET', path: '/v1/billing-runs/{id}', handler: 'functions/billing-runs/get-billing-run.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A billing run: status and counters' },
 
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },

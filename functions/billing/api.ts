@@ -1,4 +1,4 @@
-/** The billing area's function. Contracts, their states and renewals, and a company's default contract: the routes with `area: 'billing'` in shared/routes.ts. */
+/** The billing area's function. Contracts, their states and renewals, a company's default contract, a contract's time usage, and billing runs: the routes with `area: 'billing'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('billing', {
@@ -11,4 +11,7 @@ export const handler = areaDispatcher('billing', {
   'functions/contracts/delete-contract.ts': () => import('../contracts/delete-contract'),
   'functions/contracts/change-contract-state.ts': () => import('../contracts/change-contract-state'),
   'functions/contracts/set-default-contract.ts': () => import('../contracts/set-default-contract'),
+  'functions/billing-runs/start-billing-run.ts': () => import('../billing-runs/start-billing-run'),
+  'functions/billing-runs/get-billing-run.ts': () => import('../billing-runs/get-billing-run'),
+  'functions/time-entries/get-contract-usage.ts': () => import('../time-entries/get-contract-usage'),
 });

@@ -1,4 +1,4 @@
-/** The records area's function. Related records (tickets, assets, invoices), invoice actions (send, payments, void) and ticket comments: the routes with `area: 'records'` in shared/routes.ts. */
+/** The records area's function. Related records (tickets, assets, invoices), invoice actions (send, payments, void), ticket comments and time entries: the routes with `area: 'records'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('records', {
@@ -19,4 +19,8 @@ export const handler = areaDispatcher('records', {
   'functions/invoices/void-invoice.ts': () => import('../invoices/void-invoice'),
   'functions/comments/list-ticket-comments.ts': () => import('../comments/list-ticket-comments'),
   'functions/comments/add-ticket-comment.ts': () => import('../comments/add-ticket-comment'),
+  'functions/time-entries/list-time-entries.ts': () => import('../time-entries/list-time-entries'),
+  'functions/time-entries/create-time-entry.ts': () => import('../time-entries/create-time-entry'),
+  'functions/time-entries/update-time-entry.ts': () => import('../time-entries/update-time-entry'),
+  'functions/time-entries/delete-time-entry.ts': () => import('../time-entries/delete-time-entry'),
 });

@@ -44,9 +44,14 @@ export const periodUsage = (
   entries: readonly BillableTime[],
 ): PeriodUsage => {
   const used = entriesOfPeriod(schedule, period, entries).reduce((s, e) => s + e.minutes, 0);
+  return usageOfMinutes(includedHours, period, used);
+};
+
+/** A period's usage from the billable minutes logged in it (the usage route reads them from the contract's day totals). */
+export const usageOfMinutes = (includedHours: Hundredths | null, period: BillingPeriod, usedMinutes: number): PeriodUsage => {
   const included = includedMinutes(includedHours, period);
   // Without included hours nothing is "over": all of it is billed at the hourly rate.
-  return { includedMinutes: included, usedMinutes: used, overageMinutes: includedHours === null ? 0 : Math.max(0, used - included) };
+  return { includedMinutes: included, usedMinutes, overageMinutes: includedHours === null ? 0 : Math.max(0, usedMinutes - included) };
 };
 
 /** The usage route's numbers: hours to two decimals (half-up), `includedHours` null without included hours. */

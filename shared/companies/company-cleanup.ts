@@ -62,6 +62,13 @@ export const cleanupKinds: readonly CleanupKind[] = [
     }),
   ),
   {
+    // Time entries are deleted; their contract-time items live in the company's partition (`companyData` below).
+    kind: 'timeEntries',
+    action: 'delete',
+    listing: (companyId) => ({ index: 'gsi1', partitions: keys.timeEntriesByCompanyPartitions(companyId) }),
+    write: remove,
+  },
+  {
     // Per-customer SLA policies are deleted; the SLA module lists them under this partition.
     kind: 'slaPolicies',
     action: 'delete',

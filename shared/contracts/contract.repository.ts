@@ -110,6 +110,8 @@ export interface CompanyTerms {
   status: string;
   /** The company's `currency` attribute, when it has one (the company module may add it). */
   currency: string | null;
+  /** The company's hourly rate (a decimal string), when it has one: billed time without a rate of the contract's. */
+  hourlyRate: string | null;
   defaultContractId: string | null;
   counts: Record<string, number>;
   version: number;
@@ -120,14 +122,15 @@ const termsOf = (item: Record<string, unknown>): CompanyTerms => ({
   name: String(item.name),
   status: String(item.status),
   currency: typeof item.currency === 'string' ? item.currency : null,
+  hourlyRate: typeof item.hourlyRate === 'string' ? item.hourlyRate : null,
   defaultContractId: typeof item.defaultContractId === 'string' ? item.defaultContractId : null,
   counts: (item.counts ?? {}) as Record<string, number>,
   version: Number(item.version ?? 1),
 });
 
 const TERMS_PROJECTION = {
-  ProjectionExpression: '#id, #name, #status, #currency, #default, #counts, #version',
-  ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#status': 'status', '#currency': 'currency', '#default': 'defaultContractId', '#counts': 'counts', '#version': 'version' },
+  ProjectionExpression: '#id, #name, #status, #currency, #rate, #default, #counts, #version',
+  ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#status': 'status', '#currency': 'currency', '#rate': 'hourlyRate', '#default': 'defaultContractId', '#counts': 'counts', '#version': 'version' },
 };
 
 export const getCompanyTerms = async (companyId: string, consistent = false): Promise<CompanyTerms | undefined> => {

@@ -121,6 +121,15 @@ export const keys = {
   contractStatusPartitions: (status: string) => bucketsOf(`CONTRACTS#${status}`),
   /** GSI2 sort keys of active contracts ending from `from` through `to` (dates, both included). */
   contractEndRange: (from: string, to: string): [string, string] => [`${from}#`, `${to}#~`],
+  /** A billing run: its request, status and counters (shared/billing-runs). */
+  billingRun: (id: string) => ({ pk: `BILLINGRUN#${id}`, sk: 'BILLINGRUN' }),
+  /** The scheduled run of one day (MSP's date): one per day however often the schedule's message arrives. */
+  scheduledBillingRun: (date: string) => ({ pk: `BILLINGRUNDAY#${date}`, sk: 'BILLINGRUNDAY' }),
+  /**
+   * "One invoice per contract and period": written in the invoice's transaction, conditional on
+   * its absence. In the company's partition, so a permanent delete's clean-up takes it.
+   */
+  billedPeriod: (companyId: string, contractId: string, eventKey: string) => ({ pk: `COMPANY#${companyId}`, sk: `BILLED#${contractId}#${eventKey}` }),
   /** A portal set-up or reset token, stored only as its SHA-256 (TTL). */
   portalToken: (tokenHash: string) => ({ pk: `PORTALTOKEN#${tokenHash}`, sk: 'PORTALTOKEN' }),
   /** A portal-pool user (by its immutable Cognito `sub`) → the contact it is; written only by the server, one contact per sub. */
@@ -184,6 +193,30 @@ export const keys = {
   quickBooksConnection: () => ({ pk: 'INTEGRATION#QUICKBOOKS', sk: 'CONNECTION' }),
   /** Which company a QuickBooks customer is linked to: one company per customer. */
   quickBooksCustomer: (realmId: string, customerId: string) => ({ pk: `QBCUSTOMER#${realmId}#${customerId}`, sk: 'QBCUSTOMER' }),
+  /**
+   * A time entry (shared/time-entries): by company on GSI1 (in `LIST_BUCKETS` buckets, like the
+   * related records: the permanent delete finds them there), by ticket on GSI2, by date.
+   */
+  timeEntry: (id: string) => ({ pk: `TIMEENTRY#${id}`, sk: 'TIMEENTRY' }),
+  timeEntryLists: (e: { id: string; companyId: string; ticketId: string; date: string }) => ({
+    gsi1pk: bucketed(recordsByCompany('TIMEENTRY', e.companyId), e.id),
+    gsi1sk: e.id,
+    gsi2pk: `TICKET#${e.ticketId}#TIMEENTRIES`,
+    gsi2sk: `${e.date}#${e.id}`,
+  }),
+  timeEntriesByCompanyPartitions: (companyId: string) => bucketsOf(recordsByCompany('TIMEENTRY', companyId)),
+  timeEntriesByTicket: (ticketId: string) => `TICKET#${ticketId}#TIMEENTRIES`,
+  /**
+   * A contract's billable time, in its company's partition (so the permanent delete's clean-up of
+   * that partition takes it): minutes per day of work (`…#DAY#<date>`, the usage route sums a
+   * period's days), and per month of work the billable entries not yet invoiced
+   * (`…#UNBILLED#<YYYY-MM>`, one attribute per entry): what a billing run bills, read
+   * consistently, and rewritten in the invoice's transaction whatever the number of entries.
+   */
+  contractTimeDay: (companyId: string, contractId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#DAY#${date}` }),
+  contractTimeDayPrefix: (contractId: string) => `CONTRACTTIME#${contractId}#DAY#`,
+  unbilledTime: (companyId: string, contractId: string, month: string) => ({ pk: `COMPANY#${companyId}`, sk: `CONTRACTTIME#${contractId}#UNBILLED#${month}` }),
+  unbilledTimePrefix: (contractId: string) => `CONTRACTTIME#${contractId}#UNBILLED#`,
   /** A ticket's comment, in the ticket's partition, so one Query reads a ticket with its comments. */
   ticketComment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
   ticketCommentPrefix: 'COMMENT#',

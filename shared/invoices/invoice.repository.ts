@@ -82,6 +82,8 @@ export interface DraftInvoiceInput {
    * recomputed; the total is their sum.
    */
   lines: readonly Pick<DraftLine, 'description' | 'quantity' | 'unitPrice' | 'amount'>[];
+  /** The time entries it bills (stored with it, not shown: their own `invoiceId` shows it). */
+  timeEntryIds?: readonly string[];
 }
 
 /**

@@ -5,6 +5,7 @@
  * long job adds one entry here.
  */
 import type * as z from 'zod';
+import { billingMessage } from '../billing-runs/billing-run.schema';
 import { cleanupMessage } from '../companies/company-cleanup.schema';
 import { keys } from '../db/keys';
 import { importMessage } from '../imports/import.schema';
@@ -79,6 +80,19 @@ export const jobKinds: Record<LeasedKind, JobKind> = {
     message: (job) => ({ jobId: job.id as string, companyId: job.companyId as string }) satisfies z.input<typeof cleanupMessage>,
     jobIdOf: (body) => parsed(cleanupMessage, body)?.jobId,
     failure: (reason, now) => ({ set: { status: 'failed', error: reason, updatedAt: now } }),
+  },
+  'billing-run': {
+    name: 'billing-run',
+    queue: 'billing',
+    key: keys.billingRun,
+    finished: ['completed', 'failed'],
+    message: (job) => ({ type: 'run', runId: job.id as string }) satisfies z.input<typeof billingMessage>,
+    jobIdOf: (body) => {
+      const m = parsed(billingMessage, body);
+      return m?.type === 'run' ? m.runId : undefined;
+    },
+    // A failed run keeps what it billed (each invoice is whole); the reason is its last error.
+    failure: (reason, now) => ({ set: { status: 'failed', completedAt: now, failure: reason } }),
   },
 };
 

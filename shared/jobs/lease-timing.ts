@@ -21,7 +21,7 @@ export const leaseTiming = {
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The job kinds that hold leases; the name is part of the due index's sort key. */
-export type LeasedKind = 'import' | 'm365-sync' | 'company-cleanup';
+export type LeasedKind = 'import' | 'm365-sync' | 'company-cleanup' | 'billing-run';
 
 /** The lease attributes at `dueMs`: free (no owner) and in the due index. */
 export const dueAttributes = (kind: LeasedKind, id: string, dueMs: number) => ({ leaseOwner: null, leaseExpiresAt: iso(dueMs), ...keys.jobDue(iso(dueMs), kind, id) });

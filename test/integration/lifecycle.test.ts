@@ -88,7 +88,8 @@ describe('permanent delete', () => {
   it('previews blockers and exact counts', async () => {
     const co = await company('Preview');
     const cts = [await contact(co.id), await contact(co.id)];
-    await ticket(co.id, cts[0]!.id);
+    const t = await ticket(co.id, cts[0]!.id);
+    await call({ route: 'POST /v1/tickets/{id}/time-entries', params: { id: t.id }, body: { date: '2026-02-03', minutes: 30 } });
     await invoice(co.id, '25.00');
     await call({ route: 'POST /v1/companies/{id}/addresses', params: { id: co.id }, body: { line1: '1 High St', city: 'Leeds', country: 'GB', isBilling: true } });
     await call({ route: 'POST /v1/companies/{id}/compliance-organization', params: { id: co.id } });
@@ -100,7 +101,7 @@ describe('permanent delete', () => {
         { code: 'COMPLIANCE_TENANT_ACTIVE', message: expect.any(String) },
       ],
       unassign: { contacts: 2, tickets: 1, assets: 0, invoices: 1 },
-      delete: { slaPolicies: 0, addresses: 1, contracts: 0 },
+      delete: { timeEntries: 1, slaPolicies: 0, addresses: 1, contracts: 0 },
     });
     expect((await del(co.id, co.name)).body.code).toBe('NOT_ARCHIVED');
     await archive(co.id);
@@ -189,6 +190,7 @@ describe('cleanup worker', () => {
     const co = await company('Retire');
     const cts = await Promise.all(Array.from({ length: contacts }, () => contact(co.id)));
     const tks = await Promise.all(Array.from({ length: tickets }, (_, i) => ticket(co.id, cts[i % cts.length]!.id)));
+    for (const t of tks) await call({ route: 'POST /v1/tickets/{id}/time-entries', params: { id: t.id }, body: { date: '2026-02-03', minutes: 30 } });
     await call({ route: 'POST /v1/companies/{id}/addresses', params: { id: co.id }, body: { line1: '1 High St', city: 'Leeds', country: 'GB', isBilling: true } });
     await archive(co.id);
     const job = (await del(co.id, co.name)).body.unassignJob.id as string;
@@ -203,7 +205,9 @@ describe('cleanup worker', () => {
     expect(result.batchItemFailures).toEqual([]);
     const done = await job(jobId);
     expect(done).toMatchObject({ status: 'done', companyId: co.id });
-    expect(done.progress).toMatchObject({ contacts: { total: 3, done: 3, complete: true }, tickets: { total: 4, done: 4, complete: true }, addresses: { total: 1, done: 1 } });
+    expect(done.progress).toMatchObject({ contacts: { total: 3, done: 3, complete: true }, tickets: { total: 4, done: 4, complete: true }, timeEntries: { total: 4, done: 4, complete: true }, addresses: { total: 1, done: 1 } });
+    // Time entries are deleted with the company; their tickets are kept.
+    expect((await call({ route: 'GET /v1/tickets/{id}/time-entries', params: { id: tks[0]!.id } })).body.items).toEqual([]);
     for (const c of cts) expect((await call({ route: 'GET /v1/contacts/{id}', params: { id: c.id } })).body.companyId).toBeNull();
     for (const t of tks) expect((await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body.companyId).toBeNull();
     const unassigned = await call({ route: 'GET /v1/contacts', query: { unassigned: 'true', limit: '100' } });
