@@ -38,7 +38,7 @@ import {
 
 export const contractLocation = (id: string) => `/v1/contracts/${id}`;
 
-/** The fields a create or PATCH may set, in API order (audit diffs follow it). */
+/** The fields an audit entry compares, in API order (what a PATCH sets and what a state change moves). */
 const CONTRACT_FIELDS = [
   'name',
   'type',
