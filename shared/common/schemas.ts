@@ -22,7 +22,13 @@ export const problemSchema = z
     status: z.number().int(),
     detail: z.string(),
     code: z.string().meta({ description: 'Stable UPPER_SNAKE code clients can switch on' }),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+    errors: z.array(
+      z.object({
+        in: z.enum(['body', 'query', 'path', 'header']),
+        path: z.string().meta({ description: 'In the body a JSON Pointer (RFC 6901, `/lineItems/0/unitPrice`; `""` the whole body), otherwise the parameter or header name' }),
+        message: z.string(),
+      }),
+    ),
   })
   .meta({ id: 'Problem' });
 

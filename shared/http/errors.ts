@@ -2,7 +2,23 @@
  * Typed API errors: each carries its HTTP status and a stable UPPER_SNAKE `code`. One mapper
  * (`toProblem`) turns them into application/problem+json; anything else becomes an opaque 500.
  */
+/** Where a refused value was (API.md "Conventions"). */
+export type ErrorLocation = 'body' | 'query' | 'path' | 'header';
+
+/**
+ * One refused value. `in` defaults to the body, whose `path` may be written dotted
+ * (`lineItems.0.unitPrice`) or as a JSON Pointer (`/lineItems/0/unitPrice`); elsewhere `path` is
+ * the parameter's or header's name. On the wire it is always `{ in, path, message }` with a
+ * pointer for the body (`located`).
+ */
 export interface FieldError {
+  in?: ErrorLocation;
+  path: string;
+  message: string;
+}
+
+export interface LocatedError {
+  in: ErrorLocation;
   path: string;
   message: string;
 }
@@ -13,8 +29,19 @@ export interface Problem {
   status: number;
   detail: string;
   code: string;
-  errors: FieldError[];
+  errors: LocatedError[];
 }
+
+/** RFC 6901: `~` and `/` inside a segment are escaped. */
+export const jsonPointer = (segments: readonly (string | number)[]): string => segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+/** The wire form: a body path as a JSON Pointer (the whole body is `""`), any other as the name. */
+export const located = (e: FieldError): LocatedError => {
+  const where = e.in ?? 'body';
+  if (where !== 'body') return { in: where, path: e.path, message: e.message };
+  const pointer = e.path.startsWith('/') || e.path === '' ? e.path : e.path === '(root)' ? '' : jsonPointer(e.path.split('.'));
+  return { in: 'body', path: pointer, message: e.message };
+};
 
 export class ApiError extends Error {
   constructor(
@@ -31,7 +58,7 @@ export class ApiError extends Error {
   }
 
   toJSON(): Problem {
-    return { type: 'about:blank', title: this.title, status: this.status, detail: this.message, code: this.code, errors: this.errors };
+    return { type: 'about:blank', title: this.title, status: this.status, detail: this.message, code: this.code, errors: this.errors.map(located) };
   }
 }
 

@@ -51,7 +51,7 @@ export const idempotencyContext = (
   if (header === undefined) return undefined;
   if (header.length < 1 || header.length > 255 || !/^[\x21-\x7e]+$/.test(header)) {
     throw new BadRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 visible ASCII characters.', [
-      { path: 'headers.idempotency-key', message: 'Invalid Idempotency-Key' },
+      { in: 'header', path: 'Idempotency-Key', message: 'Invalid Idempotency-Key' },
     ]);
   }
   return { scope: sha256(`${caller}\n${routeKey}\n${header}`), requestHash: sha256(`${path}\n${canonical(body ?? null)}`) };

@@ -23,7 +23,7 @@ export const decodeCursor = async (listing: string, cursor: string | undefined):
   const value = (await verify(PURPOSE, cursor)) as { l?: unknown; k?: unknown } | undefined;
   if (!value || value.l !== listing || typeof value.k !== 'object' || value.k === null) {
     throw new BadRequestError('INVALID_CURSOR', 'The cursor is malformed, tampered with, or belongs to another listing.', [
-      { path: 'query.cursor', message: 'Invalid cursor' },
+      { in: 'query', path: 'cursor', message: 'Invalid cursor' },
     ]);
   }
   return value.k as Record<string, unknown>;

@@ -16,6 +16,8 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
+  jsonPointer,
+  type ErrorLocation,
   type FieldError,
 } from './errors';
 import { idempotencyContext, type IdempotencyContext } from './idempotency';
@@ -68,17 +70,18 @@ export const staffCaller = (req: ApiRequest<RequestSpec>): Caller => {
   return req.caller;
 };
 
-const zodErrors = (error: z.ZodError, prefix: string): FieldError[] =>
+/** A body issue's path as a JSON Pointer; a parameter's as its name. */
+const zodErrors = (error: z.ZodError, where: ErrorLocation): FieldError[] =>
   error.issues.flatMap((i) => {
-    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [path, k].filter(Boolean).join('.'), message: 'Unknown field' }));
-    return [{ path: path || '(root)', message: i.message }];
+    const at = (segments: PropertyKey[]) => (where === 'body' ? jsonPointer(segments.map(String)) : segments.map(String).join('.'));
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, path: at([...i.path, k]), message: 'Unknown field' }));
+    return [{ in: where, path: at(i.path), message: i.message }];
   });
 
-const parseWith = <T extends z.ZodType | undefined>(schema: T, value: unknown, prefix: string) => {
+const parseWith = <T extends z.ZodType | undefined>(schema: T, value: unknown, where: ErrorLocation) => {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(zodErrors(result.error, prefix));
+  if (!result.success) throw new ValidationError(zodErrors(result.error, where));
   return result.data;
 };
 
@@ -87,7 +90,7 @@ const parseIfMatch = (header: string | undefined): number | '*' | undefined => {
   const value = header.trim();
   if (value === '*') return '*';
   const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
-  if (!m) throw new BadRequestError('INVALID_IF_MATCH', 'If-Match must be an ETag this API returned, e.g. "3".', [{ path: 'headers.if-match', message: 'Invalid ETag' }]);
+  if (!m) throw new BadRequestError('INVALID_IF_MATCH', 'If-Match must be an ETag this API returned, e.g. "3".', [{ in: 'header', path: 'If-Match', message: 'Invalid ETag' }]);
   return Number(m[1]);
 };
 
@@ -157,7 +160,7 @@ export const parseRequest = async <S extends RequestSpec>(
 
   const params = parseWith(spec.params, event.pathParameters ?? {}, 'path');
   const query = parseWith(spec.query, event.queryStringParameters ?? {}, 'query');
-  const body = parseWith(spec.body, json, '');
+  const body = parseWith(spec.body, json, 'body');
   const ifMatch = parseIfMatch(headers['if-match']);
   const idempotency =
     route.method === 'POST' && caller

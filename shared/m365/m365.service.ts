@@ -31,7 +31,7 @@ export const consentUrl = async (companyId: string): Promise<string> => {
   return adminConsentUrl(state);
 };
 
-const invalidState = (detail: string) => new BadRequestError('INVALID_STATE', detail, [{ path: 'query.state', message: 'Invalid state' }]);
+const invalidState = (detail: string) => new BadRequestError('INVALID_STATE', detail, [{ in: 'query', path: 'state', message: 'Invalid state' }]);
 
 /**
  * Microsoft's redirect: a forged, expired or replayed state, or a refusal, links nothing. The

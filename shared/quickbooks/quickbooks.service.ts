@@ -53,8 +53,8 @@ export const completeConnect = async (input: CallbackInput): Promise<{ realmId: 
   if (input.error) throw new BadRequestError('QUICKBOOKS_AUTHORIZATION_FAILED', `QuickBooks did not authorize the connection (${input.error}).`);
   if (!input.code || !input.realmId) {
     throw new ValidationError([
-      ...(input.code ? [] : [{ path: 'query.code', message: 'Required' }]),
-      ...(input.realmId ? [] : [{ path: 'query.realmId', message: 'Required' }]),
+      ...(input.code ? [] : [{ in: 'query' as const, path: 'code', message: 'Required' }]),
+      ...(input.realmId ? [] : [{ in: 'query' as const, path: 'realmId', message: 'Required' }]),
     ]);
   }
   const client = await oauthClient();

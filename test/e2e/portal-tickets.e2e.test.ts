@@ -118,7 +118,7 @@ describe('client portal: tickets, comments and invoices', () => {
     expect((await api('POST', '/v1/portal/tickets', { token: a.token, body: { subject: '' } })).status).toBe(400);
     expect((await api('POST', '/v1/portal/tickets', { token: a.token, body: { subject: 'x', priority: 'urgent!' } })).status).toBe(400);
     const sneakyComment = await api('POST', `/v1/portal/tickets/${ticketA.id}/comments`, { token: a.token, body: { body: 'hi', visibility: 'internal' } });
-    expect(sneakyComment).toMatchObject({ status: 400, body: { errors: [{ path: 'visibility', message: 'Unknown field' }] } });
+    expect(sneakyComment).toMatchObject({ status: 400, body: { errors: [{ in: 'body', path: '/visibility', message: 'Unknown field' }] } });
     // Nothing was written anywhere.
     expect(await companyCounts(a.companyId)).toMatchObject({ tickets: 2, openTickets: 2 });
     expect(await companyCounts(b.companyId)).toMatchObject({ tickets: 1, openTickets: 1 });

@@ -43,7 +43,7 @@ describe('GET /v1/staff over HTTP', () => {
     const refused = await api('POST', '/v1/companies', { token: tokens.Admin, body: { name, accountManagerId: 'someone-else' } });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(refused.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ path: 'accountManagerId' }] });
+    expect(refused.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ in: 'body', path: '/accountManagerId' }] });
     const created = await api('POST', '/v1/companies', { token: tokens.Admin, body: { name, accountManagerId: technician.id } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ accountManagerId: technician.id, currency: 'USD', hourlyRate: null, billingContactId: null });

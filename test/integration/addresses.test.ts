@@ -304,7 +304,8 @@ describe('with a numeric If-Match: the write is the check, no read before it', (
 });
 
 describe('validation and roles', () => {
-  const paths = (res: { body: { errors: { path: string }[] } }) => res.body.errors.map((e) => e.path);
+  /** Error locations as `field.sub` for the body (from its JSON Pointer) and `<in>.<name>` elsewhere. */
+  const paths = (res: { body: { errors: { in: string; path: string }[] } }) => res.body.errors.map((e: { in: string; path: string }) => (e.in === 'body' ? (e.path === '' ? '(root)' : e.path.slice(1).replaceAll('/', '.')) : `${e.in}.${e.path}`));
 
   it('rejects unknown fields, also inside access', async () => {
     const companyId = await newCompany();

@@ -182,7 +182,7 @@ describe('control characters and UTF-8', () => {
     for (const value of CONTROLS) {
       const res = await call({ route: row.route, params: row.params, body: row.body(value) });
       expect(res.status, JSON.stringify(value)).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: row.path, message: expect.stringMatching(/control characters/) }] });
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: `/${row.path.replaceAll('.', '/')}`, message: expect.stringMatching(/control characters/) }] });
     }
   });
 
@@ -200,7 +200,7 @@ describe('control characters and UTF-8', () => {
       { res: await call({ route: 'PATCH /v1/companies/{id}', params: { id: co.id }, body: { notes: 'esc\u001b[0m' } }), path: 'notes' },
       { res: await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id }, body: { reason: 'nul\u0000' } }), path: 'reason' },
     ];
-    for (const { res, path } of refused) expect(res).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ path }] } });
+    for (const { res, path } of refused) expect(res).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: `/${path}` }] } });
     expect((await call({ route: 'GET /v1/companies/{id}', params: { id: co.id } })).body.status).toBe('active');
   });
 

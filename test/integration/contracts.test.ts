@@ -139,7 +139,8 @@ describe('create', () => {
 });
 
 describe('validation', () => {
-  const paths = (res: { body: { errors: { path: string }[] } }) => res.body.errors.map((e) => e.path);
+  /** Error locations as `field.sub` for the body (from its JSON Pointer) and `<in>.<name>` elsewhere. */
+  const paths = (res: { body: { errors: { in: string; path: string }[] } }) => res.body.errors.map((e: { in: string; path: string }) => (e.in === 'body' ? (e.path === '' ? '(root)' : e.path.slice(1).replaceAll('/', '.')) : `${e.in}.${e.path}`));
 
   it('refuses bad bodies with 400 VALIDATION_FAILED at the body paths, and writes nothing', async () => {
     const co = await company();
@@ -170,7 +171,7 @@ describe('validation', () => {
   it('checks the merged terms of a PATCH with the same rules', async () => {
     const co = await company();
     const made = (await create(co.id, managed())).body;
-    expect(await patch(made.id, { overageRate: '150' })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ path: 'overageRate' }] } });
+    expect(await patch(made.id, { overageRate: '150' })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: '/overageRate' }] } });
     expect(paths(await patch(made.id, { lineItems: [] }))).toEqual(['lineItems']);
     expect(paths(await patch(made.id, { endDate: '2025-06-30' }))).toEqual(['endDate']);
     expect(paths(await patch(made.id, {}))).toEqual(['(root)']);

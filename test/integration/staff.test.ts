@@ -95,7 +95,7 @@ describe('accountManagerId', () => {
     const res = await call({ route: 'POST /v1/companies', body: { name, accountManagerId: 'not-a-staff-user' } });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ path: 'accountManagerId', message: 'Unknown staff user' }] });
+    expect(res.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ in: 'body', path: '/accountManagerId', message: 'Unknown staff user' }] });
     expect(engines.requests.calls).toEqual([]);
     // The name is still free.
     expect((await call({ route: 'POST /v1/companies', body: { name } })).status).toBe(201);
@@ -113,7 +113,7 @@ describe('accountManagerId', () => {
     for (const headers of [{}, { 'if-match': '"1"' }] as Record<string, string>[]) {
       const res = await patchCompany(company.id, { accountManagerId: 'nobody', phone: '+1 555 0100' }, headers);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ path: 'accountManagerId' }] });
+      expect(res.body).toMatchObject({ code: 'UNKNOWN_STAFF_USER', errors: [{ in: 'body', path: '/accountManagerId' }] });
     }
     expect((await getCompany(company.id)).body).toMatchObject({ version: 1, phone: null, accountManagerId: null });
   });
@@ -158,13 +158,13 @@ describe('currency and hourly rate', () => {
   ])('refuses currency %j with 400', async (currency, field) => {
     const res = await createCompany({ currency });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: field }] });
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: `/${field}` }] });
   });
 
   it.each([[150], ['-5.00'], ['1.234'], ['1e3'], ['']])('refuses hourlyRate %j with 400', async (hourlyRate) => {
     const res = await createCompany({ hourlyRate });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'hourlyRate' }] });
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: '/hourlyRate' }] });
   });
 
   it('reads a company stored before these fields as the default currency, no rate, no billing contact, in GET and in lists', async () => {
@@ -193,7 +193,7 @@ describe('billingContactId', () => {
       expect((await patchCompany(company.id, { billingContactId: unassigned }, headers)).body.code).toBe('CONTACT_NOT_IN_COMPANY');
       const unknown = await patchCompany(company.id, { billingContactId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }, headers);
       expect(unknown.status).toBe(400);
-      expect(unknown.body).toMatchObject({ code: 'UNKNOWN_CONTACT', errors: [{ path: 'billingContactId' }] });
+      expect(unknown.body).toMatchObject({ code: 'UNKNOWN_CONTACT', errors: [{ in: 'body', path: '/billingContactId' }] });
     }
     expect((await getCompany(company.id)).body).toMatchObject({ version: 1, billingContactId: null });
 

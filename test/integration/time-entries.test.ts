@@ -133,7 +133,7 @@ describe('logging time', () => {
     const bad = await log(ticketId, { date: '2026-02-30', minutes: 0, billable: 'yes', extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
-    expect([...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort()).toEqual(['billable', 'date', 'extra', 'minutes']);
+    expect([...new Set(bad.body.errors.map((e: { in: string; path: string }) => `${e.in} ${e.path}`))].sort()).toEqual(['body /billable', 'body /date', 'body /extra', 'body /minutes']);
     expect((await log(ticketId, { date: '2026-02-03', minutes: 1441 })).status).toBe(400);
     expect((await log(ticketId, { date: '2026-02-03', minutes: 1.5 })).status).toBe(400);
     expect((await log(ticketId, { date: '2026-02-03', minutes: 30 }, ['ComplianceAdmin'])).status).toBe(403);
@@ -211,7 +211,7 @@ describe('usage per period', () => {
     expect((await usage(ulid(), '2026-02')).status).toBe(404);
     const res = await usage(ulid(), '2026-13');
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe('query.period');
+    expect(res.body.errors[0]).toMatchObject({ in: 'query', path: 'period' });
   });
 });
 

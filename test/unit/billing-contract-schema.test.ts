@@ -146,8 +146,8 @@ describe('update contract body', () => {
         status: 400,
         code: 'VALIDATION_FAILED',
         errors: [
-          { path: 'overageRate', message: 'An overage rate needs includedHours' },
-          { path: 'includedHours', message: 'A block_hours contract needs includedHours' },
+          { in: 'body', path: '/overageRate', message: 'An overage rate needs includedHours' },
+          { in: 'body', path: '/includedHours', message: 'A block_hours contract needs includedHours' },
         ],
       });
     }

@@ -78,7 +78,7 @@ describe('readAmount / formatAmount', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);
-      expect((err as ValidationError).toJSON()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'lineItems.0.unitPrice' }] });
+      expect((err as ValidationError).toJSON()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ in: 'body', path: '/lineItems/0/unitPrice' }] });
     }
   });
 
