@@ -62,20 +62,24 @@ export const contractNotInCompany = (contractId: string) =>
   new ConflictError('CONTRACT_NOT_IN_COMPANY', `Contract ${contractId} is not an active contract of this company.`);
 
 /**
- * The contract is an active contract of `companyId`, as a condition of the transaction that
- * relies on it (a default contract, a ticket's contract): `409 CONTRACT_NOT_IN_COMPANY` when it
- * is not, or no longer, so a cancellation at the same instant cannot slip in between.
+ * The contract is a contract of `companyId` in one of `statuses` (default: active), as a
+ * condition of the transaction that relies on it (a default contract, a ticket's contract, a
+ * time entry's): `409 CONTRACT_NOT_IN_COMPANY` when it is not, or no longer, so a cancellation
+ * at the same instant cannot slip in between.
  */
-export const contractUsable = (contractId: string, companyId: string): TxItem => ({
-  item: {
-    ConditionCheck: conditionCheck(keys.contract(contractId), {
-      expression: 'attribute_exists(pk) AND #status = :active AND companyId = :company',
-      names: { '#status': 'status' },
-      values: { ':active': 'active', ':company': companyId },
-    }),
-  },
-  onConditionFailed: () => contractNotInCompany(contractId),
-});
+export const contractUsable = (contractId: string, companyId: string, statuses: readonly ContractStatus[] = ['active']): TxItem => {
+  const values = Object.fromEntries(statuses.map((st, n) => [`:status${n}`, st]));
+  return {
+    item: {
+      ConditionCheck: conditionCheck(keys.contract(contractId), {
+        expression: `attribute_exists(pk) AND #status IN (${Object.keys(values).join(', ')}) AND companyId = :company`,
+        names: { '#status': 'status' },
+        values: { ...values, ':company': companyId },
+      }),
+    },
+    onConditionFailed: () => contractNotInCompany(contractId),
+  };
+};
 
 const page = async (listing: string, l: Parameters<typeof readIndexPage>[0], limit: number, cursor: string | undefined, keep: (c: Contract) => boolean = () => true): Promise<Page<Contract>> => {
   const out = await readIndexPage(l, limit, await decodeCursor(listing, cursor));

@@ -64,21 +64,6 @@ export const ticketInCompany = (ticketId: string, companyId: string): TxItem => 
   onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('ticket')),
 });
 
-/** Statuses a contract takes time in: active, and expired (time logged late for its last period). */
-export const contractBillsTime = (contractId: string, companyId: string): TxItem => ({
-  item: {
-    ConditionCheck: conditionCheck(keys.contract(contractId), {
-      expression: 'attribute_exists(pk) AND companyId = :company AND #status IN (:active, :expired)',
-      names: { '#status': 'status' },
-      values: { ':company': companyId, ':active': 'active', ':expired': 'expired' },
-    }),
-  },
-  onConditionFailed: () => contractNotInCompany(contractId),
-});
-
-export const contractNotInCompany = (contractId: string) =>
-  new ConflictError('CONTRACT_NOT_IN_COMPANY', `Contract ${contractId} is not an active contract of the ticket's company.`);
-
 /** What an entry adds to its contract's time: billable minutes on a day, and its place among the unbilled. */
 interface TimeShare {
   contractId: string;

@@ -7,7 +7,7 @@
  */
 import { ulid } from 'ulid';
 import { readQuantity } from '../billing/quantity';
-import { getContract } from '../contracts/contract.repository';
+import { contractUsable, getContract } from '../contracts/contract.repository';
 import { toDayNumber, fromDayNumber, daysInMonth } from '../billing/calendar';
 import { periodOfUse, periodStartingOn, type BillingSchedule } from '../billing/periods';
 import { usageInHours, usageOfMinutes } from '../billing/time-usage';
@@ -19,7 +19,6 @@ import { ConflictError, NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import {
-  contractBillsTime,
   contractMinutesBetween,
   contractTimeItems,
   deleteEntryItem,
@@ -47,7 +46,8 @@ const ticketCompany = async (ticketId: string) => {
 const guards = (e: Pick<TimeEntry, 'companyId' | 'ticketId' | 'contractId'>): TxItem[] => [
   companyActive(e.companyId, () => new NotFoundError('company')),
   ticketInCompany(e.ticketId, e.companyId),
-  ...(e.contractId ? [contractBillsTime(e.contractId, e.companyId)] : []),
+  // Active, or expired: time logged late for a contract's last period still bills on its closing invoice.
+  ...(e.contractId ? [contractUsable(e.contractId, e.companyId, ['active', 'expired'])] : []),
 ];
 
 export const createTimeEntry = async (ticketId: string, staffId: string, input: CreateTimeEntryInput, idempotency?: IdempotencyContext): Promise<TimeEntry> =>
