@@ -6,6 +6,7 @@
  * `maxReceiveCount` deliveries, SQS moves them to the dead-letter queue, whose consumer (for the
  * job queues) fails the job. Scheduled functions (the job sweeper) run at start and at their rate.
  */
+import { setMaxListeners } from 'node:events';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { scrub } from '../../shared/logger';
@@ -44,6 +45,8 @@ export const toRecord = (m: Message, arn: string, region: string): SQSRecord => 
 export const startWorkers = (opts: { endpoint: string; region: string; queueUrls: Record<string, string>; log?: (line: string) => void }): Workers => {
   const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const abort = new AbortController();
+  // Every queue's poller (and each dead-letter consumer's) waits on this one signal: one listener per receive in flight, more than Node's default warning threshold of 10.
+  setMaxListeners(0, abort.signal);
 
   const poll = async (q: { name: string; worker: Pick<WorkerDef, 'handler' | 'batchSize' | 'timeoutSeconds'> }) => {
     const url = opts.queueUrls[q.name]!;

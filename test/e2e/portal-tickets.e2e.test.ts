@@ -113,7 +113,7 @@ describe('client portal: tickets, comments and invoices', () => {
       const res = await api('POST', '/v1/portal/tickets', { token: a.token, body: { subject: 'Sneaky', ...extra } });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
-      expect(res.body.errors).toEqual([{ path: Object.keys(extra)[0], message: 'Unknown field' }]);
+      expect(res.body.errors).toEqual([{ in: 'body', path: `/${Object.keys(extra)[0]}`, message: 'Unknown field' }]);
     }
     expect((await api('POST', '/v1/portal/tickets', { token: a.token, body: { subject: '' } })).status).toBe(400);
     expect((await api('POST', '/v1/portal/tickets', { token: a.token, body: { subject: 'x', priority: 'urgent!' } })).status).toBe(400);
