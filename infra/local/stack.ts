@@ -30,6 +30,7 @@ import { startLambdaEndpoint } from './lambda';
 import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { backfillListBuckets } from '../../shared/db/list-bucket-backfill';
+import { backfillOutstandingBalances, markOutstandingBalancesMigrated } from '../../shared/invoices/outstanding-balance-backfill';
 import { startWorkers } from './workers';
 
 /** `.local/stack.json`, in the shape API.md documents. */
@@ -202,6 +203,12 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     if (tableState === 'upgraded') {
       const moved = await backfillListBuckets();
       opts.log?.(`Table upgraded to keys-only indexes; ${moved} list entries moved into their buckets`);
+    }
+    // Invoices kept from before the companies' owed counters are counted once (a new table has none).
+    if (tableState === 'created') await markOutstandingBalancesMigrated();
+    else {
+      const counted = await backfillOutstandingBalances();
+      if (counted) opts.log?.(`${counted} invoices from before the outstanding balances counted`);
     }
 
     // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.

@@ -25,6 +25,7 @@ export const COMPANY_RESOURCE_FIELDS = [
   'archivedBy',
   'archiveReason',
   'counts',
+  'outstandingBalance',
   'integrations',
   'version',
   'createdAt',
@@ -32,6 +33,13 @@ export const COMPANY_RESOURCE_FIELDS = [
 ] as const;
 
 export const COMPANY_COUNTS = ['contacts', 'tickets', 'openTickets', 'assets'] as const;
+
+/**
+ * The company item's counters of what its sent, unpaid invoices still owe, one per currency,
+ * in cents (`counts.owedCents_USD`): moved by every invoice write (shared/records/record.schema.ts),
+ * shown as `outstandingBalance`.
+ */
+export const OWED_COUNTER_PREFIX = 'owedCents_';
 
 /**
  * The company's fields that name one of its contacts: each must be one of its contacts while

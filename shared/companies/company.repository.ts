@@ -13,12 +13,21 @@ import { atVersion, versionIs } from '../http/concurrency';
 import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { mspCurrency } from '../billing/msp-defaults';
-import { COMPANY_CONTACT_ROLES, COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS, type CompanyContactRole } from './company.fields';
+import { formatAmount } from '../billing/money';
+import { COMPANY_CONTACT_ROLES, COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS, OWED_COUNTER_PREFIX, type CompanyContactRole } from './company.fields';
 import type { Company, CompanyStatus } from './company.schema';
 
 const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN', `A company named "${name}" already exists.`);
 
-const toItem = (c: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
+/** `outstandingBalance` is not stored: it is read from the owed counters. */
+const toItem = ({ outstandingBalance: _owed, ...c }: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
+
+/** The owed counters (cents per currency) as `outstandingBalance`: the currencies owed, alphabetically. */
+const outstandingBalance = (counts: Record<string, number>): Company['outstandingBalance'] =>
+  Object.entries(counts)
+    .filter(([k, v]) => k.startsWith(OWED_COUNTER_PREFIX) && v !== 0)
+    .map(([k, v]) => ({ currency: k.slice(OWED_COUNTER_PREFIX.length), amount: formatAmount(v) }))
+    .sort((a, b) => a.currency.localeCompare(b.currency));
 
 /**
  * The API resource of a stored company: its documented fields only (internal counters stay
@@ -30,6 +39,7 @@ const fromItem = (item: Record<string, unknown>): Company => {
   c.currency ??= mspCurrency();
   const counts = (item.counts ?? {}) as Record<string, number>;
   c.counts = Object.fromEntries(COMPANY_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
+  c.outstandingBalance = outstandingBalance(counts);
   return c;
 };
 

@@ -77,6 +77,9 @@ export const companySchema = z
     archivedBy: z.string().nullable(),
     archiveReason: z.string().nullable(),
     counts,
+    outstandingBalance: z
+      .array(z.object({ currency: z.string(), amount: z.string() }))
+      .meta({ description: 'What its sent, unpaid invoices still owe, per currency (alphabetical; none owed: empty); exact after concurrent payments' }),
     integrations: z.object({
       m365: z.object({ tenantId: z.string(), lastSyncAt: isoTime.nullable(), lastSyncStatus: z.string().nullable() }).nullable(),
       quickbooks: z

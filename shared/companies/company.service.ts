@@ -44,6 +44,7 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   archivedBy: null,
   archiveReason: null,
   counts: { contacts: 0, tickets: 0, openTickets: 0, assets: 0 },
+  outstandingBalance: [],
   integrations: { m365: null, quickbooks: null },
   version: 1,
   createdAt: now,

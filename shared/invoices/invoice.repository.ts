@@ -9,8 +9,7 @@ import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
-import { NotFoundError, StaleReadError } from '../http/errors';
-import { newRecord, newRecordItems, toResource, updateRecordItem, type StoredRecord } from '../records/record.repository';
+import { newRecord, newRecordItems, toResource } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { toApiLine, type DraftLine } from '../billing/contract-pricing';
 import { formatAmount, sumCents } from '../billing/money';
@@ -56,15 +55,6 @@ export const getCompanyBilling = async (companyId: string): Promise<CompanyBilli
     quickBooksCustomerId: str(qb?.customerId),
   };
 };
-
-/**
- * `before` (read at its version) becomes `after`: the changed fields, conditional on the version
- * read, so two concurrent changes (two payments) never both apply; the loser re-reads.
- */
-export const changeInvoice = (before: StoredRecord, after: StoredRecord, changed: string[]): TxItem => ({
-  ...updateRecordItem(kind, before, after, changed),
-  onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('invoice')),
-});
 
 /** A draft invoice as a billing run makes it. */
 export interface DraftInvoiceInput {

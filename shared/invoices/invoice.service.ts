@@ -15,15 +15,15 @@ import { retryOnStaleRead } from '../db/optimistic';
 import { transact, type TxItem } from '../db/transact';
 import { mspCurrency } from '../billing/msp-defaults';
 import type { Caller } from '../http/caller';
-import { ConflictError, NotFoundError, ValidationError } from '../http/errors';
+import { ConflictError, NotFoundError, StaleReadError, ValidationError } from '../http/errors';
 import { recordIdempotent, replayIfRecorded, type IdempotencyContext } from '../http/idempotency';
 import { mailItem } from '../mail/mail.service';
 import { requestQuickBooksInvoice } from '../quickbooks/quickbooks-sync.schema';
 import { getRecord, toResource, type StoredRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
-import { counterItems, createRecord, recordLocation, updateRecord } from '../records/record.service';
+import { changeItems, createRecord, recordLocation, updateRecord } from '../records/record.service';
 import { centsOf, priceLines } from './invoice-pricing';
-import { changeInvoice, getCompanyBilling, type CompanyBilling } from './invoice.repository';
+import { getCompanyBilling, type CompanyBilling } from './invoice.repository';
 import { MAX_PAYMENTS, type InvoiceLine, type InvoiceLineInput, type Payment, type PaymentInput } from './invoice.schema';
 
 const kind = recordKinds.invoice;
@@ -103,6 +103,13 @@ const invoiceMail = (r: StoredRecord, company: CompanyBilling, to: { email: stri
   };
 };
 
+/**
+ * `before` (read at its version) becomes `after`, with its counters: conditional on the version
+ * read, so two concurrent changes (two payments) never both apply; the loser re-reads.
+ */
+const changeInvoice = (before: StoredRecord, after: StoredRecord, changed: string[]): TxItem[] =>
+  changeItems(kind, before, after, changed, (old) => (old ? new StaleReadError() : new NotFoundError('invoice')));
+
 const audit = (caller: Caller, r: StoredRecord, action: 'invoice.sent' | 'invoice.payment_recorded' | 'invoice.voided', changes: Record<string, { from?: unknown; to: unknown }>, at: string, reason?: string | null): TxItem =>
   appendAudit({ companyId: r.companyId!, actor: caller, action, changes: { invoiceId: { to: r.id }, number: { to: r.number }, ...changes }, version: { from: r.version, to: r.version + 1 }, reason, at });
 
@@ -130,8 +137,7 @@ export const sendInvoice = (caller: Caller, id: string) =>
     const after = next(before, { status: 'sent', sentAt: now, ...(pushToQuickBooks ? { quickBooksSyncStatus: 'pending', quickBooksLastError: null } : {}) }, now);
     const changed = ['status', 'sentAt', ...(pushToQuickBooks ? ['quickBooksSyncStatus', 'quickBooksLastError'] : [])];
     await transact([
-      changeInvoice(before, after, changed),
-      ...counterItems(kind, before, after),
+      ...changeInvoice(before, after, changed),
       (await mailItem(invoiceMail(after, company, recipient))).item,
       ...(pushToQuickBooks ? [requestQuickBooksInvoice({ type: 'invoice', id: ulid(), invoiceId: id, requestedAt: now })] : []),
       audit(caller, before, 'invoice.sent', { status: { from: before.status, to: 'sent' }, sentAt: { from: before.sentAt ?? null, to: now }, sentTo: { to: recipient.email } }, now),
@@ -163,8 +169,7 @@ export const recordPayment = async (caller: Caller, id: string, input: PaymentIn
     const resource = toResource(kind, after);
     await transact([
       ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: recordLocation(kind, id), etag: `"${after.version}"` } }),
-      changeInvoice(before, after, ['balance', 'status', 'payments']),
-      ...counterItems(kind, before, after),
+      ...changeInvoice(before, after, ['balance', 'status', 'payments']),
       audit(caller, before, 'invoice.payment_recorded', { balance: { from: before.balance, to: left }, status: { from: before.status, to: status }, payment: { to: payment } }, now),
     ]);
     return resource;
@@ -185,8 +190,7 @@ export const voidInvoice = (caller: Caller, id: string, reason?: string) =>
     const now = new Date().toISOString();
     const after = next(before, { status: 'void', balance: '0.00' }, now);
     await transact([
-      changeInvoice(before, after, ['status', 'balance']),
-      ...counterItems(kind, before, after),
+      ...changeInvoice(before, after, ['status', 'balance']),
       ...(before.companyId ? [audit(caller, before, 'invoice.voided', { status: { from: before.status, to: 'void' }, balance: { from: before.balance, to: '0.00' } }, now, reason ?? null)] : []),
     ]);
     return toResource(kind, after);

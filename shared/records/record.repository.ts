@@ -66,6 +66,7 @@ export const newRecord = (kind: RecordKind, input: Record<string, unknown>, extr
     ...(kind.name === 'asset' ? { source: 'manual' } : {}),
     ...input,
     ...(kind.name === 'invoice' && input.balance === undefined ? { balance: input.total } : {}),
+    ...(kind.marker ? { [kind.marker]: true } : {}),
     ...extra,
     id: ulid(),
     companyId: input.companyId as string,

@@ -9,6 +9,8 @@ import { id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schem
 import type { CountDeltas } from '../db/counters';
 import { mspCurrency } from '../billing/msp-defaults';
 import { invoiceExtraFields, invoiceInputFields } from '../invoices/invoice.schema';
+import { centsOf } from '../invoices/invoice-pricing';
+import { OWED_COUNTER_PREFIX } from '../companies/company.fields';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 export const OPEN_TICKET_STATUSES: readonly string[] = ['open', 'in_progress'];
@@ -48,6 +50,14 @@ export interface RecordKind {
   counts: (r: Record<string, unknown>) => { company: CountDeltas; contact: CountDeltas };
   /** Values a stored item written before a field existed reads back with. */
   defaults?: () => Record<string, unknown>;
+  /**
+   * For a counter added after the first items were written: an attribute (`true`) on every item
+   * the counter counts, and `counts` counts it only on marked items. A new item is marked, and so
+   * is an old one by its first change (record.service.ts `changeItems`), which counts it in full;
+   * the counter's backfill marks the rest, each with its count, in one transaction
+   * (docs/data-model.md, "Counters added later").
+   */
+  marker?: string;
 }
 
 const ticketFields = {
@@ -75,6 +85,12 @@ const kind = (k: RecordKind) => k;
 
 /** An issued invoice with money still owed. */
 export const isOutstanding = (r: Record<string, unknown>): boolean => r.status !== 'void' && r.status !== 'draft' && Number(r.balance ?? 0) > 0;
+
+export const INVOICE_BALANCE_MARKER = 'inBalance';
+
+/** What an invoice adds to its company's owed counters: its balance, in its currency's, while outstanding and counted. */
+const owed = (r: Record<string, unknown>): CountDeltas =>
+  r[INVOICE_BALANCE_MARKER] === true && isOutstanding(r) ? { [`${OWED_COUNTER_PREFIX}${typeof r.currency === 'string' ? r.currency : mspCurrency()}`]: centsOf(r.balance) } : {};
 
 export const recordKinds = {
   ticket: kind({
@@ -136,8 +152,10 @@ export const recordKinds = {
       .object({ ...common, number: z.string(), total: z.string(), balance: z.string(), dueDate: z.string().nullable(), status: z.enum(INVOICE_STATUSES), ...invoiceExtraFields })
       .meta({ id: 'Invoice' }),
     filters: z.object({ status: z.enum(INVOICE_STATUSES).optional() }),
-    // Not shown in the company's `counts`: the permanent-delete gate checks it inside its transaction.
-    counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0 }, contact: {} }),
+    // Not shown in the company's `counts`: the permanent-delete gate checks `outstandingInvoices` inside
+    // its transaction; the owed counters are the company's `outstandingBalance`.
+    counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0, ...owed(r) }, contact: {} }),
+    marker: INVOICE_BALANCE_MARKER,
     // Invoices written before v1.1 have none of these.
     defaults: () => ({ contractId: null, period: null, currency: mspCurrency(), lines: [], sentAt: null, payments: [] }),
   }),

@@ -84,6 +84,25 @@ export const counterItems = (kind: RecordKind, before: StoredRecord | undefined,
   return items;
 };
 
+/**
+ * A record's change from `before` to `after` as transaction items: the changed fields at the
+ * version read, and its counters (`counterItems`). A kind with a `marker` has it set by every
+ * such change, and counted from then on: an item written before its counter existed is counted
+ * in full by its first change (its before-image counted nothing). `onConditionFailed` replaces
+ * the record's own (412 / 404) where a caller retries a lost race instead.
+ */
+export const changeItems = (
+  kind: RecordKind,
+  before: StoredRecord,
+  after: StoredRecord,
+  changed: readonly string[],
+  onConditionFailed?: TxItem['onConditionFailed'],
+): TxItem[] => {
+  const counted = kind.marker ? { ...after, [kind.marker]: true } : after;
+  const record = updateRecordItem(kind, before, counted, kind.marker ? [...changed, kind.marker] : [...changed]);
+  return [onConditionFailed ? { ...record, onConditionFailed } : record, ...counterItems(kind, before, counted)];
+};
+
 /** PATCH: changed fields only, at the version it is based on: a stale `If-Match` is 412, a race lost without one 409. */
 export const updateRecord = async (
   kind: RecordKind,
@@ -102,7 +121,7 @@ export const updateRecord = async (
   if (changed.length === 0) return toResource(kind, before);
   const after: StoredRecord = { ...before, ...input, version: before.version + 1, updatedAt: new Date().toISOString() };
   const hooked = await prepareHook(kind, { before, after, input });
-  await base.write(transact([updateRecordItem(kind, before, after, [...changed, ...hooked.setFields]), ...counterItems(kind, before, after), ...hooked.items]));
+  await base.write(transact([...changeItems(kind, before, after, [...changed, ...hooked.setFields]), ...hooked.items]));
   return toResource(kind, after);
 };
 

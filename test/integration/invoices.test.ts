@@ -4,11 +4,12 @@
  * intuit-oauth client: lines priced in cents, the currency default, send (email to the billing
  * contact; created in QuickBooks once, also when the worker's message comes twice or an attempt
  * crashed), payments (never more than the balance, also under concurrent calls; Idempotency-Key),
- * void, the outstanding-invoice counter and the permanent-delete gate, and `invoiceItems` in a
+ * void, the outstanding-invoice counter and the permanent-delete gate, the company's outstanding
+ * balance per currency (exact under concurrent payments; its backfill), and `invoiceItems` in a
  * caller's transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { keys } from '../../shared/db/keys';
 import { transact } from '../../shared/db/transact';
 import { ENV, resetEnvCache } from '../../shared/env';
 import { invoiceItems } from '../../shared/invoices/invoice.repository';
+import { backfillOutstandingBalances, OUTSTANDING_BALANCE_MIGRATION } from '../../shared/invoices/outstanding-balance-backfill';
 import { resetMailClient } from '../../shared/mail/mail.service';
 import type { StaffGroup } from '../../shared/routes';
 import { archiveDirectly } from '../helpers/data';
@@ -496,6 +498,89 @@ describe('the permanent-delete gate', () => {
     expect(await preview(co.id)).toContain('OUTSTANDING_INVOICES');
     await voidIt(other.id);
     expect(await preview(co.id)).not.toContain('OUTSTANDING_INVOICES');
+  });
+});
+
+describe("the company's outstanding balance", () => {
+  const owed = async (companyId: string) => (await call({ route: 'GET /v1/companies/{id}', params: { id: companyId } })).body.outstandingBalance;
+  const sentInvoice = async (companyId: string, body: Record<string, unknown>) => {
+    const inv = await invoice(companyId, body);
+    expect((await send(inv.id)).status).toBe(200);
+    return inv;
+  };
+
+  it('is what sent invoices still owe, per currency, exact after concurrent payments, and follows sends, voids and moves', async () => {
+    const co = await billedCompany();
+    expect(await owed(co.id)).toEqual([]);
+    const a = await sentInvoice(co.id, { total: '100.00' });
+    const b = await sentInvoice(co.id, { total: '50.50' });
+    const c = await sentInvoice(co.id, { total: '20.00', currency: 'EUR' });
+    await invoice(co.id, { total: '999.00' }); // a draft owes nothing yet
+    expect(await owed(co.id)).toEqual([
+      { currency: 'EUR', amount: '20.00' },
+      { currency: 'USD', amount: '150.50' },
+    ]);
+    // Concurrent payments on two invoices of one company: the counter moves with each one that lands.
+    const results = await Promise.all([...Array.from({ length: 8 }, () => pay(a.id, { amount: '1.00' })), ...Array.from({ length: 6 }, () => pay(b.id, { amount: '0.10' }))]);
+    expect(results.every((r) => r.status === 201 || (r.status === 409 && r.body.code === 'CONCURRENT_CHANGE'))).toBe(true);
+    const balances = Number((await get(a.id)).balance) * 100 + Number((await get(b.id)).balance) * 100;
+    expect(await owed(co.id)).toEqual([
+      { currency: 'EUR', amount: '20.00' },
+      { currency: 'USD', amount: (Math.round(balances) / 100).toFixed(2) },
+    ]);
+    // Paid off, voided, moved: each leaves the company's balance.
+    await pay(b.id, { amount: (await get(b.id)).balance });
+    await voidIt(c.id);
+    const other = await billedCompany();
+    const moved = await call({ route: 'PATCH /v1/invoices/{id}', params: { id: a.id }, body: { companyId: other.id } });
+    expect(moved.status).toBe(200);
+    expect(await owed(co.id)).toEqual([]);
+    expect(await owed(other.id)).toEqual([{ currency: 'USD', amount: (await get(a.id)).balance }]);
+    const listed = await call({ route: 'GET /v1/companies', query: { q: co.name } });
+    expect(listed.body.items[0]).toMatchObject({ id: co.id, outstandingBalance: await owed(co.id) });
+  });
+
+  it('counts invoices written before it existed: by their first change, or by the backfill, once, also while payments race it', async () => {
+    const putOld = async (companyId: string | null, fields: Record<string, unknown>) => {
+      const id = ulid();
+      const now = new Date().toISOString();
+      const old = { id, companyId, number: `OLD-${run}-${++n}`, total: '0.00', balance: '0.00', dueDate: null, status: 'sent', version: 1, createdAt: now, updatedAt: now, ...fields };
+      await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.record('INVOICE', id), ...keys.recordLists('INVOICE', old), type: 'invoice', ...old } }));
+      return id;
+    };
+    const forget = () => db().send(new DeleteCommand({ TableName: tableName(), Key: keys.migration(OUTSTANDING_BALANCE_MIGRATION) }));
+    const co = await billedCompany();
+    const archived = await billedCompany();
+    const racing = await billedCompany();
+    await putOld(co.id, { total: '30.00', balance: '30.00' });
+    await putOld(co.id, { total: '7.00', balance: '7.00', status: 'draft' });
+    const changedFirst = await putOld(co.id, { total: '40.00', balance: '40.00' });
+    await putOld(archived.id, { total: '5.00', balance: '5.00', currency: 'EUR' });
+    await putOld(null, { total: '9.00', balance: '9.00' });
+    const raced = await putOld(racing.id, { total: '50.00', balance: '50.00' });
+    await archiveDirectly(archived.id);
+    expect(await owed(co.id)).toEqual([]);
+
+    // A change counts an old invoice in full (its before-image counted nothing).
+    expect((await pay(changedFirst, { amount: '10.00' })).status).toBe(201);
+    expect(await owed(co.id)).toEqual([{ currency: 'USD', amount: '30.00' }]);
+
+    await forget();
+    const [counted, ...payments] = await Promise.all([backfillOutstandingBalances(), pay(raced, { amount: '5.00' }), pay(raced, { amount: '5.00' })]);
+    expect(counted).toBeGreaterThanOrEqual(4);
+    expect(await owed(co.id)).toEqual([{ currency: 'USD', amount: '60.00' }]);
+    expect(await owed(archived.id)).toEqual([{ currency: 'EUR', amount: '5.00' }]);
+    const paid = payments.filter((p) => p.status === 201).length;
+    expect(await owed(racing.id)).toEqual([{ currency: 'USD', amount: (50 - 5 * paid).toFixed(2) }]);
+    expect((await get(raced)).balance).toBe((50 - 5 * paid).toFixed(2));
+
+    // Done once: a second run returns at once; forced again, it finds nothing left to count.
+    expect(await backfillOutstandingBalances()).toBe(0);
+    await forget();
+    expect(await backfillOutstandingBalances()).toBe(0);
+    expect(await owed(co.id)).toEqual([{ currency: 'USD', amount: '60.00' }]);
+    // The marker stays inside: the API shows none of it.
+    expect(Object.keys(await get(changedFirst))).not.toContain('inBalance');
   });
 });
 
