@@ -400,7 +400,7 @@ ${table(
 )}
 
 One run through the \`billing\` worker (in this process, as the other workers here) over ${b.contracts.toLocaleString('en')} active
-managed-services contracts of 500 companies, each due once: per contract it reads the contract, its company and its
+managed-services contracts of ${b.companies.toLocaleString('en')} companies, each due once: per contract it reads the contract, its company and its
 unbilled time (three requests), then writes its invoice in one transaction with the contract's billed-period key, its next
 billing date, the company's check and the run's counter; a page of 100 contracts is listed with ten keys-only Queries and
 a BatchGetItem, and a checkpoint is written after each. "Raw invoice transactions/s" is the rate of a bare

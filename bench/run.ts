@@ -529,6 +529,7 @@ const rawInvoiceTx = await rawRate(Array.from({ length: 5_000 }, (_, i) => i), 1
 });
 out.billing = {
   contracts: CONTRACTS,
+  companies: billed.length,
   status: billingRun.status,
   invoicesCreated: billingRun.invoicesCreated,
   seconds: ms(billingSeconds),

@@ -128,31 +128,34 @@ const MAX_CATCH_UP = 120;
  * Bills one contract through `through`: one invoice per billing date due, oldest first, each in
  * its own transaction with its key, the contract's next date, the time it bills and the run's
  * counter. Re-reads the contract after each (and after any lost race), so it always bills from
- * what is stored.
+ * what is stored, unless the date it just wrote is past `through`.
  */
 export const billContract = async (contractId: string, through: string, runId: string): Promise<ContractOutcome> => {
   let invoices = 0;
   for (let n = 0; n < MAX_CATCH_UP; n++) {
-    const step = await retryOnStaleRead(() => billNextPeriod(contractId, through, runId));
+    const { step, next } = await retryOnStaleRead(() => billNextPeriod(contractId, through, runId));
     if (step === 'done') return { invoices, skipped: false };
     if (step === 'archived') return { invoices, skipped: true };
     if (step === 'invoiced') invoices++;
-    // 'nothing': a date with nothing to bill passed; 'taken': another run billed this period. Read on.
+    // The date this run just moved the contract to is past `through`: nothing more is due, no need to read it again.
+    if ((step === 'invoiced' || step === 'nothing') && next !== undefined && (next === null || next > through)) return { invoices, skipped: false };
+    // 'taken': another run billed this period; 'nothing' or 'invoiced' with more due: read on.
   }
   return { invoices, skipped: false };
 };
 
-type Step = 'done' | 'archived' | 'invoiced' | 'nothing' | 'taken';
+/** What billing one date did, and (once written) the contract's next billing date. */
+type Step = { step: 'done' | 'archived' | 'invoiced' | 'nothing' | 'taken'; next?: string | null };
 
 const billNextPeriod = async (contractId: string, through: string, runId: string): Promise<Step> => {
   const contract = await getContract(contractId, true);
-  if (!contract || contract.status !== 'active' || contract.nextBillingDate === null || contract.nextBillingDate > through) return 'done';
+  if (!contract || contract.status !== 'active' || contract.nextBillingDate === null || contract.nextBillingDate > through) return { step: 'done' };
   const company = await getCompanyTerms(contract.companyId, true);
-  if (!company) return 'done';
-  if (company.status !== 'active') return 'archived';
+  if (!company) return { step: 'done' };
+  if (company.status !== 'active') return { step: 'archived' };
   const due = billingEventsDue(scheduleOf(contract), contract.nextBillingDate, through, 1);
   const event = due.events[0];
-  if (!event) return 'done';
+  if (!event) return { step: 'done' };
   const { months, billedBefore } = await timeToBill(contract, event.billingDate);
   const ctx: PricingContext = {
     // Every asset is a device; contacts are counted as the company's contacts (docs/billing.md).
@@ -190,13 +193,13 @@ const billNextPeriod = async (contractId: string, through: string, runId: string
           ]),
     ]);
   } catch (err) {
-    if (err instanceof AlreadyBilled) return 'taken';
-    if (err instanceof ApiError && err.code === 'COMPANY_ARCHIVED') return 'archived';
+    if (err instanceof AlreadyBilled) return { step: 'taken' };
+    if (err instanceof ApiError && err.code === 'COMPANY_ARCHIVED') return { step: 'archived' };
     throw err;
   }
-  if (empty) return 'nothing';
+  if (empty) return { step: 'nothing', next: due.nextBillingDate };
   logger.info('Invoice drafted', { runId, contractId: contract.id, invoiceId, billingDate: event.billingDate, total: invoice.total, entries: billed.size });
-  return 'invoiced';
+  return { step: 'invoiced', next: due.nextBillingDate };
 };
 
 const signature = (months: readonly UnbilledMonth[]) => months.map((m) => `${m.key.sk}@${m.v}`).join(',');
