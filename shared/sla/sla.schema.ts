@@ -31,7 +31,11 @@ const wallTime = z
 
 const interval = z
   .tuple([wallTime, wallTime])
-  .refine(([s, e]) => readWallTime(s)! < readWallTime(e)!, 'The start must be before the end (use "24:00" for midnight at the end of the day)')
+  // Only compared once both are well-formed times (zod still runs this when one is not).
+  .refine(([s, e]) => {
+    const [a, b] = [readWallTime(s), readWallTime(e)];
+    return a === undefined || b === undefined || a < b;
+  }, 'The start must be before the end (use "24:00" for midnight at the end of the day)')
   .meta({ description: 'Local wall-clock [start, end); "24:00" ends at the next midnight', example: ['08:00', '18:00'] });
 
 /** One day's intervals, sorted by start on the way in; touching intervals are fine, overlapping ones are not. */
