@@ -12,20 +12,22 @@
  * Wall times and daylight saving (the rule, applied to every opening and closing time):
  * an interval `[s, e]` on local date D is open from the FIRST instant of D at which the
  * local clock reads `s` or later, until the first instant of D at which it reads `e` or later.
- * - An ordinary day: exactly `s` to `e` local, so 08:00–18:00 on a change day is still
- *   08:00–18:00 on the wall, 9 real hours in spring and 11 in autumn when it spans the change.
+ * - Every wall time that exists once: exactly that time, so 08:00–18:00 on a change day is
+ *   still 08:00–18:00 on the wall, and an interval spanning the change is an hour shorter or
+ *   longer in real time (00:00–08:00 in New York: 7 real hours on 14 March 2027, 9 on 7 November).
  * - A wall time that does not exist (spring forward: 01:30 on 28 March 2027 in Europe/London,
  *   where the clocks go from 01:00 GMT to 02:00 BST) resolves to the instant the clocks jump
  *   (02:00 BST = 01:00 UTC): the first moment the clock reads 01:30 or later. An interval
- *   wholly inside the gap is empty that day. (luxon's own default would move 01:30 to 02:30,
- *   losing half an hour of an office that opened "at 01:30".)
+ *   wholly inside the gap is empty that day.
  * - A wall time that happens twice (fall back: 01:30 on 31 October 2027 in Europe/London)
  *   resolves to its first occurrence (01:30 BST). So an interval is one unbroken stretch of
  *   real time: 01:00–03:00 that night is open from 01:00 BST to 03:00 GMT, three real hours;
  *   the office does not close while the clock is turned back.
  * These readings are monotonic in the wall time, so intervals stay ordered and never overlap.
- * (Zones whose clocks go back across midnight, none in current use, are read the same way,
- * by the date the clock shows.)
+ * Where clocks go back across midnight (Asia/Beirut), the repeated hour belongs to the date
+ * the clock shows, as everywhere. luxon's `DateTime.fromObject` is not used for this because
+ * its readings differ: it moves 01:30 in the gap to 02:30 BST (losing half an hour of an
+ * office that opened "at 01:30") and reads an ambiguous 01:30 as its second occurrence (GMT).
  *
  * Ends of counting. A due time is the EARLIEST instant by which the minutes have elapsed:
  * 600 minutes from Monday 08:00 with 08:00–18:00 hours is Monday 18:00, not Tuesday 08:00; a
