@@ -6,6 +6,7 @@
  * 7 November at 02:00 EDT = 06:00 UTC), then properties over random calendars.
  */
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import {
@@ -262,6 +263,75 @@ describe('business time properties', () => {
         expect(Date.parse(addBusinessMinutes(start, m, { ...cal, hours: '24x7', holidays: [] }))).toBe(Date.parse(start) + m * 60_000);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+/**
+ * The rule read a second way, by brute force with luxon's DateTime and nothing of the
+ * calculator's: walk each local date's real time in 15-minute steps (every change and every
+ * interval end in these zones falls on that grid), open at the first step whose wall time is
+ * the start or later, close likewise; then count open minutes one by one from the start.
+ */
+const oracleDue = (cal: BusinessCalendar, start: number, minutes: number): number | undefined => {
+  const STEP = 15 * 60_000;
+  const wallMinute = (t: number) => {
+    const d = DateTime.fromMillis(t, { zone: cal.timezone });
+    return { date: d.toISODate()!, weekday: d.weekday, minute: d.hour * 60 + d.minute };
+  };
+  const open: [number, number][] = [];
+  // Local dates from the day before the start for 10 days (ample for the minutes drawn below).
+  let t = Math.floor((start - 86_400_000) / STEP) * STEP;
+  while (wallMinute(t).minute !== 0 || wallMinute(t - STEP).date === wallMinute(t).date) t += STEP; // first instant of a local date
+  for (let day = 0; day < 10; day++) {
+    const { date, weekday } = wallMinute(t);
+    const steps: { t: number; minute: number }[] = [];
+    for (let u = t; wallMinute(u).date === date; u += STEP) steps.push({ t: u, minute: wallMinute(u).minute });
+    const next = steps[steps.length - 1]!.t + STEP;
+    const list = cal.hours === '24x7' ? [['00:00', '24:00'] as const] : cal.hours[WEEKDAYS[weekday - 1]!];
+    const at = (hhmm: string) => {
+      const w = hhmm === '24:00' ? 1440 : Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+      return steps.find((s) => s.minute >= w)?.t ?? next;
+    };
+    if (!cal.holidays.includes(date)) for (const [a, b] of list) if (at(b) > at(a)) open.push([at(a), at(b)]);
+    t = next;
+  }
+  const end = open.length ? open[open.length - 1]![1] : start;
+  let n = 0;
+  let u = start;
+  for (; n < minutes; u += 60_000) {
+    if (u >= end) return undefined; // not enough open time in the window walked: no verdict
+    if (open.some(([a, b]) => u >= a && u < b)) n++;
+  }
+  return u;
+};
+
+describe('business time agrees with a brute-force reading of the rule near clock changes', () => {
+  const changes = [
+    Date.UTC(2027, 2, 28, 1), // London, spring
+    Date.UTC(2027, 9, 31, 1), // London, autumn
+    Date.UTC(2027, 2, 14, 7), // New York, spring
+    Date.UTC(2027, 10, 7, 6), // New York, autumn
+    Date.UTC(2027, 3, 3, 15), // Lord Howe, back 30 min
+    Date.UTC(2027, 9, 2, 15, 30), // Lord Howe, forward 30 min
+    Date.UTC(2027, 3, 3, 14), // Chatham, back
+    Date.UTC(2027, 8, 25, 14), // Chatham, forward
+  ];
+  it('due times match minute for minute', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(calendarArb, fc.constantFrom('Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Chatham')).map(([c, timezone]) => ({ ...c, timezone, holidays: [] })),
+        fc.constantFrom(...changes),
+        fc.integer({ min: -2 * 1440, max: 1440 }),
+        fc.integer({ min: 1, max: 900 }),
+        (cal, change, offsetMinutes, minutes) => {
+          const start = change + offsetMinutes * 60_000;
+          const expected = oracleDue(cal, start, minutes);
+          fc.pre(expected !== undefined);
+          expect(addBusinessMinutes(new Date(start), minutes, cal)).toBe(new Date(expected!).toISOString());
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
