@@ -111,6 +111,8 @@ describe('addBusinessMinutes: due times by hand', () => {
   it('refuses a negative count, a bad time and an unknown zone', () => {
     expect(() => addBusinessMinutes('2027-03-02T10:00:00Z', -1, LON)).toThrow(RangeError);
     expect(() => addBusinessMinutes('not a time', 1, LON)).toThrow(RangeError);
+    expect(() => addBusinessMinutes('2027-03-02T10:00:00', 1, LON)).toThrow(/with an offset/); // would be read in the process's zone
+    expect(addBusinessMinutes('2027-03-02T10:00:00+01:00', 60, LON)).toBe('2027-03-02T10:00:00.000Z');
     expect(() => addBusinessMinutes('2027-03-02T10:00:00Z', 1, { ...LON, timezone: 'Europe/Londn' })).toThrow(RangeError);
   });
 
