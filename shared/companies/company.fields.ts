@@ -31,7 +31,7 @@ export const COMPANY_RESOURCE_FIELDS = [
   'updatedAt',
 ] as const;
 
-export const COMPANY_COUNTS = ['contacts', 'tickets', 'openTickets', 'assets'] as const;
+export const COMPANY_COUNTS = ['contacts', 'activeContacts', 'tickets', 'openTickets', 'assets'] as const;
 
 /**
  * The company's fields that name one of its contacts: each must be one of its contacts while
