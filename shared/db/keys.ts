@@ -140,6 +140,8 @@ export const keys = {
   complianceOrganization: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'COMPLIANCEORG' }),
   /** Per-customer SLA policies (the SLA module adds them); listed by company for the permanent delete. */
   slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
+  /** A one-off data migration (a backfill) that ran to its end over the whole table: when, and what it did. */
+  migration: (name: string) => ({ pk: `MIGRATION#${name}`, sk: 'MIGRATION' }),
   /** A background job and its progress. */
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
   /**
