@@ -30,7 +30,7 @@ import { startLambdaEndpoint } from './lambda';
 import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { backfillListBuckets } from '../../shared/db/list-bucket-backfill';
-import { activeContactsBackfilled, backfillActiveContacts } from '../../shared/contacts/active-contacts-backfill';
+import { activeContactsBackfilled, backfillActiveContacts, markActiveContactsBackfilled } from '../../shared/contacts/active-contacts-backfill';
 import { startWorkers } from './workers';
 
 /** `.local/stack.json`, in the shape API.md documents. */
@@ -205,7 +205,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       opts.log?.(`Table upgraded to keys-only indexes; ${moved} list entries moved into their buckets`);
     }
     // A table kept from before the active-contacts counter: its contacts are counted once (README, upgrading), after their list entries are in their buckets.
-    if (tableState !== 'created' && !(await activeContactsBackfilled())) {
+    if (tableState === 'created') await markActiveContactsBackfilled();
+    else if (!(await activeContactsBackfilled())) {
       const counted = await backfillActiveContacts();
       if (counted.marked) opts.log?.(`Contacts from before the active-contacts counter: ${counted.marked} marked, ${counted.counted} counted as active`);
     }

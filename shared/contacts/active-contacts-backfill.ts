@@ -87,10 +87,16 @@ export const backfillActiveContacts = async (onProgress: (done: ActiveContactsBa
   }
   await settle(pending);
   onProgress({ ...totals });
-  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.migration(MIGRATION), type: 'Migration', completedAt: new Date().toISOString(), marked: totals.marked, counted: totals.counted } }));
-  return { marked: totals.marked, counted: totals.counted };
+  const done = { marked: totals.marked, counted: totals.counted };
+  await markActiveContactsBackfilled(done);
+  return done;
 };
 
 /** True once a backfill has run to its end on this table (the local stack runs it until then). */
 export const activeContactsBackfilled = async (): Promise<boolean> =>
   !!(await db().send(new GetCommand({ TableName: tableName(), Key: keys.migration(MIGRATION), ConsistentRead: true }))).Item;
+
+/** Records the backfill as done (also for a new table, whose contacts are all written counted). */
+export const markActiveContactsBackfilled = async (done: ActiveContactsBackfill = { marked: 0, counted: 0 }): Promise<void> => {
+  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.migration(MIGRATION), type: 'Migration', completedAt: new Date().toISOString(), ...done } }));
+};

@@ -140,8 +140,6 @@ export const keys = {
   complianceOrganization: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'COMPLIANCEORG' }),
   /** Per-customer SLA policies (the SLA module adds them); listed by company for the permanent delete. */
   slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
-  /** A one-off data migration (a backfill) that ran to its end over the whole table: when, and what it did. */
-  migration: (name: string) => ({ pk: `MIGRATION#${name}`, sk: 'MIGRATION' }),
   /** A background job and its progress. */
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
   /**
@@ -181,6 +179,9 @@ export const keys = {
   /** During a full sync: the user ids seen, one item per page, so users gone from the tenant can be found at the end. */
   syncSeen: (jobId: string, page: number) => ({ pk: `SYNCJOB#${jobId}`, sk: `SEEN#${String(page).padStart(6, '0')}` }),
   /** A consumed OAuth `state` nonce (single use; TTL). */
+  /** A one-off data migration (a backfill) that has completed: it is not walked again. */
+  migration: (name: string) => ({ pk: `MIGRATION#${name}`, sk: 'MIGRATION' }),
+
   oauthNonce: (nonce: string) => ({ pk: `OAUTHSTATE#${nonce}`, sk: 'OAUTHSTATE' }),
   /** Audit entries of one company, oldest to newest by ULID; kept after the company is deleted. */
   auditPartition: (companyId: string) => `AUDIT#COMPANY#${companyId}`,
