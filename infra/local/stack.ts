@@ -30,8 +30,25 @@ import { startLambdaEndpoint } from './lambda';
 import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { backfillListBuckets } from '../../shared/db/list-bucket-backfill';
-import { backfillOutstandingBalances, markOutstandingBalancesMigrated } from '../../shared/invoices/outstanding-balance-backfill';
+import { backfillOutstandingBalances, OUTSTANDING_BALANCE_MIGRATION } from '../../shared/invoices/outstanding-balance-backfill';
+import { ACTIVE_CONTACTS_MIGRATION, backfillActiveContacts } from '../../shared/contacts/active-contacts-backfill';
+import { migrationDone, recordMigration } from '../../shared/db/migrations';
 import { startWorkers } from './workers';
+
+/** The data migrations `npm start` runs once on a table kept from before (shared/db/migrations.ts), after the list buckets' backfill. */
+const migrations = [
+  {
+    name: OUTSTANDING_BALANCE_MIGRATION,
+    run: async () => `Invoices from before the outstanding balances: ${await backfillOutstandingBalances()} counted`,
+  },
+  {
+    name: ACTIVE_CONTACTS_MIGRATION,
+    run: async () => {
+      const done = await backfillActiveContacts();
+      return `Contacts from before the active-contacts counter: ${done.marked} marked, ${done.counted} counted as active`;
+    },
+  },
+];
 
 /** `.local/stack.json`, in the shape API.md documents. */
 export interface StackInfo {
@@ -204,11 +221,10 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       const moved = await backfillListBuckets();
       opts.log?.(`Table upgraded to keys-only indexes; ${moved} list entries moved into their buckets`);
     }
-    // Invoices kept from before the companies' owed counters are counted once (a new table has none).
-    if (tableState === 'created') await markOutstandingBalancesMigrated();
-    else {
-      const counted = await backfillOutstandingBalances();
-      if (counted) opts.log?.(`${counted} invoices from before the outstanding balances counted`);
+    // Backfills of counters added later (README, upgrading): each once on a table kept from before; a new table has nothing to count.
+    for (const m of migrations) {
+      if (tableState === 'created') await recordMigration(m.name);
+      else if (!(await migrationDone(m.name))) opts.log?.(await m.run());
     }
 
     // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.

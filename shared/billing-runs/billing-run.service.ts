@@ -18,7 +18,7 @@ import { billingEventsDue, periodOfUse, type BillingPeriod, type BillingSchedule
 import type { BillableTime } from '../billing/time-usage';
 import { companyActive } from '../companies/company.repository';
 import { invoiceItems } from '../invoices/invoice.repository';
-import { getCompanyTerms, getContract } from '../contracts/contract.repository';
+import { getCompanyTerms, getContract, liveCounts } from '../contracts/contract.repository';
 import type { Contract } from '../billing/contract.schema';
 import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
@@ -158,8 +158,7 @@ const billNextPeriod = async (contractId: string, through: string, runId: string
   if (!event) return { step: 'done' };
   const { months, billedBefore } = await timeToBill(contract, event.billingDate);
   const ctx: PricingContext = {
-    // Every asset is a device; contacts are counted as the company's contacts (docs/billing.md).
-    counts: { activeAssets: Number(company.counts.assets ?? 0), activeContacts: Number(company.counts.contacts ?? 0) },
+    counts: liveCounts(company),
     companyHourlyRate: company.hourlyRate ? { cents: parseAmount(company.hourlyRate, 'hourlyRate'), currency: company.currency ?? contract.currency } : null,
   };
   const draft = draftInvoice(contract, event, ctx, [...months.flatMap((m) => m.entries), ...billedBefore]);

@@ -11,6 +11,7 @@ import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
+import { ACTIVE_COUNTED } from '../contacts/contact-counts';
 import { MAX_SEARCH_TOKENS, searchTokenWrites, type Searchable } from '../contacts/contact-search';
 import { RECORD_KINDS } from '../records/record.schema';
 
@@ -26,12 +27,12 @@ export interface CleanupKind {
   page?: number;
 }
 
-/** `noCompanyList`: the item's bucket of the "no company" listing of its kind. */
-const unassign = (noCompanyList: (id: string) => string) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
+/** `noCompanyList`: the item's bucket of the "no company" listing of its kind; `also`: more fields the kind sets. */
+const unassign = (noCompanyList: (id: string) => string, also: Record<string, unknown> = {}) => (item: Record<string, unknown>, companyId: string, now: string): TxItem => ({
   item: {
     Update: updateItem(
       { pk: item.pk as string, sk: item.sk as string },
-      { set: { companyId: null, gsi1pk: noCompanyList(String(item.id)), updatedAt: now }, add: { version: 1 } },
+      { set: { ...also, companyId: null, gsi1pk: noCompanyList(String(item.id)), updatedAt: now }, add: { version: 1 } },
       { expression: 'companyId = :company', values: { ':company': companyId } },
     ),
   },
@@ -47,8 +48,9 @@ export const cleanupKinds: readonly CleanupKind[] = [
     action: 'unassign',
     listing: (companyId) => ({ index: 'gsi1', partitions: keys.contactListPartitions(companyId) }),
     // The contact's search tokens move to the unassigned partitions in the same transaction (put whole, so a contact not yet backfilled gets them).
+    // With no company it adds to no counter, so it is counted as it is (contacts/contact-counts.ts): the company and its counters are gone.
     write: (item, companyId, now) => [
-      unassign((id) => keys.contactListBucket(null, id))(item, companyId, now),
+      unassign((id) => keys.contactListBucket(null, id), { [ACTIVE_COUNTED]: true })(item, companyId, now),
       ...searchTokenWrites(item as unknown as Searchable, { ...(item as unknown as Searchable), companyId: null }),
     ],
     page: Math.floor(90 / (1 + MAX_SEARCH_TOKENS)),

@@ -32,7 +32,7 @@ export const COMPANY_RESOURCE_FIELDS = [
   'updatedAt',
 ] as const;
 
-export const COMPANY_COUNTS = ['contacts', 'tickets', 'openTickets', 'assets'] as const;
+export const COMPANY_COUNTS = ['contacts', 'activeContacts', 'tickets', 'openTickets', 'assets'] as const;
 
 /**
  * The company item's counters of what its sent, unpaid invoices still owe, one per currency,

@@ -213,6 +213,15 @@ export const companyReference = (
 };
 
 /**
+ * A company's counters alone, under no condition but that it exists, whatever its status: for a
+ * count the company does not guard (a Microsoft 365 sync's change to a contact staff moved to
+ * another company; the active-contacts backfill, which counts what is already there). A company
+ * gone (permanently deleted, its cleanup not yet done) is `404` (its contacts are unassigned by the cleanup).
+ */
+export const companyCounter = (companyId: string, deltas: CountDeltas): TxItem =>
+  countAndGuard(keys.company(companyId), deltas, { condition: 'attribute_exists(pk)', onConditionFailed: () => new NotFoundError('company') });
+
+/**
  * Archive or restore: status, listing partition and the archive fields at the version read;
  * a linked QuickBooks customer's sync becomes `pending` in the same write.
  */

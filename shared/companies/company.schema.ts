@@ -53,7 +53,13 @@ export const listCompaniesQuery = z.object({
   ...pageQuery,
 });
 
-const counts = z.object({ contacts: z.number().int(), tickets: z.number().int(), openTickets: z.number().int(), assets: z.number().int() });
+const counts = z.object({
+  contacts: z.number().int(),
+  activeContacts: z.number().int().meta({ description: 'The contacts whose `status` is `active`: what a `per_user` contract line bills when it has no `quantity`' }),
+  tickets: z.number().int(),
+  openTickets: z.number().int(),
+  assets: z.number().int(),
+});
 
 export const companySchema = z
   .object({

@@ -43,7 +43,7 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   archivedAt: null,
   archivedBy: null,
   archiveReason: null,
-  counts: { contacts: 0, tickets: 0, openTickets: 0, assets: 0 },
+  counts: { contacts: 0, activeContacts: 0, tickets: 0, openTickets: 0, assets: 0 },
   outstandingBalance: [],
   integrations: { m365: null, quickbooks: null },
   version: 1,

@@ -12,6 +12,7 @@ import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import { ACTIVE_COUNTED } from './contact-counts';
 import { foldForSearch, isFirstMatch, searchTokens, searchTokenWrites } from './contact-search';
 import { CONTACT_RESOURCE_FIELDS } from './contact.fields';
 import type { Contact, ContactStatus } from './contact.schema';
@@ -24,6 +25,8 @@ export interface ContactRecord extends Contact {
   portalTokenHash?: string | null;
   /** What Microsoft 365 said at the last sync (a sync writes only when this changes). */
   m365Mapped?: Record<string, unknown> | null;
+  /** Its status is in its company's `counts.activeContacts` (contact-counts.ts); every write sets it. */
+  activeCounted?: boolean;
 }
 
 /** The API resource of a stored contact: only its documented fields. */
@@ -32,6 +35,24 @@ export const toContact = (r: ContactRecord | Record<string, unknown>): Contact =
 
 const toItem = (c: ContactRecord) => ({ ...keys.contact(c.id), ...keys.contactLists(c), type: 'Contact', ...c });
 const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as ContactRecord;
+
+/**
+ * A write of a contact counts it (`counted`, contact-counts.ts): its counter deltas were worked
+ * out from a contact that says so, so one that does not is a bug, refused before it is written.
+ */
+const assertCounted = (c: ContactRecord) => {
+  if (c.activeCounted !== true) throw new Error(`Contact ${c.id} is written without ${ACTIVE_COUNTED}: work its counter deltas out from counted(contact)`);
+};
+
+/**
+ * The marker as read: the backfill may set it (and count the contact) between a read and the
+ * write, and the write's counter deltas assumed what it read.
+ */
+const markerAsRead = (c: ContactRecord) => `${c.activeCounted === true ? 'attribute_exists' : 'attribute_not_exists'}(${ACTIVE_COUNTED})`;
+
+/** The contact's condition failed: gone (404), another version (412), or the same version now counted by the backfill (read again). */
+const contactChanged = (before: ContactRecord) => (old: Record<string, unknown> | undefined) =>
+  !old ? new NotFoundError('contact') : Number(old.version) === before.version ? new StaleReadError() : new PreconditionFailedError(Number(old.version));
 
 const emailTaken = (email: string) => () => new ConflictError('CONTACT_EMAIL_TAKEN', `A contact with the email ${email} already exists.`);
 
@@ -137,11 +158,14 @@ const rowKey = (row: Record<string, unknown>, onIndex: boolean) => ({
  * The contact, its email guard (uniqueness in the database) and its search tokens; the service
  * adds the company's counter. Every path that creates a contact (API, import, sync) uses this.
  */
-export const putNewContact = (c: ContactRecord): TxItem[] => [
-  { item: { Put: { TableName: tableName(), Item: toItem(c), ConditionExpression: 'attribute_not_exists(pk)' } } },
-  ...(c.email ? [emailGuard(c.email, c.id)] : []),
-  ...searchTokenWrites(undefined, c),
-];
+export const putNewContact = (c: ContactRecord): TxItem[] => {
+  assertCounted(c);
+  return [
+    { item: { Put: { TableName: tableName(), Item: toItem(c), ConditionExpression: 'attribute_not_exists(pk)' } } },
+    ...(c.email ? [emailGuard(c.email, c.id)] : []),
+    ...searchTokenWrites(undefined, c),
+  ];
+};
 
 const emailGuard = (email: string, contactId: string): TxItem => ({
   item: { Put: { TableName: tableName(), Item: { ...keys.contactEmail(email), type: 'ContactEmail', contactId }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -152,16 +176,21 @@ const releaseEmail = (email: string, contactId: string): TxItem => ({
   item: { Delete: { TableName: tableName(), Key: keys.contactEmail(email), ConditionExpression: 'contactId = :id', ExpressionAttributeValues: { ':id': contactId } } },
 });
 
-/** Version-checked update of the changed fields (and the list keys, email guard and search tokens that follow them). */
+/**
+ * Version-checked update of the changed fields (and the list keys, email guard and search tokens
+ * that follow them); it marks the contact counted (`after` must say so), on the condition that
+ * the marker is still as `before` had it.
+ */
 export const updateContactItem = (before: ContactRecord, after: ContactRecord, changed: string[]): TxItem[] => {
+  assertCounted(after);
   const set: Record<string, unknown> = Object.fromEntries(
-    [...new Set([...changed, 'version', 'updatedAt'])].map((f) => [f, (after as unknown as Record<string, unknown>)[f] ?? null]),
+    [...new Set([...changed, 'version', 'updatedAt', ACTIVE_COUNTED])].map((f) => [f, (after as unknown as Record<string, unknown>)[f] ?? null]),
   );
   Object.assign(set, keys.contactLists(after));
   const items: TxItem[] = [
     {
-      item: { Update: updateItem(keys.contact(before.id), { set }, { expression: 'attribute_exists(pk) AND version = :expected', values: { ':expected': before.version } }) },
-      onConditionFailed: (old) => (old ? new PreconditionFailedError(Number(old.version)) : new NotFoundError('contact')),
+      item: { Update: updateItem(keys.contact(before.id), { set }, { expression: `attribute_exists(pk) AND version = :expected AND ${markerAsRead(before)}`, values: { ':expected': before.version } }) },
+      onConditionFailed: contactChanged(before),
     },
   ];
   if (before.email !== after.email) {
@@ -172,19 +201,19 @@ export const updateContactItem = (before: ContactRecord, after: ContactRecord, c
   return items;
 };
 
-/** Deletes the contact at the version read, once nothing counts against it any more. */
+/** Deletes the contact at the version (and counted marker) read, once nothing counts against it any more. */
 export const deleteContactItem = (c: ContactRecord): TxItem[] => [
   {
     item: {
       Delete: {
         TableName: tableName(),
         Key: keys.contact(c.id),
-        ConditionExpression: 'attribute_exists(pk) AND version = :v AND #counts.tickets = :zero AND #counts.assets = :zero',
+        ConditionExpression: `attribute_exists(pk) AND version = :v AND #counts.tickets = :zero AND #counts.assets = :zero AND ${markerAsRead(c)}`,
         ExpressionAttributeNames: { '#counts': 'counts' },
         ExpressionAttributeValues: { ':v': c.version, ':zero': 0 },
       },
     },
-    // Same version but counts above zero: a record was linked meanwhile; unlink again and retry.
+    // Same version but counts above zero (a record was linked meanwhile: unlink again) or now counted by the backfill: retry.
     onConditionFailed: (old) => (!old ? new NotFoundError('contact') : Number(old.version) === c.version ? new StaleReadError() : new PreconditionFailedError(Number(old.version))),
   },
   ...(c.email ? [releaseEmail(c.email, c.id)] : []),

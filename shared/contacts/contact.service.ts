@@ -1,7 +1,8 @@
 /**
  * Contact rules: unique emails (a guard item), at most one company, the company's `contacts`
- * counter and primary contact kept right in the same transaction as every create, move and
- * delete; deleting keeps the contact's tickets and assets, unlinked from it.
+ * and `activeContacts` counters (contact-counts.ts) and primary contact kept right in the same
+ * transaction as every create, move, status change and delete; deleting keeps the contact's
+ * tickets and assets, unlinked from it.
  */
 import { ulid } from 'ulid';
 import { appendAudit } from '../audit/audit.repository';
@@ -16,6 +17,7 @@ import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { portalUsers } from '../portal/portal-users';
+import { contactDelta, counted } from './contact-counts';
 import { unlinkContactRecords } from '../records/record.service';
 import {
   deleteContactItem,
@@ -47,12 +49,13 @@ export const newContact = (input: Omit<CreateContactInput, 'sendInvite'>, now: s
   version: 1,
   createdAt: now,
   updatedAt: now,
+  activeCounted: true,
 });
 
-/** The transaction items that create `contact`: the item, its email guard, its company's counter (active company only). */
+/** The transaction items that create `contact`: the item, its email guard, its company's counters (active company only). */
 export const createContactItems = (contact: ContactRecord): TxItem[] => [
   ...putNewContact(contact),
-  ...(contact.companyId ? [companyReference(contact.companyId, { contacts: 1 }, { into: true })] : []),
+  ...(contact.companyId ? [companyReference(contact.companyId, contactDelta(contact.companyId, undefined, contact), { into: true })] : []),
 ];
 
 export const createContact = async (input: CreateContactInput, idempotency?: IdempotencyContext): Promise<Contact> => {
@@ -75,27 +78,29 @@ export const searchContacts = (listing: ContactListing, filter: { status?: Conta
   listContacts(listing, filter, limit, cursor);
 
 /**
- * The items that take a contact out of its company: the counter, and the company's primary
- * and billing contact cleared (with an audit entry) where it was this one when read; a race
- * makes the write fail and the caller retry. An archived company keeps its contacts (`409
- * COMPANY_ARCHIVED`): said here from the read, enforced by the company item's condition in the write.
+ * The items that take a contact out of its company (`after`: where it goes; none when it is
+ * deleted): the counters, and the company's primary and billing contact cleared (with an audit
+ * entry) where it was this one when read; a race makes the write fail and the caller retry. An
+ * archived company keeps its contacts (`409 COMPANY_ARCHIVED`): said here from the read,
+ * enforced by the company item's condition in the write.
  */
-const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: ContactRecord, now: string): Promise<TxItem[]> => {
+const leaveCompany = async (caller: Pick<Caller, 'sub' | 'email'>, contact: ContactRecord, after: ContactRecord | undefined, now: string): Promise<TxItem[]> => {
   if (!contact.companyId) return [];
   const company = await getCompany(contact.companyId, true);
   if (!company) return [];
   if (company.status !== 'active') throw companyArchived();
   const held = COMPANY_CONTACT_ROLES.filter((role) => company[role] === contact.id);
   return [
-    companyReference(company.id, { contacts: -1 }, { into: false, leaving: { contactId: contact.id, clear: held }, now }),
+    companyReference(company.id, contactDelta(company.id, contact, after), { into: false, leaving: { contactId: contact.id, clear: held }, now }),
     ...(held.length
       ? [appendAudit({ companyId: company.id, actor: caller, action: 'company.updated', changes: Object.fromEntries(held.map((role) => [role, { from: contact.id, to: null }])), at: now })]
       : []),
   ];
 };
 
-/** A change that keeps the contact in its company: the company must still be active when it commits. */
-const stayInCompany = (contact: ContactRecord): TxItem[] => (contact.companyId ? [companyReference(contact.companyId, {}, { into: false })] : []);
+/** A change that keeps the contact in its company: the company must still be active when it commits; its counters follow a status change (or a first count). */
+const stayInCompany = (before: ContactRecord, after: ContactRecord): TxItem[] =>
+  before.companyId ? [companyReference(before.companyId, contactDelta(before.companyId, before, after), { into: false })] : [];
 
 /**
  * PATCH: changed fields at the version it is based on (`If-Match`, or as read); a move changes
@@ -111,13 +116,13 @@ export const updateContact = async (caller: Caller, id: string, input: UpdateCon
     const changed = CONTACT_FIELDS.filter((f) => f in input && (input[f] ?? null) !== (before[f] ?? null));
     if (changed.length === 0) return { before, after: before };
     const now = new Date().toISOString();
-    const after: ContactRecord = { ...before, ...input, version: before.version + 1, updatedAt: now };
+    const after: ContactRecord = counted({ ...before, ...input, version: before.version + 1, updatedAt: now });
     const moved = before.companyId !== after.companyId;
     await base.write(
       transact([
         ...updateContactItem(before, after, changed),
-        ...(moved ? await leaveCompany(caller, before, now) : stayInCompany(before)),
-        ...(moved && after.companyId ? [companyReference(after.companyId, { contacts: 1 }, { into: true })] : []),
+        ...(moved ? await leaveCompany(caller, before, after, now) : stayInCompany(before, after)),
+        ...(moved && after.companyId ? [companyReference(after.companyId, contactDelta(after.companyId, before, after), { into: true })] : []),
       ]),
     );
     return { before, after };
@@ -138,7 +143,7 @@ export const deleteContact = async (caller: Caller, id: string, ifMatch: number 
     if (!contact) throw new NotFoundError('contact');
     base.check(contact.version);
     const now = new Date().toISOString();
-    const leaving = await leaveCompany(caller, contact, now);
+    const leaving = await leaveCompany(caller, contact, undefined, now);
     // Unlinking changes records (each under its own company's condition), not the contact's version.
     await unlinkContactRecords(id);
     await base.write(transact([...deleteContactItem(contact), ...leaving]));
@@ -157,9 +162,9 @@ export const setContactStatus = async (id: string, status: ContactStatus): Promi
     const before = await getContact(id, true);
     if (!before) throw new NotFoundError('contact');
     if (before.status === status) return before;
-    const after: ContactRecord = { ...before, status, version: before.version + 1, updatedAt: new Date().toISOString() };
+    const after: ContactRecord = counted({ ...before, status, version: before.version + 1, updatedAt: new Date().toISOString() });
     try {
-      await transact([...updateContactItem(before, after, ['status']), ...stayInCompany(before)]);
+      await transact([...updateContactItem(before, after, ['status']), ...stayInCompany(before, after)]);
     } catch (err) {
       if (err instanceof PreconditionFailedError) throw new StaleReadError();
       throw err;

@@ -17,6 +17,7 @@ import { versionIs } from '../http/concurrency';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { Contract, ContractStatus } from '../billing/contract.schema';
+import type { LiveCounts } from '../billing/contract-pricing';
 
 /** The item tags its entity in `type`, as every item does, so the contract's own `type` is stored as `contractType`. */
 const toItem = ({ type, ...c }: Contract) => ({ ...keys.contract(c.id), ...keys.contractLists(c), type: 'Contract', contractType: type, ...c });
@@ -130,6 +131,16 @@ const termsOf = (item: Record<string, unknown>): CompanyTerms => ({
   defaultContractId: typeof item.defaultContractId === 'string' ? item.defaultContractId : null,
   counts: (item.counts ?? {}) as Record<string, number>,
   version: Number(item.version ?? 1),
+});
+
+/**
+ * What `per_device` / `per_user` lines without a quantity bill, from the company's counters:
+ * its active contacts (`counts.activeContacts`, exact: shared/contacts/contact-counts.ts), and
+ * its assets (`counts.assets`: assets have no status, so every asset is an active one).
+ */
+export const liveCounts = (company: Pick<CompanyTerms, 'counts'>): LiveCounts => ({
+  activeAssets: Number(company.counts.assets ?? 0),
+  activeContacts: Number(company.counts.activeContacts ?? 0),
 });
 
 const TERMS_PROJECTION = {

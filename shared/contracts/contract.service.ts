@@ -27,6 +27,7 @@ import {
   deleteContractItem,
   getCompaniesTerms,
   getCompanyTerms,
+  liveCounts,
   getContract,
   listCompanyContracts,
   listContractsByStatus,
@@ -277,8 +278,7 @@ export const renewals = async (withinDays: number, limit: number, cursor?: strin
   const items = page.items.flatMap((c): Renewal[] => {
     const company = companies.get(c.companyId);
     if (!company || company.status !== 'active') return [];
-    // The company's counters: `assets` and `contacts` count every asset and contact it has (no "active only" counter exists).
-    const value = annualValue(c, { activeAssets: Number(company.counts.assets ?? 0), activeContacts: Number(company.counts.contacts ?? 0) });
+    const value = annualValue(c, liveCounts(company));
     return [{ ...c, companyName: company.name, annualValue: formatAmount(value.cents), autoRenew: c.autoRenew, noticeDeadline: noticeDeadline(c.endDate!, c.noticeDays) }];
   });
   return { items, nextCursor: page.nextCursor };

@@ -14,7 +14,9 @@ import { putNewContact } from '../contacts/contact.repository';
 import { searchTokens } from '../contacts/contact-search';
 import { createContactBody } from '../contacts/contact.schema';
 import { newContact } from '../contacts/contact.service';
+import { contactDelta } from '../contacts/contact-counts';
 import { batchGet } from '../db/batch';
+import type { CountDeltas } from '../db/counters';
 import { keys, normalizeName } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
@@ -22,8 +24,8 @@ import { restoreNeutralized, type CsvRow } from './csv';
 import type { StoredImport } from './import.repository';
 import type { ImportType, RowError } from './import.schema';
 
-/** What one row becomes: written items, a duplicate, or an error. */
-export type Outcome = { kind: 'write'; items: TxItem[]; companyId?: string; key: string } | { kind: 'duplicate' } | { kind: 'error'; error: RowError };
+/** What one row becomes: written items (and what they add to the counters of `companyId`), a duplicate, or an error. */
+export type Outcome = { kind: 'write'; items: TxItem[]; companyId?: string; counts?: CountDeltas; key: string } | { kind: 'duplicate' } | { kind: 'error'; error: RowError };
 
 // A group of rows is one transaction: at most 40 rows, 98 items (of DynamoDB's 100: the job's
 // counters and the done marker take the other two) and 3 MB (of its 4 MB).
@@ -154,7 +156,7 @@ const contactOutcomes = async (ctx: Context, rows: CsvRow[]): Promise<Outcome[]>
     }
     seen.add(email);
     const contact = newContact({ ...result.data, companyId: companyId ?? null }, now, 'csv');
-    return { kind: 'write', items: putNewContact(contact), companyId, key: email };
+    return { kind: 'write', items: putNewContact(contact), companyId, counts: companyId ? contactDelta(companyId, undefined, contact) : undefined, key: email };
   });
 };
 

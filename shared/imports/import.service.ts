@@ -10,6 +10,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import { companyReference } from '../companies/company.repository';
+import { sumDeltas, type CountDeltas } from '../db/counters';
 import { transact, type TxItem } from '../db/transact';
 import type { Caller } from '../http/caller';
 import { jobKinds } from '../jobs/job-kinds';
@@ -70,17 +71,17 @@ type Owner = { row: number } | { companyId: string } | null;
 const itemsOf = (ctx: Context, rows: CsvRow[], outcomes: Outcome[]): { items: TxItem[]; owners: Owner[] } => {
   const items: TxItem[] = [];
   const owners: Owner[] = [];
-  const perCompany = new Map<string, number>();
+  const perCompany = new Map<string, CountDeltas>();
   const errors: StoredRowError[] = [];
   for (const [i, o] of outcomes.entries()) {
     if (o.kind === 'write') {
       for (const { item } of o.items) items.push({ item }), owners.push({ row: i });
-      if (o.companyId) perCompany.set(o.companyId, (perCompany.get(o.companyId) ?? 0) + 1);
+      if (o.companyId) perCompany.set(o.companyId, sumDeltas(perCompany.get(o.companyId) ?? {}, o.counts ?? {}));
     } else if (o.kind === 'error') errors.push({ ...o.error, fields: fieldsOf(rows, o.error.row) });
   }
   for (const item of rowErrorItems(ctx.job.id, errors)) items.push(item), owners.push(null);
-  for (const [companyId, n] of perCompany) {
-    items.push({ item: companyReference(companyId, { contacts: n }, { into: true }).item });
+  for (const [companyId, deltas] of perCompany) {
+    items.push({ item: companyReference(companyId, deltas, { into: true }).item });
     owners.push({ companyId });
   }
   // The group was cut on the most its rows could take (grouper); more is a bug in its per-row count, not a bad file.

@@ -7,18 +7,18 @@
  * transaction and the invoice is read again, so nothing is counted twice or missed while the API
  * runs (an invoice moved to a company already walked was marked by its move). Every invoice is marked, owed or not (a draft sent later must count),
  * those of no company and of archived companies too: this is a migration, not a change of the
- * company. When it completes it writes `MIGRATION#outstanding-balances`, and a second run returns
- * at once.
+ * company. When it completes it records `MIGRATION#outstanding-balances` (shared/db/migrations.ts);
+ * run again, it finds nothing left to count.
  */
-import { PutCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { COMPANY_STATUSES } from '../companies/company.schema';
-import { db, tableName } from '../db/client';
 import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { transact, type TxItem } from '../db/transact';
 import { retryOnStaleRead } from '../db/optimistic';
 import { retryPolicies } from '../db/retry';
 import { updateItem } from '../db/update';
+import { recordMigration } from '../db/migrations';
+import { companyCounter } from '../companies/company.repository';
 import { NotFoundError, StaleReadError } from '../http/errors';
 import { getRecord, type StoredRecord } from '../records/record.repository';
 import { INVOICE_BALANCE_MARKER, recordKinds } from '../records/record.schema';
@@ -36,8 +36,8 @@ const countOne = (invoiceId: string): Promise<boolean> =>
       const r = await getRecord(kind, invoiceId, true);
       if (!r || r[INVOICE_BALANCE_MARKER] === true) return false;
       const marked: StoredRecord = { ...r, [INVOICE_BALANCE_MARKER]: true };
-      const owed = kind.counts(marked).company;
-      const counters = Object.fromEntries(Object.entries(owed).filter(([k, v]) => k !== 'outstandingInvoices' && v !== 0).map(([k, v]) => [`counts.${k}`, v]));
+      // Its owed counter only: `outstandingInvoices` has counted every invoice since the first.
+      const { outstandingInvoices: _counted, ...owed } = kind.counts(marked).company;
       const items: TxItem[] = [
         {
           item: {
@@ -50,13 +50,8 @@ const countOne = (invoiceId: string): Promise<boolean> =>
           onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('invoice')),
         },
       ];
-      if (r.companyId && Object.keys(counters).length) {
-        // Whatever the company's status: the counter says what is owed, archived or not.
-        items.push({
-          item: { Update: updateItem(keys.company(r.companyId), { add: counters }, { expression: 'attribute_exists(pk)' }) },
-          onConditionFailed: () => new NotFoundError('company'),
-        });
-      }
+      // Whatever the company's status: the counter says what is owed, archived or not.
+      if (r.companyId && Object.keys(owed).length) items.push(companyCounter(r.companyId, owed));
       try {
         await transact(items);
         return true;
@@ -74,17 +69,8 @@ const countOne = (invoiceId: string): Promise<boolean> =>
     },
   );
 
-export const outstandingBalancesMigrated = async (): Promise<boolean> =>
-  Boolean((await db().send(new GetCommand({ TableName: tableName(), Key: keys.migration(OUTSTANDING_BALANCE_MIGRATION), ConsistentRead: true }))).Item);
-
-/** Records the migration as done (also for a new table, which has nothing to migrate). */
-export const markOutstandingBalancesMigrated = async (counted = 0): Promise<void> => {
-  await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.migration(OUTSTANDING_BALANCE_MIGRATION), type: 'Migration', counted, completedAt: new Date().toISOString() } }));
-};
-
 /** Marks and counts every unmarked invoice; returns how many. `onCompany` reports progress. */
 export const backfillOutstandingBalances = async (onCompany: (companyId: string | null, counted: number) => void = () => {}): Promise<number> => {
-  if (await outstandingBalancesMigrated()) return 0;
   let total = 0;
   const perCompany = async (companyId: string | null) => {
     let counted = 0;
@@ -104,6 +90,6 @@ export const backfillOutstandingBalances = async (onCompany: (companyId: string 
   };
   await perCompany(null);
   for (const status of COMPANY_STATUSES) for await (const c of readIndexAll({ index: 'gsi1', partitions: keys.companyListPartitions(status) })) await perCompany(String(c.id));
-  await markOutstandingBalancesMigrated(total);
+  await recordMigration(OUTSTANDING_BALANCE_MIGRATION, { counted: total });
   return total;
 };

@@ -6,10 +6,12 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import { companyActive, companyArchived, companyReference } from '../companies/company.repository';
+import { companyCounter, companyReference } from '../companies/company.repository';
+import { contactDelta, counted } from '../contacts/contact-counts';
 import { getContact, putNewContact, updateContactItem, type ContactRecord } from '../contacts/contact.repository';
 import { email as emailSchema } from '../contacts/contact.schema';
 import { batchGet, queryAll } from '../db/batch';
+import { sumDeltas, type CountDeltas } from '../db/counters';
 import { tableName } from '../db/client';
 import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
@@ -96,33 +98,51 @@ interface Group {
   /** What they count once committed. */
   counts: Committed;
   onFail: (err: unknown) => void;
-  companyDelta?: { id: string; field: string };
+  /** What they add to companies' counters, by company id (the synced company's, or the one staff moved a linked contact to). */
+  companyDeltas?: Map<string, CountDeltas>;
 }
+
+/** A contact's write, `before` → `after`, as counter deltas of the company it is in (none without a company). */
+const contactDeltas = (before: ContactRecord | undefined, after: ContactRecord): Map<string, CountDeltas> => {
+  const companyId = after.companyId ?? before?.companyId;
+  return companyId ? new Map([[companyId, contactDelta(companyId, before, after)]]) : new Map();
+};
+
+/**
+ * The company items of a transaction: the synced company always, under its guard (archived means
+ * preserved as-is, so an archive that lands mid-sync stops its writes), with its counters; another
+ * company (a linked contact staff moved there) only for its counters.
+ */
+const companyItems = (syncedCompanyId: string, deltas: Map<string, CountDeltas>, into: boolean): TxItem[] => [
+  companyReference(syncedCompanyId, deltas.get(syncedCompanyId) ?? {}, { into }),
+  ...[...deltas].filter(([id, d]) => id !== syncedCompanyId && Object.keys(d).length > 0).map(([id, d]) => companyCounter(id, d)),
+];
+
+/** The items a group takes in a transaction: its own, and one per company other than the synced one it counts in. */
+const sizeOf = (syncedCompanyId: string, g: Group) => g.items.length + [...(g.companyDeltas?.keys() ?? [])].filter((id) => id !== syncedCompanyId).length;
 
 /** The company's archive, landed while the sync ran: not one object's conflict, the end of the sync. */
 export const companyArchivedError = (err: unknown): boolean => err instanceof ApiError && err.code === 'COMPANY_ARCHIVED';
 
-/** Commits groups in transactions of up to TX_ITEM_BUDGET items, with the job's counts and the company counter; on an object's conflict, one object at a time. */
+/** Commits groups in transactions of up to TX_ITEM_BUDGET items, with the job's counts and the companies' counters; on an object's conflict, one object at a time. */
 const commitGroups = async (at: PageAt, groups: Group[]) => {
   const commit = (gs: Group[]) => {
-    const deltas = new Map<string, Record<string, number>>();
-    // The synced company is always in the transaction: archived means preserved as-is, so an archive that lands mid-sync stops its writes.
-    deltas.set(at.job.companyId, {});
-    for (const g of gs) if (g.companyDelta) deltas.set(g.companyDelta.id, { ...deltas.get(g.companyDelta.id), [g.companyDelta.field]: (deltas.get(g.companyDelta.id)?.[g.companyDelta.field] ?? 0) + 1 });
+    const deltas = new Map<string, CountDeltas>();
+    for (const g of gs) for (const [id, d] of g.companyDeltas ?? []) deltas.set(id, sumDeltas(deltas.get(id) ?? {}, d));
     // Listed first: a job another delivery moved on is reported as such, whatever else failed.
     return transact([
       countCommitted(at.job.id, at.cursor, at.phase, sum(gs.map((g) => g.counts)), gs.length),
       ...gs.flatMap((g) => g.items),
-      ...[...deltas].map(([id, d]) => companyReference(id, d, { into: true })),
+      ...companyItems(at.job.companyId, deltas, true),
     ]);
   };
   let i = 0;
   while (i < groups.length) {
     const batch: Group[] = [];
     let size = 2;
-    while (i < groups.length && size + groups[i]!.items.length <= TX_ITEM_BUDGET) {
+    while (i < groups.length && size + sizeOf(at.job.companyId, groups[i]!) <= TX_ITEM_BUDGET) {
       batch.push(groups[i]!);
-      size += groups[i]!.items.length;
+      size += sizeOf(at.job.companyId, groups[i]!);
       i++;
     }
     try {
@@ -168,8 +188,13 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCou
   const update = (user: GraphUser, before: ContactRecord, m: MappedUser, extra: Partial<ContactRecord> = {}, previous = before.m365Mapped): Group | undefined => {
     const fields = changedFields(m, previous);
     if (fields.length === 0 && Object.keys(extra).length === 0) return undefined;
-    const after: ContactRecord = { ...before, ...Object.fromEntries(fields.map((f) => [f, m[f]])), ...extra, m365Mapped: m, version: before.version + 1, updatedAt: now };
-    const group: Group = { items: updateContactItem(before, after, [...fields, ...Object.keys(extra), 'm365Mapped']), counts: { updated: 1 }, onFail: failure(errors, user.id, 'update') };
+    const after: ContactRecord = counted({ ...before, ...Object.fromEntries(fields.map((f) => [f, m[f]])), ...extra, m365Mapped: m, version: before.version + 1, updatedAt: now });
+    const group: Group = {
+      items: updateContactItem(before, after, [...fields, ...Object.keys(extra), 'm365Mapped']),
+      counts: { updated: 1 },
+      companyDeltas: contactDeltas(before, after),
+      onFail: failure(errors, user.id, 'update'),
+    };
     if (before.status === 'active' && after.status === 'inactive') group.counts.deactivated = 1;
     return group;
   };
@@ -181,7 +206,8 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCou
     if (user['@removed']) {
       // Removed from the tenant: the contact stays, inactive.
       if (existing && existing.status === 'active') {
-        groups.push({ items: updateContactItem(existing, { ...existing, status: 'inactive', version: existing.version + 1, updatedAt: now }, ['status']), counts: { deactivated: 1 }, onFail: failure(errors, user.id, 'deactivate') });
+        const after = counted<ContactRecord>({ ...existing, status: 'inactive', version: existing.version + 1, updatedAt: now });
+        groups.push({ items: updateContactItem(existing, after, ['status']), counts: { deactivated: 1 }, companyDeltas: contactDeltas(existing, after), onFail: failure(errors, user.id, 'deactivate') });
       } else counts.unchanged++;
       continue;
     }
@@ -229,8 +255,9 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCou
       createdAt: now,
       updatedAt: now,
       m365Mapped: m,
+      activeCounted: true,
     };
-    groups.push({ items: [...putNewContact(contact), link(contact.id)], counts: { created: 1 }, companyDelta: { id: job.companyId, field: 'contacts' }, onFail: failure(errors, user.id, 'create') });
+    groups.push({ items: [...putNewContact(contact), link(contact.id)], counts: { created: 1 }, companyDeltas: contactDeltas(undefined, contact), onFail: failure(errors, user.id, 'create') });
   }
   await commitGroups(at, groups);
 };
@@ -268,7 +295,7 @@ export const applyDevices = async (at: PageAt, devices: GraphDevice[], counts: R
         { item: { Put: { TableName: tableName(), Item: { ...keys.m365Link('DEVICE', job.tenantId, d.id), type: 'M365Link', recordId: asset.id }, ConditionExpression: 'attribute_not_exists(pk)' } } },
       ],
       counts: { created: 1 },
-      companyDelta: { id: job.companyId, field: 'assets' },
+      companyDeltas: new Map([[job.companyId, { assets: 1 }]]),
       onFail: failure(errors, d.id, 'create'),
     });
   }
@@ -294,7 +321,9 @@ export const deactivateUnseen = async (at: PageAt, errors: JobError[]) => {
       async (n) => {
         const c = n === 1 ? listed : await getContact(listed.id, true);
         if (!c || c.status !== 'active' || c.externalId !== listed.externalId) return;
-        await transact([countCommitted(job.id, at.cursor, 'users', { deactivated: 1 }, 0), companyActive(job.companyId, companyArchived), ...updateContactItem(c, { ...c, status: 'inactive', version: c.version + 1, updatedAt: new Date().toISOString() }, ['status'])]);
+        const after = counted<ContactRecord>({ ...c, status: 'inactive', version: c.version + 1, updatedAt: new Date().toISOString() });
+        // The synced company as it is already linked (gone: archived, the sync's end), and the contact's company's counters.
+        await transact([countCommitted(job.id, at.cursor, 'users', { deactivated: 1 }, 0), ...companyItems(job.companyId, contactDeltas(c, after), false), ...updateContactItem(c, after, ['status'])]);
       },
       {
         policy: { ...retryPolicies.staleRead, attempts: DEACTIVATE_ATTEMPTS },

@@ -95,6 +95,30 @@ describe('a billing run', () => {
     expect(all[2]!.total).toBe('275.00'); // 200.00 + 0.5 h over at 150.00
   });
 
+  it('bills a per_user line without a quantity at the active contacts the company has when each period is billed', async () => {
+    const co = await company();
+    const contacts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await call({ route: 'POST /v1/contacts', body: { firstName: 'User', lastName: `No${i}`, email: `user.${i}.${run}.${++n}@example.com`, companyId: co } });
+      expect(res.status).toBe(201);
+      contacts.push(res.body.id as string);
+    }
+    // Neither an unassigned contact nor an inactive one is billed.
+    await call({ route: 'POST /v1/contacts', body: { firstName: 'No', lastName: 'Company', email: `loose.${run}.${++n}@example.com` } });
+    expect((await call({ route: 'POST /v1/contacts/{id}/deactivate', params: { id: contacts[0]! } })).status).toBe(200);
+    await contract(co, { type: 'per_user', lineItems: [{ description: 'User support', kind: 'per_user', unitPrice: '20.00' }, { description: 'Seats', kind: 'per_user', quantity: 5, unitPrice: '1.00' }] });
+    await start({ through: '2026-01-01', companyId: co });
+    await drain();
+    expect((await call({ route: 'POST /v1/contacts/{id}/deactivate', params: { id: contacts[1]! } })).status).toBe(200);
+    await start({ through: '2026-02-01', companyId: co });
+    await drain();
+    const lines = (await invoicesOf(co)).map((i) => [i.total, (i.lines as { quantity: number; amount: string }[]).map((l) => [l.quantity, l.amount])]);
+    expect(lines).toEqual([
+      ['65.00', [[3, '60.00'], [5, '5.00']]],
+      ['45.00', [[2, '40.00'], [5, '5.00']]],
+    ]);
+  });
+
   it('skips an archived company, reports a contract it cannot bill, and goes on with the others', async () => {
     const archived = await company();
     await contract(archived, managed());

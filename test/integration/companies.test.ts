@@ -44,7 +44,7 @@ describe('create', () => {
       phone: null,
       primaryContactId: null,
       archivedAt: null,
-      counts: { contacts: 0, tickets: 0, openTickets: 0, assets: 0 },
+      counts: { contacts: 0, activeContacts: 0, tickets: 0, openTickets: 0, assets: 0 },
       integrations: { m365: null, quickbooks: null },
       version: 1,
     });

@@ -189,7 +189,7 @@ describe('related records and exact counts', () => {
     expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
     expect(t.body).toMatchObject({ companyId: co.id, contactId: c.id, status: 'open', priority: 'high', description: null });
     await call({ route: 'POST /v1/assets', body: { companyId: co.id, contactId: c.id, name: 'LAPTOP-01', kind: 'computer' } });
-    expect((await getCompany(co.id)).counts).toEqual({ contacts: 1, tickets: 1, openTickets: 1, assets: 1 });
+    expect((await getCompany(co.id)).counts).toEqual({ contacts: 1, activeContacts: 1, tickets: 1, openTickets: 1, assets: 1 });
     expect((await getContact(c.id)).counts).toEqual({ tickets: 1, assets: 1 });
 
     const resolved = await call({ route: 'PATCH /v1/tickets/{id}', params: { id: t.body.id }, body: { status: 'resolved' }, headers: { 'if-match': '"1"' } });
@@ -234,7 +234,7 @@ describe('related records and exact counts', () => {
     expect((await call({ route: 'DELETE /v1/contacts/{id}', params: { id: c.id } })).status).toBe(204);
     expect((await call({ route: 'GET /v1/tickets/{id}', params: { id: t.id } })).body.contactId).toBeNull();
     expect((await call({ route: 'GET /v1/assets/{id}', params: { id: asset.id } })).body.contactId).toBeNull();
-    expect((await getCompany(co.id)).counts).toEqual({ contacts: 0, tickets: 1, openTickets: 1, assets: 1 });
+    expect((await getCompany(co.id)).counts).toEqual({ contacts: 0, activeContacts: 0, tickets: 1, openTickets: 1, assets: 1 });
     expect((await call({ route: 'GET /v1/contacts/{id}', params: { id: c.id } })).status).toBe(404);
   });
 
@@ -264,6 +264,7 @@ describe('related records and exact counts', () => {
       const assets = (await call({ route: 'GET /v1/assets', query: { companyId: co.id, limit: '100' } })).body.items;
       expect((await getCompany(co.id)).counts).toEqual({
         contacts: 2,
+        activeContacts: 2,
         tickets: tickets.length,
         openTickets: tickets.filter((t) => ['open', 'in_progress'].includes(t.status)).length,
         assets: assets.length,

@@ -326,6 +326,22 @@ describe('renewals', () => {
   });
 });
 
+describe('renewals of per-user contracts', () => {
+  it("values a per_user line without a quantity at the company's active contacts", async () => {
+    const co = await company('Per user');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await call({ route: 'POST /v1/contacts', body: { firstName: 'Seat', lastName: `No${i}`, email: `seat.${i}.${run}.${++n}@example.com`, companyId: co.id } })).body.id);
+    expect((await call({ route: 'POST /v1/contacts/{id}/deactivate', params: { id: ids[0]! } })).status).toBe(200);
+    const t = today();
+    const c = await activeContract({ type: 'per_user', startDate: addDays(t, -30), endDate: addDays(t, 20), lineItems: [{ description: 'User', kind: 'per_user', unitPrice: '10' }] }, co.id);
+    const listed = async () => (await call({ route: 'GET /v1/contracts/renewals', query: { limit: '100' } })).body.items.find((x: { id: string }) => x.id === c.id);
+    // 2 active contacts × 10.00 × 12 months.
+    expect(await listed()).toMatchObject({ annualValue: '240.00' });
+    await call({ route: 'POST /v1/contacts/{id}/activate', params: { id: ids[0]! } });
+    expect(await listed()).toMatchObject({ annualValue: '360.00' });
+  });
+});
+
 describe('default contract and tickets', () => {
   it("sets an active contract of the company as its default, which new tickets take unless given one of the company's own", async () => {
     const co = await company('Default');
