@@ -319,7 +319,7 @@ ${beforeAfterSection(r)}
 
 \`\`\`sh
 npm ci
-npm run bench      # ~10 minutes here; writes bench/results.json and this file
+npm run bench      # about an hour here (DynamoDB Local writing the 50,000-row import, its raw rates and 10,000 contracts); writes bench/results.json and this file
 npm run bench -- --only cold-start   # §5 alone, a few minutes, no engines; keeps the other sections
 \`\`\`
 `;
