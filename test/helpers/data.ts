@@ -1,7 +1,8 @@
-/** Test-only shortcuts to states the API reaches another way, written straight to the table. */
+/** Test-only shortcuts: states the API reaches another way, written straight to the table, and whole listings read through the API. */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
+import { call } from './http-event';
 
 /** Sets a company's status (and its listing partition) directly, as an archive or restore would. */
 export const setCompanyStatus = (id: string, status: 'active' | 'archived') =>
@@ -16,3 +17,15 @@ export const setCompanyStatus = (id: string, status: 'active' | 'archived') =>
   );
 
 export const archiveDirectly = (id: string) => setCompanyStatus(id, 'archived');
+
+/** Every contact of a company, page after page, through `GET /v1/companies/{id}/contacts`. */
+export const allContactsOf = async <T = Record<string, any>>(companyId: string): Promise<T[]> => {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: companyId }, query: { limit: '100', ...(cursor ? { cursor } : {}) } });
+    all.push(...(page.body.items as T[]));
+    cursor = page.body.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+};

@@ -17,6 +17,7 @@ import { backfillActiveContacts } from '../../shared/contacts/active-contacts-ba
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { beforeDbRequest } from '../helpers/db-requests';
+import { allContactsOf } from '../helpers/data';
 import { call, lambdaContext } from '../helpers/http-event';
 import { createCompany as company, fakeTenant, linkTenant, startM365, type M365Engines } from '../support/m365';
 
@@ -40,16 +41,7 @@ const contact = async (companyId: string | null) => {
 const setStatus = (id: string, status: 'active' | 'inactive') => call({ route: status === 'active' ? 'POST /v1/contacts/{id}/activate' : 'POST /v1/contacts/{id}/deactivate', params: { id } });
 const move = (id: string, companyId: string | null) => call({ route: 'PATCH /v1/contacts/{id}', params: { id }, body: { companyId } });
 const getCompany = async (id: string) => (await call({ route: 'GET /v1/companies/{id}', params: { id } })).body;
-const contactsOf = async (companyId: string) => {
-  const all: Contact[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: companyId }, query: { limit: '100', ...(cursor ? { cursor } : {}) } });
-    all.push(...page.body.items);
-    cursor = page.body.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
-};
+const contactsOf = (companyId: string) => allContactsOf<Contact>(companyId);
 
 /** The company's counters against a recount of its contacts; returns them. */
 const expectExact = async (companyId: string) => {

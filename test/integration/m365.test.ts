@@ -20,6 +20,7 @@ import { keys } from '../../shared/db/keys';
 import { DELTA_PAGE_SIZE, graphFor } from '../../shared/m365/m365.client';
 import { TX_ITEM_BUDGET } from '../../shared/m365/m365-sync-writes';
 import { beforeDbRequest, countDbRequests } from '../helpers/db-requests';
+import { allContactsOf } from '../helpers/data';
 import { call, lambdaContext } from '../helpers/http-event';
 import { startDemoMicrosoft } from '../../infra/local/stack';
 import { bundledHandler } from '../support/bundle';
@@ -51,16 +52,7 @@ const drain = async (context = ctx(), worker: (event: never, context: Context) =
   }
 };
 const job = async (id: string) => (await call({ route: 'GET /v1/sync-jobs/{id}', params: { id } })).body;
-const contactsOf = async (companyId: string) => {
-  const all: { email: string; status: string; source: string; externalId: string | null; title: string | null }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await call({ route: 'GET /v1/companies/{id}/contacts', params: { id: companyId }, query: { limit: '100', ...(cursor ? { cursor } : {}) } });
-    all.push(...page.body.items);
-    cursor = page.body.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
-};
+const contactsOf = (companyId: string) => allContactsOf<{ email: string; status: string; source: string; externalId: string | null; title: string | null }>(companyId);
 /**
  * How many new users the first transaction of a page commits: TX_ITEM_BUDGET items less the job's
  * counts and the company counter, each user its contact, email guard, link and search tokens.
