@@ -59,7 +59,7 @@ export const searchRecords = async (kind: RecordKind, query: { companyId?: strin
  * per company and contact touched, with the counter deltas. Every company touched is there,
  * deltas or not, because its condition is what keeps an archived company's records as they are.
  */
-export const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
+const counterItems = (kind: RecordKind, before: StoredRecord | undefined, after: StoredRecord): TxItem[] => {
   const was = before ? kind.counts(before) : { company: {}, contact: {} };
   const now = kind.counts(after);
   const items: TxItem[] = [];
