@@ -267,7 +267,9 @@ describe('imports', () => {
 
   it('the heartbeat keeps a slow run’s lease live past its period; a renewal refused (taken over) stops the run', async () => {
     const saved = { ...leaseTiming };
-    Object.assign(leaseTiming, { periodMs: 1500, heartbeatMs: 150, safetyMs: 100 });
+    // The period is long against a renewal's latency on a loaded CI machine (DynamoDB Local serialises
+    // writes; a beat has taken over a second there), so only the stall, not a slow beat, can outlast it.
+    Object.assign(leaseTiming, { periodMs: 4000, heartbeatMs: 200, safetyMs: 100 });
     // Stalls the run at its second batch until `wake()`, as a slow page of work would.
     const stallAtSecondBatch = (name: string) => {
       let arrived!: () => void;
