@@ -140,6 +140,16 @@ export const functionSchedules = [
     queues: ['events'],
     purpose: 'Daily: renews every auto-renewing active contract whose end date has passed (a `contract.renewing` event each) and expires the others, audited',
   },
+  {
+    name: 'sla-breach-check',
+    expression: 'rate(5 minutes)',
+    handler: 'functions/sla/check-sla-breaches.ts',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    table: 'write',
+    queues: [],
+    purpose: "Flags the SLA targets of open tickets that have passed their due time unmet (reads only those, from the SLA index)",
+  },
 ] as const satisfies readonly FunctionScheduleDef[];
 
 /** `rate(5 minutes)` → 300000. */

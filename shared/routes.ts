@@ -15,7 +15,7 @@ export type StaffGroup = (typeof STAFF_GROUPS)[number];
  * `import()` (bundled by esbuild, run on the module's first request) and dispatches on
  * `event.routeKey` (functions/dispatch.ts). Its grants are the union of its routes' needs.
  */
-export const AREAS = ['companies', 'contacts', 'records', 'portal', 'imports', 'billing'] as const;
+export const AREAS = ['companies', 'contacts', 'records', 'portal', 'imports', 'billing', 'service'] as const;
 export type Area = (typeof AREAS)[number];
 
 /** Who may call a route: a staff-pool token, a portal-pool token, or nobody (public). */
@@ -208,6 +208,13 @@ export const routes = [
   // Billing runs
   { method: 'POST', path: '/v1/billing-runs', handler: 'functions/billing-runs/start-billing-run.ts', area: 'billing', pool: 'staff', groups: FINANCE, table: 'write', queues: ['billing'], summary: 'Bill every active contract due through a date (in the background)' },
   { method: 'GET', path: '/v1/billing-runs/{id}', handler: 'functions/billing-runs/get-billing-run.ts', area: 'billing', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'A billing run: status and counters' },
+
+  // Service levels (API.md v1.1)
+  { method: 'GET', path: '/v1/sla-policies', handler: 'functions/sla/list-sla-policies.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'SLA policies' },
+  { method: 'POST', path: '/v1/sla-policies', handler: 'functions/sla/create-sla-policy.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create an SLA policy (the first one is the default)' },
+  { method: 'GET', path: '/v1/sla-policies/{id}', handler: 'functions/sla/get-sla-policy.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'Get an SLA policy' },
+  { method: 'PATCH', path: '/v1/sla-policies/{id}', handler: 'functions/sla/update-sla-policy.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update an SLA policy, or make it the default' },
+  { method: 'DELETE', path: '/v1/sla-policies/{id}', handler: 'functions/sla/delete-sla-policy.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Delete an SLA policy (not the default, nor one in use)' },
 
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },

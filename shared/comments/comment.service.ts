@@ -8,12 +8,14 @@ import { companyActive, companyArchived } from '../companies/company.repository'
 import type { Contact } from '../contacts/contact.schema';
 import { transact } from '../db/transact';
 import type { Caller } from '../http/caller';
-import { NotFoundError } from '../http/errors';
+import { NotFoundError, StaleReadError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { getRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
+import { changeItems } from '../records/record.service';
+import { responded, type TicketSla } from '../sla/ticket-sla';
 import { listComments, putComment, ticketGuard } from './comment.repository';
 import type { Comment, CommentAuthor, CommentVisibility } from './comment.schema';
 
@@ -35,24 +37,33 @@ export const addComment = async (
   opts: { companyId?: string; idempotency?: IdempotencyContext } = {},
 ): Promise<Comment> => {
   const comment: Comment = { id: ulid(), body: input.body, visibility: input.visibility, author: input.author, createdAt: new Date().toISOString() };
+  // The first public staff comment is the ticket's first response (shared/sla/ticket-sla.ts).
+  const mayRespond = input.author.kind === 'staff' && input.visibility === 'public';
   await retryOnStaleRead(async () => {
-    const companyId = opts.companyId ?? (await ticketCompany(ticketId));
+    const ticket = opts.companyId && !mayRespond ? undefined : await readTicket(ticketId);
+    const companyId = opts.companyId ?? ticket!.companyId ?? null;
+    const sla = ticket?.sla as TicketSla | null | undefined;
+    const response = mayRespond && ticket && ticket.companyId === companyId && sla && !sla.firstResponseAt;
     await transact([
       ...recordIdempotent(opts.idempotency, { status: 201, body: comment }),
-      ticketGuard(ticketId, companyId, opts.companyId ? 'not-found' : 'retry'),
-      // Gone only while a permanent delete's cleanup runs: the ticket stays as it is until then.
-      ...(companyId ? [companyActive(companyId, companyArchived)] : []),
+      ...(response
+        ? // The ticket at the version read, with its company's guard: a change since is a retry, an archive a 409.
+          changeItems(recordKinds.ticket, ticket, { ...ticket, sla: responded(sla, comment.createdAt), version: ticket.version + 1, updatedAt: comment.createdAt }, ['sla'], () => new StaleReadError())
+        : [
+            ticketGuard(ticketId, companyId, opts.companyId ? 'not-found' : 'retry'),
+            // Gone only while a permanent delete's cleanup runs: the ticket stays as it is until then.
+            ...(companyId ? [companyActive(companyId, companyArchived)] : []),
+          ]),
       putComment(ticketId, comment),
     ]);
   });
   return comment;
 };
 
-/** The company a ticket is in (`null` once its company was permanently deleted). */
-const ticketCompany = async (ticketId: string): Promise<string | null> => {
+const readTicket = async (ticketId: string) => {
   const ticket = await getRecord(recordKinds.ticket, ticketId, true);
   if (!ticket) throw new NotFoundError('ticket');
-  return ticket.companyId ?? null;
+  return ticket;
 };
 
 /** Staff: every comment of a ticket, public and internal, newest first. */

@@ -140,6 +140,24 @@ export const keys = {
   complianceOrganization: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'COMPLIANCEORG' }),
   /** Per-customer SLA policies (the SLA module adds them); listed by company for the permanent delete. */
   slaPoliciesByCompany: (companyId: string) => `COMPANY#${companyId}#SLAPOLICIES`,
+  /** An SLA policy (MSP-wide, shared/sla), listed in creation order on GSI1: an MSP has tens, not thousands. */
+  slaPolicy: (id: string) => ({ pk: `SLAPOLICY#${id}`, sk: 'SLAPOLICY' }),
+  slaPolicyList: (id: string) => ({ gsi1pk: 'SLAPOLICIES', gsi1sk: id }),
+  slaPolicyListPartition: 'SLAPOLICIES',
+  /** Which policy is the default: one pointer item, so "exactly one default" holds under concurrency. */
+  slaDefault: () => ({ pk: 'SLAPOLICY#DEFAULT', sk: 'SLADEFAULT' }),
+  /**
+   * An open ticket with an SLA clock still to watch, on GSI3 (sparse): by state (`OK`, or
+   * `BREACHED` once a target was missed) in `LIST_BUCKETS` buckets, sorted by the next due time
+   * nobody has flagged yet (`~` when none is left). The breach check reads only what is overdue
+   * and unflagged; `GET /v1/tickets?slaBreached=&dueBefore=` reads the same entries.
+   */
+  ticketSlaWatch: (state: 'OK' | 'BREACHED', ticketId: string, watchAt: string) => ({ gsi3pk: bucketed(`TICKETSLA#${state}`, ticketId), gsi3sk: `${watchAt}#${ticketId}` }),
+  ticketSlaPartitions: (state: 'OK' | 'BREACHED') => bucketsOf(`TICKETSLA#${state}`),
+  /** A company's client settings (shared/settings), in its partition: the Client 360 reads it with the company. */
+  companySettings: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'SETTINGS' }),
+  /** The MSP-wide defaults (`/v1/settings`). */
+  mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
   /**

@@ -9,7 +9,7 @@ export const table = {
   /** The change stream the outbox relay reads (a Lambda event source mapping on AWS, infra/local/streams.ts locally); new images suffice. */
   stream: 'NEW_IMAGE',
   /**
-   * Both indexes hold keys only: a write that changes no key attribute (a counter `ADD`, an edit,
+   * Every index holds keys only: a write that changes no key attribute (a counter `ADD`, an edit,
    * job progress) writes no index, and a key move is one small entry (~1 WCU). Every reader gets
    * the keys and then the items in one BatchGetItem (shared/db/index-read.ts).
    */
@@ -18,6 +18,8 @@ export const table = {
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
     // Second listing per item (all contacts by name, records by contact, unfinished jobs by due time).
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    // Open tickets by the next SLA due time to watch (shared/sla/ticket-sla.ts): sparse, only tickets whose clock runs.
+    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 

@@ -5,6 +5,7 @@
  */
 import type { TxItem } from '../db/transact';
 import { ticketContract } from '../contracts/ticket-contract';
+import { ticketSla } from '../sla/ticket-sla';
 import type { StoredRecord } from './record.repository';
 import type { RecordKindName } from './record.schema';
 
@@ -22,6 +23,21 @@ export interface RecordHook {
   prepare(w: RecordWrite): Promise<{ set?: Record<string, unknown>; items: TxItem[] }>;
 }
 
+/** Several rules of one kind, in order: each sees what the ones before it filled in. */
+const allOf = (...hooks: RecordHook[]): RecordHook => ({
+  async prepare(w) {
+    const set: Record<string, unknown> = {};
+    const items: TxItem[] = [];
+    for (const hook of hooks) {
+      const out = await hook.prepare(w);
+      Object.assign(w.after, out.set);
+      Object.assign(set, out.set);
+      items.push(...out.items);
+    }
+    return { set, items };
+  },
+});
+
 export const recordHooks: Partial<Record<RecordKindName, RecordHook>> = {
-  ticket: ticketContract,
+  ticket: allOf(ticketContract, ticketSla),
 };

@@ -14,7 +14,8 @@ import type { RecordKind } from './record.schema';
 
 export type StoredRecord = Record<string, unknown> & { id: string; companyId: string | null; contactId?: string | null; version: number };
 
-const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as StoredRecord;
+/** A record as stored, without its table and index keys. */
+export const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e, gsi3sk: _f, type: _t, ...rest }: Record<string, unknown>) => rest as StoredRecord;
 
 export const getRecord = async (kind: RecordKind, id: string, consistent = false): Promise<StoredRecord | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.record(kind.prefix, id), ConsistentRead: consistent }));
@@ -41,11 +42,23 @@ export const listRecords = async (
   return { items: items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
 };
 
+/**
+ * Records on the kind's own index (`kind.watch`, a ticket's SLA clock on GSI3), across companies:
+ * soonest due first, each re-checked against the query (the index lags the items).
+ */
+export const listWatched = async (kind: RecordKind, query: Record<string, unknown>, limit: number, cursor?: string): Promise<Page<StoredRecord>> => {
+  const watch = kind.watch!;
+  const l = watch.listing(query);
+  const listing = `${kind.plural}:watch:${l.partitions[0]}:${l.partitions.length}:${l.below ?? ''}`;
+  const page = await readIndexPage({ index: 'gsi3', partitions: l.partitions, below: l.below }, limit, await decodeCursor(listing, cursor));
+  return { items: page.items.map(fromItem).filter((r) => watch.matches(r, query)), nextCursor: await encodeCursor(listing, page.next) };
+};
+
 export const putNewRecord = (kind: RecordKind, r: StoredRecord): TxItem => ({
   item: {
     Put: {
       TableName: tableName(),
-      Item: { ...keys.record(kind.prefix, r.id), ...keys.recordLists(kind.prefix, r), type: kind.name, ...r },
+      Item: { ...keys.record(kind.prefix, r.id), ...keys.recordLists(kind.prefix, r), ...kind.watch?.keys(r), type: kind.name, ...r },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   },
@@ -94,6 +107,12 @@ export const updateRecordItem = (kind: RecordKind, before: StoredRecord, after: 
   const set: Record<string, unknown> = Object.fromEntries([...new Set([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f] ?? null]));
   Object.assign(set, keys.recordLists(kind.prefix, after));
   const remove = kind.linksContact && !after.contactId ? ['gsi2pk', 'gsi2sk'] : [];
+  if (kind.watch) {
+    // The kind's own index entry (a ticket's SLA clock): set while it has one, removed when not.
+    const watch = kind.watch.keys(after);
+    Object.assign(set, watch);
+    remove.push(...kind.watch.attributes.filter((a) => !(a in watch)));
+  }
   const condition = {
     expression: `attribute_exists(pk) AND version = :expected${opts.expectContact ? ' AND contactId = :expectContact' : ''}`,
     values: { ':expected': before.version, ...(opts.expectContact ? { ':expectContact': opts.expectContact } : {}) },

@@ -11,6 +11,7 @@ import { mspCurrency } from '../billing/msp-defaults';
 import { invoiceExtraFields, invoiceInputFields } from '../invoices/invoice.schema';
 import { centsOf } from '../invoices/invoice-pricing';
 import { OWED_COUNTER_PREFIX } from '../companies/company.fields';
+import { SLA_WATCH_ATTRIBUTES, slaListing, slaMatches, slaWatchKeys } from '../sla/ticket-sla';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 export const OPEN_TICKET_STATUSES: readonly string[] = ['open', 'in_progress'];
@@ -58,6 +59,17 @@ export interface RecordKind {
    * (docs/data-model.md, "Counters added later").
    */
   marker?: string;
+  /** An index entry of the kind's own beyond its listings (a ticket's SLA clock, GSI3): its keys for a record (none: `{}`), and every attribute they may use. */
+  /** The list may go across companies (no `companyId` or `contactId`) when its filters say so (a ticket's SLA filters). */
+  crossCompany?: (query: Record<string, unknown>) => boolean;
+  watch?: {
+    keys: (r: Record<string, unknown>) => Record<string, string>;
+    attributes: readonly string[];
+    /** The entries of that index a list query reads when it goes across companies (`crossCompany`). */
+    listing: (query: Record<string, unknown>) => { partitions: readonly string[]; below?: string };
+    /** Whether a record passes the list query's filters of this kind (re-checked on every item listed). */
+    matches: (r: Record<string, unknown>, query: Record<string, unknown>) => boolean;
+  };
 }
 
 const ticketFields = {
@@ -66,7 +78,23 @@ const ticketFields = {
   priority: z.enum(PRIORITIES),
   status: z.enum(TICKET_STATUSES),
   contractId: id.nullable().meta({ description: "An active contract of the ticket's company; on create, absent: the company's default contract" }),
+  category: text(100).nullable().meta({ description: "The ticket's category (a portal ticket's must be one its company's settings allow)" }),
+  assigneeId: text(128).nullable().meta({ description: 'The technician working it: a staff user id (`GET /v1/staff`)' }),
+  queue: text(100).nullable().meta({ description: 'The queue it waits in' }),
 };
+
+/** A ticket's SLA clock (shared/sla/ticket-sla.ts): written by the server only. */
+const ticketSlaSchema = z
+  .object({
+    policyId: id,
+    responseDueAt: isoTime,
+    resolutionDueAt: isoTime,
+    firstResponseAt: isoTime.nullable().meta({ description: 'The first public staff comment' }),
+    resolvedAt: isoTime.nullable().meta({ description: 'When it was resolved or closed (null again when reopened)' }),
+    responseBreached: z.boolean(),
+    resolutionBreached: z.boolean(),
+  })
+  .meta({ id: 'TicketSla', description: "Due times in the policy's business hours (the company's own hours when its settings override them); null when no SLA policy exists" });
 const assetFields = {
   name: text(200).min(1, 'Required'),
   kind: z.enum(ASSET_KINDS),
@@ -98,11 +126,44 @@ export const recordKinds = {
     plural: 'tickets',
     prefix: 'TICKET',
     linksContact: true,
-    create: z.object({ ...ticketFields, description: ticketFields.description.optional(), priority: ticketFields.priority.default('medium'), status: ticketFields.status.default('open'), contractId: ticketFields.contractId.optional() }),
+    create: z.object({
+      ...ticketFields,
+      description: ticketFields.description.optional(),
+      priority: ticketFields.priority.default('medium'),
+      status: ticketFields.status.default('open'),
+      contractId: ticketFields.contractId.optional(),
+      category: ticketFields.category.optional(),
+      assigneeId: ticketFields.assigneeId.optional(),
+      queue: ticketFields.queue.optional(),
+    }),
     update: z.object(ticketFields),
-    schema: z.object({ ...common, contactId: id.nullable(), subject: z.string(), description: z.string().nullable(), priority: z.enum(PRIORITIES), status: z.enum(TICKET_STATUSES), contractId: id.nullable() }).meta({ id: 'Ticket' }),
-    filters: z.object({ status: z.enum(TICKET_STATUSES).optional() }),
+    schema: z
+      .object({
+        ...common,
+        contactId: id.nullable(),
+        subject: z.string(),
+        description: z.string().nullable(),
+        priority: z.enum(PRIORITIES),
+        status: z.enum(TICKET_STATUSES),
+        contractId: id.nullable(),
+        category: z.string().nullable(),
+        assigneeId: z.string().nullable(),
+        queue: z.string().nullable(),
+        sla: ticketSlaSchema.nullable(),
+      })
+      .meta({ id: 'Ticket' }),
+    filters: z.object({
+      status: z.enum(TICKET_STATUSES).optional(),
+      slaBreached: z
+        .enum(['true', 'false'])
+        .transform((v) => v === 'true')
+        .optional()
+        .meta({ description: 'Open tickets with (true) or without (false) a breached SLA target; without `companyId`/`contactId`, across every company' }),
+      dueBefore: z.iso.datetime().optional().meta({ description: 'Open tickets whose next unmet, unflagged SLA target is due before this time, soonest first' }),
+    }),
+    crossCompany: (q) => q.slaBreached !== undefined || q.dueBefore !== undefined,
     conflicts: ['CONTRACT_NOT_IN_COMPANY'],
+    watch: { keys: slaWatchKeys, attributes: SLA_WATCH_ATTRIBUTES, listing: slaListing, matches: slaMatches },
     counts: (r) => ({
       company: { tickets: 1, openTickets: OPEN_TICKET_STATUSES.includes(r.status as string) ? 1 : 0 },
       contact: { tickets: 1 },
@@ -177,8 +238,8 @@ export const recordSchemas = (k: RecordKind) => {
       .meta({ id: `Update${title}` }),
     listQuery: z
       .object({ companyId: id.optional(), ...(k.linksContact ? { contactId: id.optional() } : {}), ...k.filters.shape, ...pageQuery })
-      .refine((q) => Boolean(q.companyId) !== Boolean((q as { contactId?: string }).contactId), {
-        message: k.linksContact ? 'Give exactly one of companyId and contactId' : 'companyId is required',
+      .refine((q) => (Boolean(q.companyId) && Boolean((q as { contactId?: string }).contactId) ? false : Boolean(q.companyId) || Boolean((q as { contactId?: string }).contactId) || (k.crossCompany?.(q) ?? false)), {
+        message: k.linksContact ? `Give exactly one of companyId and contactId${k.crossCompany ? ' (or neither, with an SLA filter)' : ''}` : 'companyId is required',
         path: ['companyId'],
       }),
     page: pageOf(k.schema, `${title}Page`),

@@ -12,7 +12,7 @@ import { NotFoundError } from '../http/errors';
 import { retryOnStaleRead } from '../db/optimistic';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
-import { getRecord, listRecords, newRecord, newRecordItems, recordsOfContact, toResource, updateRecordItem, type StoredRecord } from './record.repository';
+import { getRecord, listRecords, listWatched, newRecord, newRecordItems, recordsOfContact, toResource, updateRecordItem, type StoredRecord } from './record.repository';
 import { recordHooks, type RecordWrite } from './record.hooks';
 import { RECORD_KINDS, type RecordKind } from './record.schema';
 
@@ -48,10 +48,16 @@ export const findRecord = async (kind: RecordKind, id: string) => {
   return toResource(kind, r);
 };
 
-export const searchRecords = async (kind: RecordKind, query: { companyId?: string; contactId?: string; status?: string; limit: number; cursor?: string }): Promise<Page<unknown>> => {
+export const searchRecords = async (kind: RecordKind, query: { companyId?: string; contactId?: string; status?: string; limit: number; cursor?: string } & Record<string, unknown>): Promise<Page<unknown>> => {
+  // Neither a company nor a contact: the kind's own index (the schema allows it only with its filters).
+  if (!query.companyId && !query.contactId && kind.watch) {
+    const page = await listWatched(kind, query, query.limit, query.cursor);
+    return { items: page.items.filter((r) => !query.status || r.status === query.status).map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
+  }
   const by = query.companyId ? { companyId: query.companyId } : { contactId: query.contactId! };
   const page = await listRecords(kind, by, query.status, query.limit, query.cursor);
-  return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
+  const items = kind.watch ? page.items.filter((r) => kind.watch!.matches(r, query)) : page.items;
+  return { items: items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
 };
 
 /**

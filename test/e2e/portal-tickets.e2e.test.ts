@@ -92,7 +92,7 @@ describe('client portal: tickets, comments and invoices', () => {
     expect(ticketA).toMatchObject({ companyId: a.companyId, contactId: a.contactId, subject: 'Laptop will not boot', description: 'Black screen since the update.', priority: 'high', status: 'open', version: 1 });
     expect(created.headers.get('location')).toBe(`/v1/portal/tickets/${ticketA.id}`);
     expect(created.headers.get('etag')).toBe('"1"');
-    expect(Object.keys(ticketA).sort()).toEqual(['companyId', 'contactId', 'contractId', 'createdAt', 'description', 'id', 'priority', 'status', 'subject', 'updatedAt', 'version']);
+    expect(Object.keys(ticketA).sort()).toEqual(['assigneeId', 'category', 'companyId', 'contactId', 'contractId', 'createdAt', 'description', 'id', 'priority', 'queue', 'sla', 'status', 'subject', 'updatedAt', 'version']);
     // Staff see the very same ticket.
     expect((await api('GET', `/v1/tickets/${ticketA.id}`, { token: tech })).body).toEqual(ticketA);
     expect(await companyCounts(a.companyId)).toMatchObject({ tickets: 1, openTickets: 1 });

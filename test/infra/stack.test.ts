@@ -259,7 +259,7 @@ describe('data', () => {
       ],
     });
     expect(t.Replicas[0]).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
-    expect(t.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(['gsi1', 'gsi2']);
+    expect(t.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(['gsi1', 'gsi2', 'gsi3']);
     // Keys only: a write that changes no key attribute (counters, edits, job progress) writes no index.
     for (const i of t.GlobalSecondaryIndexes) expect(i.Projection, i.IndexName).toEqual({ ProjectionType: 'KEYS_ONLY' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
@@ -315,10 +315,11 @@ describe('queues', () => {
     }
   });
 
-  it('runs each scheduled function (the job sweeper, the contract renewals) on its EventBridge schedule; they queue through the outbox, so they may send to no queue', () => {
+  it('runs each scheduled function (the job sweeper, the contract renewals, the SLA breach check) on its EventBridge schedule; they queue through the outbox, so they may send to no queue', () => {
     for (const s of functionSchedules) {
-      const [ruleId, rule] = Object.entries(resources('AWS::Events::Rule')).find(([, r]) => r.Properties.ScheduleExpression === s.expression)!;
+      const [ruleId, rule] = Object.entries(resources('AWS::Events::Rule')).find(([, r]) => r.Properties.Description === s.purpose)!;
       expect(ruleId).toBeDefined();
+      expect(rule.Properties.ScheduleExpression).toBe(s.expression);
       const target = JSON.stringify(rule.Properties.Targets[0].Arn);
       const [fnId, fn] = Object.entries(resources('AWS::Lambda::Function')).find(([id]) => target.includes(id))!;
       expect(fnId.startsWith(constructId(s.handler)), `${s.name}: ${fnId}`).toBe(true);
