@@ -216,6 +216,10 @@ export const routes = [
   { method: 'PATCH', path: '/v1/sla-policies/{id}', handler: 'functions/sla/update-sla-policy.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Update an SLA policy, or make it the default' },
   { method: 'DELETE', path: '/v1/sla-policies/{id}', handler: 'functions/sla/delete-sla-policy.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Delete an SLA policy (not the default, nor one in use)' },
 
+  // Client settings (API.md v1.1)
+  { method: 'GET', path: '/v1/companies/{id}/settings', handler: 'functions/settings/get-company-settings.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's client settings" },
+  { method: 'PUT', path: '/v1/companies/{id}/settings', handler: 'functions/settings/put-company-settings.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', staffDirectory: true, summary: "Replace a company's client settings" },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },

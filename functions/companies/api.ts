@@ -1,4 +1,4 @@
-/** The companies area's function. Companies: their lifecycle, addresses, compliance organization, audit, the staff directory, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
+/** The companies area's function. Companies: their lifecycle, addresses, client settings, compliance organization, audit, the staff directory, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('companies', {
@@ -24,4 +24,6 @@ export const handler = areaDispatcher('companies', {
   'functions/addresses/create-address.ts': () => import('../addresses/create-address'),
   'functions/addresses/update-address.ts': () => import('../addresses/update-address'),
   'functions/addresses/delete-address.ts': () => import('../addresses/delete-address'),
+  'functions/settings/get-company-settings.ts': () => import('../settings/get-company-settings'),
+  'functions/settings/put-company-settings.ts': () => import('../settings/put-company-settings'),
 });

@@ -1,4 +1,4 @@
-/** The service area's function. SLA policies (and, as they land, client settings, onboarding, health and the Client 360): the routes with `area: 'service'` in shared/routes.ts. */
+/** The service area's function. SLA policies (and, as they land, onboarding, health and the Client 360): the routes with `area: 'service'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('service', {

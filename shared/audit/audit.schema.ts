@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { id, isoTime, pageOf, pageQuery } from '../common/schemas';
 
 export const AUDIT_ACTIONS = [
-  'company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived',
+  'company.created', 'company.updated', 'company.archived', 'company.restored', 'company.deleted', 'company.integration_linked', 'company.compliance_promoted', 'company.compliance_archived', 'company.settings_updated',
   'contract.created',
   'contract.updated',
   'contract.deleted',

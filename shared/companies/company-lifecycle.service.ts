@@ -24,7 +24,9 @@ import { cleanupKinds, countRemaining, listRemaining, reportedKinds } from './co
 import type * as z from 'zod';
 import type { cleanupMessage } from './company-cleanup.schema';
 import type { DeletionPreview } from './company-lifecycle.schema';
-import { DeleteRefused, deleteCompanyItems, getCompany, internalCount, setCompanyLifecycle } from './company.repository';
+import { companyFromItem, DeleteRefused, deleteCompanyItems, getCompany, getCompanyItem, internalCount, setCompanyLifecycle } from './company.repository';
+import { settingsOf } from '../settings/client-settings';
+import { countPolicyUse } from '../sla/sla-policy.repository';
 import type { Company } from './company.schema';
 
 const ARCHIVE_FIELDS = ['status', 'archivedAt', 'archivedBy', 'archiveReason'] as const;
@@ -98,14 +100,17 @@ export const deletionPreview = async (id: string): Promise<DeletionPreview> => {
  * organization), so a change at the same moment makes the delete fail rather than slip through.
  */
 export const deleteCompany = async (caller: Caller, id: string, confirmName: string): Promise<{ id: string; deleted: true; unassignJob: { id: string; status: string } }> => {
-  const company = await getCompany(id, true);
-  if (!company) throw new NotFoundError('company');
+  const item = await getCompanyItem(id, true);
+  if (!item) throw new NotFoundError('company');
+  const company = companyFromItem(item);
   const [blocker] = await blockersOf(company);
   if (blocker) throw new ConflictError(blocker.code, blocker.message);
   if (confirmName !== company.name) throw nameMismatch();
 
   const now = new Date().toISOString();
   const counts = await countKinds(id);
+  // The SLA policy its settings name stops counting it (settings do not change while archived).
+  const slaPolicyId = settingsOf(item).slaPolicyId;
   const job: Job = {
     id: ulid(),
     type: 'company-cleanup',
@@ -123,6 +128,7 @@ export const deleteCompany = async (caller: Caller, id: string, confirmName: str
       putNewJob(job),
       enqueue('company-cleanup', { jobId: job.id, companyId: id } satisfies z.input<typeof cleanupMessage>),
       ...queueQuickBooks(company, 'deactivate', 'delete'),
+      ...(slaPolicyId ? [countPolicyUse(slaPolicyId, -1)] : []),
       appendAudit({ companyId: id, actor: caller, action: 'company.deleted', changes: { name: { from: company.name, to: null }, status: { from: company.status, to: 'deleted' } }, reason: `Cleanup job ${job.id}`, at: now }),
     ]);
   } catch (err) {

@@ -49,6 +49,23 @@ export const internalCount = async (id: string, counter: string): Promise<number
   return Number((out.Item?.counts as Record<string, number> | undefined)?.[counter] ?? 0);
 };
 
+/** The company item as stored (its `settings` map included: shared/settings/client-settings.ts), or undefined. */
+export const getCompanyItem = async (id: string, consistent = false): Promise<Record<string, unknown> | undefined> =>
+  (await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: consistent }))).Item;
+
+/**
+ * Sets fields of an active company at the version read (`version + 1`): a change of attributes
+ * that are no listing key (client settings). 404, 409 COMPANY_ARCHIVED or 412 from the item as it was.
+ */
+export const updateCompanyAttributes = (id: string, version: number, set: Record<string, unknown>, now: string): TxItem => ({
+  item: { Update: updateItem(keys.company(id), { set: { ...set, version: version + 1, updatedAt: now } }, { ...activeAt, values: { ...activeAt.values, ':expected': version } }) },
+  onConditionFailed: (old) => {
+    if (!old) return new NotFoundError('company');
+    if (old.status !== 'active') return companyArchived();
+    return new PreconditionFailedError(Number(old.version));
+  },
+});
+
 export const getCompany = async (id: string, consistent = false): Promise<Company | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: consistent }));
   return out.Item ? fromItem(out.Item) : undefined;

@@ -61,7 +61,7 @@ const checkAccountManager = async (accountManagerId: string | null | undefined) 
 };
 
 /** A billing contact being set must be a contact of the company when the write commits (`409 CONTACT_NOT_IN_COMPANY`, `400 UNKNOWN_CONTACT`). */
-const billingContactCheck = (companyId: string, billingContactId: string | null | undefined): TxItem[] =>
+export const billingContactCheck = (companyId: string, billingContactId: string | null | undefined): TxItem[] =>
   billingContactId ? [contactReference(billingContactId, companyId, {}, 'billingContactId')] : [];
 
 export const createCompany = async (caller: Caller, input: CreateCompanyInput, idempotency?: IdempotencyContext): Promise<Company> => {

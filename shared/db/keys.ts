@@ -154,8 +154,6 @@ export const keys = {
    */
   ticketSlaWatch: (state: 'OK' | 'BREACHED', ticketId: string, watchAt: string) => ({ gsi3pk: bucketed(`TICKETSLA#${state}`, ticketId), gsi3sk: `${watchAt}#${ticketId}` }),
   ticketSlaPartitions: (state: 'OK' | 'BREACHED') => bucketsOf(`TICKETSLA#${state}`),
-  /** A company's client settings (shared/settings), in its partition: the Client 360 reads it with the company. */
-  companySettings: (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'SETTINGS' }),
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

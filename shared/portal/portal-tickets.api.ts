@@ -14,19 +14,21 @@ const ticketCreate = recordKinds.ticket.create.shape;
 
 /** What a contact may set on a new ticket; the company, the contact and `status: open` are the server's. */
 export const portalTicketBody = z
-  .strictObject({ subject: ticketCreate.subject!, description: ticketCreate.description!, priority: ticketCreate.priority! })
+  .strictObject({ subject: ticketCreate.subject!, description: ticketCreate.description!, priority: ticketCreate.priority!, category: ticketCreate.category! })
   .meta({ id: 'CreatePortalTicket' });
 export interface PortalTicketInput {
   subject: string;
   description?: string | null;
   priority: string;
+  category?: string | null;
 }
 
 export const portalTicketSchema = recordKinds.ticket.schema
   .extend({ comments: z.array(commentSchema).meta({ description: 'Public comments only, oldest first' }) })
   .meta({ id: 'PortalTicket' });
 
-export const portalTicketListQuery = z.object({ ...recordKinds.ticket.filters.shape, ...pageQuery });
+// Status only: the SLA filters are the service desk's.
+export const portalTicketListQuery = z.object({ status: recordKinds.ticket.filters.shape.status, ...pageQuery });
 export const portalInvoiceListQuery = z.object({ ...recordKinds.invoice.filters.shape, ...pageQuery });
 
 const PORTAL_REFUSALS = { 403: ['CONTACT_INACTIVE', 'PORTAL_PAUSED'] } as const;
@@ -40,7 +42,7 @@ export const portalTicketsApi = {
   'POST /v1/portal/tickets': {
     body: portalTicketBody,
     responses: { 201: { description: 'The new ticket (`open`), of the contact\'s company, raised by the contact; `Location` names it', schema: recordKinds.ticket.schema } },
-    errors: { ...PORTAL_REFUSALS, 422: ['IDEMPOTENCY_KEY_REUSED'] },
+    errors: { 400: ['CATEGORY_NOT_ALLOWED'], ...PORTAL_REFUSALS, 422: ['IDEMPOTENCY_KEY_REUSED'] },
   },
   'GET /v1/portal/tickets/{id}': {
     params: idParams,
@@ -56,6 +58,6 @@ export const portalTicketsApi = {
   'GET /v1/portal/invoices': {
     query: portalInvoiceListQuery,
     responses: { 200: { description: "The company's invoices with their balances, newest first", schema: invoiceRoutes.list.responses[200].schema } },
-    errors: { 400: ['INVALID_CURSOR'], ...PORTAL_REFUSALS },
+    errors: { 400: ['INVALID_CURSOR'], 403: [...PORTAL_REFUSALS[403], 'PORTAL_SECTION_HIDDEN'] },
   },
 } as const satisfies Record<string, RequestSpec>;

@@ -7,14 +7,14 @@ import { addComment, contactAuthor } from '../comments/comment.service';
 import { getTicketWithComments } from '../comments/comment.repository';
 import type { Comment } from '../comments/comment.schema';
 import type { Caller } from '../http/caller';
-import { NotFoundError } from '../http/errors';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../http/errors';
 import type { IdempotencyContext } from '../http/idempotency';
 import type { Page } from '../http/pagination';
 import { listRecords } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { createRecord, toResource } from '../records/record.service';
 import type { PortalTicketInput } from './portal-tickets.api';
-import { portalContext, withPortalContext } from './portal.service';
+import { portalContext, portalSettingsOf, withPortalContext } from './portal.service';
 
 interface ListQuery {
   status?: string;
@@ -35,9 +35,17 @@ export const listPortalTickets = async (caller: Caller | undefined, q: ListQuery
 /** A ticket of the contact's company, raised by the contact; counters move in the same transaction (generic record service). */
 export const createPortalTicket = async (caller: Caller | undefined, input: PortalTicketInput, idempotency?: IdempotencyContext) => {
   const { contact, company } = await portalContext(caller);
+  const allowed = portalSettingsOf(company).ticketCategories;
+  if (input.category != null && allowed && !allowed.some((c) => c.toLowerCase() === input.category!.toLowerCase())) {
+    throw new BadRequestError('CATEGORY_NOT_ALLOWED', `The category "${input.category}" is not one your IT provider offers here.`, [
+      { path: '/category', message: `Must be one of: ${allowed.join(', ')}` },
+    ]);
+  }
+  // The allowed list's own spelling is kept; absent, the category is null (never the auto-assignment's).
+  const category = input.category == null ? null : (allowed?.find((c) => c.toLowerCase() === input.category!.toLowerCase()) ?? input.category);
   return createRecord(
     recordKinds.ticket,
-    { companyId: company.id, contactId: contact.id, subject: input.subject, description: input.description ?? null, priority: input.priority, status: 'open' },
+    { companyId: company.id, contactId: contact.id, subject: input.subject, description: input.description ?? null, priority: input.priority, status: 'open', category },
     idempotency,
   );
 };
@@ -55,5 +63,8 @@ export const addPortalComment = async (caller: Caller | undefined, ticketId: str
 };
 
 // Drafts are the MSP's work in progress, not the client's business yet.
-export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) =>
-  (await withPortalContext(caller, (companyId) => companyPage(recordKinds.invoice, companyId, q, ['draft']))).value;
+export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) => {
+  const { company, value } = await withPortalContext(caller, (companyId) => companyPage(recordKinds.invoice, companyId, q, ['draft']));
+  if (!portalSettingsOf(company).showInvoices) throw new ForbiddenError('PORTAL_SECTION_HIDDEN', 'Not shown', 'Your IT provider does not show invoices in the portal.');
+  return value;
+};

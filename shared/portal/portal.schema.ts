@@ -15,7 +15,15 @@ export const setupResult = z.object({ email: z.string(), portalStatus: z.literal
 
 export const publicResetBody = z.strictObject({ email }).meta({ id: 'PortalPasswordResetRequest' });
 
-export const meSchema = z.object({ contact: contactSchema, company: z.object({ id, name: z.string() }) }).meta({ id: 'PortalMe' });
+export const meSchema = z
+  .object({
+    contact: contactSchema,
+    company: z.object({ id, name: z.string() }),
+    portal: z
+      .object({ ticketCategories: z.array(z.string()).nullable(), showInvoices: z.boolean(), showKnowledgeBase: z.boolean() })
+      .meta({ description: "What the company's settings let the portal show: the categories a ticket may take (null: any), and whether invoices and the knowledge base show" }),
+  })
+  .meta({ id: 'PortalMe' });
 
 /** A message on the `portal-requests` queue: public requests carried out after the route answered. */
 export const portalRequestSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('password-reset'), email })]);

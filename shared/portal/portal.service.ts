@@ -9,7 +9,8 @@
  * checks that the token's `sub` is the contact's; nothing on these paths looks at an email or at
  * an attribute the user can write.
  */
-import { companyArchived, companyReference, getCompany } from '../companies/company.repository';
+import { settingsOf } from '../settings/client-settings';
+import { companyArchived, companyReference, getCompany, getCompanyItem } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
 import { contactIdByEmail, getContact, setContactPortal, toContact, type ContactRecord } from '../contacts/contact.repository';
 import type { Contact } from '../contacts/contact.schema';
@@ -215,7 +216,8 @@ export const portalAccess = async (contactId: string, companyIdHint: string | un
   if (contact.status !== 'active') throw new ForbiddenError('CONTACT_INACTIVE', 'Contact inactive', CONTACT_INACTIVE_MESSAGE);
   if (!contact.companyId) throw portalPaused('You are not linked to a company any more. Please contact your IT provider.');
   // The contact moved since the token was issued: read its current company (rare).
-  const company = read.company?.id === contact.companyId ? read.company : await getCompany(contact.companyId, true);
+  // As stored (its settings too), like the batch read's.
+  const company = read.company?.id === contact.companyId ? read.company : ((await getCompanyItem(contact.companyId, true)) as Company | undefined);
   if (!company || company.status !== 'active') throw portalPaused();
   return { contact, company };
 };
@@ -247,7 +249,14 @@ export const withPortalContext = async <T>(caller: Caller | undefined, read: (co
   return { ...context, value: await read(context.company.id) };
 };
 
-export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({ contact: toContact(contact), company: { id: company.id, name: company.name } });
+/** The company as the portal reads it, with what its settings let the portal show (`company` is the stored item: portalAccess). */
+export const portalSettingsOf = (company: Company) => settingsOf(company as unknown as Record<string, unknown>).portal;
+
+export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({
+  contact: toContact(contact),
+  company: { id: company.id, name: company.name },
+  portal: portalSettingsOf(company),
+});
 
 /**
  * The login check of both Cognito triggers; the thrown message is what the login refusal says.

@@ -6,6 +6,7 @@
 import type { TxItem } from '../db/transact';
 import { ticketContract } from '../contracts/ticket-contract';
 import { ticketSla } from '../sla/ticket-sla';
+import { ticketAssignment } from '../settings/ticket-assignment';
 import type { StoredRecord } from './record.repository';
 import type { RecordKindName } from './record.schema';
 
@@ -16,6 +17,8 @@ export interface RecordWrite {
   after: StoredRecord;
   /** The fields the request sent (absent ones are not there). */
   input: Record<string, unknown>;
+  /** The company item of `after` as stored (its settings too), read once per write whichever rules ask (undefined: none). */
+  company: () => Promise<Record<string, unknown> | undefined>;
 }
 
 export interface RecordHook {
@@ -39,5 +42,5 @@ const allOf = (...hooks: RecordHook[]): RecordHook => ({
 });
 
 export const recordHooks: Partial<Record<RecordKindName, RecordHook>> = {
-  ticket: allOf(ticketContract, ticketSla),
+  ticket: allOf(ticketContract, ticketAssignment, ticketSla),
 };

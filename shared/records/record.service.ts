@@ -3,7 +3,7 @@
  * contact of that company, and moves the counters of both in the same transaction as the
  * write itself: create, status change, move.
  */
-import { companyReference } from '../companies/company.repository';
+import { companyReference, getCompanyItem } from '../companies/company.repository';
 import { contactReference } from '../contacts/contact.repository';
 import { negate, sumDeltas, type CountDeltas } from '../db/counters';
 import { transact, type TxItem } from '../db/transact';
@@ -21,10 +21,13 @@ export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plur
 export { toResource };
 
 /** The kind's own rules (record.hooks.ts): fills in what it defaults on `w.after`, returns the items that check it. */
-const prepareHook = async (kind: RecordKind, w: RecordWrite): Promise<{ setFields: string[]; items: TxItem[] }> => {
+const prepareHook = async (kind: RecordKind, w: Omit<RecordWrite, 'company'>): Promise<{ setFields: string[]; items: TxItem[] }> => {
   const hook = recordHooks[kind.name];
   if (!hook) return { setFields: [], items: [] };
-  const { set = {}, items } = await hook.prepare(w);
+  let company: Promise<Record<string, unknown> | undefined> | undefined;
+  const companyId = w.after.companyId;
+  const read = () => (company ??= companyId ? getCompanyItem(companyId, true) : Promise.resolve(undefined));
+  const { set = {}, items } = await hook.prepare({ ...w, company: read });
   Object.assign(w.after, set);
   return { setFields: Object.keys(set), items };
 };

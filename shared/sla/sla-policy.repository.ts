@@ -5,14 +5,13 @@
  * runs at the same instant. Changes are returned as transaction items for the service.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet } from '../db/batch';
 import { db, tableName } from '../db/client';
 import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
-import { conditionCheck, updateItem } from '../db/update';
+import { updateItem } from '../db/update';
 import { versionIs } from '../http/concurrency';
-import { ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { SlaPolicy } from './sla.schema';
 
@@ -43,17 +42,6 @@ export const listSlaPolicies = async (limit: number, cursor?: string): Promise<P
   const listing = 'sla-policies';
   const out = await readIndexPage({ index: 'gsi1', partitions: [keys.slaPolicyListPartition] }, limit, await decodeCursor(listing, cursor));
   return { items: out.items.map(fromItem), nextCursor: await encodeCursor(listing, out.next) };
-};
-
-/**
- * What a ticket's clock needs in one BatchGetItem: the company's settings item (its own policy
- * and hours, when it has them) and the default pointer.
- */
-export const getPolicyChoice = async (companyId: string): Promise<{ settings: Record<string, unknown> | undefined; defaultPolicyId: string | undefined }> => {
-  const items = await batchGet([keys.companySettings(companyId), keys.slaDefault()], { consistent: true });
-  const settings = items.find((i) => i.sk === keys.companySettings(companyId).sk);
-  const pointer = items.find((i) => i.sk === keys.slaDefault().sk);
-  return { settings, defaultPolicyId: typeof pointer?.policyId === 'string' ? pointer.policyId : undefined };
 };
 
 const versionFailed = (old: Record<string, unknown> | undefined) => (old ? new PreconditionFailedError(Number(old.version)) : new NotFoundError('SLA policy'));
@@ -119,13 +107,8 @@ export const moveDefault = (fromId: string | undefined, toId: string, now: strin
   return [pointer, unflag];
 };
 
-/** The policy exists: the condition of a settings change that names it (with its `usedBy` count moved). */
+/** A company's settings name the policy (+1) or stop naming it (-1): it must exist (a new choice is checked here, in the settings' transaction). */
 export const countPolicyUse = (policyId: string, delta: 1 | -1): TxItem => ({
   item: { Update: updateItem(keys.slaPolicy(policyId), { add: { usedBy: delta } }, { expression: 'attribute_exists(pk)' }) },
-  onConditionFailed: () => new ConflictError('UNKNOWN_SLA_POLICY', `No SLA policy has the id ${policyId}.`),
-});
-
-export const slaPolicyExists = (policyId: string): TxItem => ({
-  item: { ConditionCheck: conditionCheck(keys.slaPolicy(policyId), { expression: 'attribute_exists(pk)' }) },
-  onConditionFailed: () => new ConflictError('UNKNOWN_SLA_POLICY', `No SLA policy has the id ${policyId}.`),
+  onConditionFailed: () => new BadRequestError('UNKNOWN_SLA_POLICY', `No SLA policy has the id ${policyId}.`, [{ path: '/slaPolicyId', message: 'Unknown SLA policy' }]),
 });

@@ -23,7 +23,8 @@ import { keys } from '../db/keys';
 import type { RecordHook } from '../records/record.hooks';
 import { logger } from '../logger';
 import { dueTimes, NoBusinessTimeError, type Hours, type Priority } from './business-time';
-import { getPolicyChoice, getSlaPolicy, type StoredSlaPolicy } from './sla-policy.repository';
+import { settingsOf } from '../settings/client-settings';
+import { getDefaultPolicyId, getSlaPolicy, type StoredSlaPolicy } from './sla-policy.repository';
 
 export interface TicketSla {
   policyId: string;
@@ -122,20 +123,19 @@ export const slaListing = (q: SlaFilter) => ({
   below: q.dueBefore === undefined ? undefined : new Date(q.dueBefore).toISOString(),
 });
 
-/** The company's policy (its settings' `slaPolicyId`, else the default) and its hours override: two requests. */
-const policyOf = async (companyId: string, preferred?: string): Promise<{ policy: StoredSlaPolicy | undefined; hours: Hours | null }> => {
-  const { settings, defaultPolicyId } = await getPolicyChoice(companyId);
-  const hours = (settings?.businessHours as Hours | null | undefined) ?? null;
-  for (const id of [preferred, settings?.slaPolicyId as string | null | undefined, defaultPolicyId]) {
-    if (!id) continue;
-    const policy = await getSlaPolicy(id, true);
-    if (policy) return { policy, hours };
+/** The policy to follow: `preferred` (the ticket's own), else the company's (settings), else the default; with the company's hours override. */
+const policyOf = async (company: Record<string, unknown> | undefined, preferred?: string): Promise<{ policy: StoredSlaPolicy | undefined; hours: Hours | null }> => {
+  const settings = settingsOf(company);
+  for (const id of [preferred, settings.slaPolicyId]) {
+    const policy = id ? await getSlaPolicy(id, true) : undefined;
+    if (policy) return { policy, hours: settings.businessHours };
   }
-  return { policy: undefined, hours };
+  const defaultId = await getDefaultPolicyId();
+  return { policy: defaultId ? await getSlaPolicy(defaultId, true) : undefined, hours: settings.businessHours };
 };
 
 export const ticketSla: RecordHook = {
-  async prepare({ before, after: ticket }) {
+  async prepare({ before, after: ticket, company }) {
     const companyId = ticket.companyId;
     const now = String(ticket.updatedAt);
     const createdAt = String(ticket.createdAt);
@@ -143,7 +143,7 @@ export const ticketSla: RecordHook = {
     const status = String(ticket.status);
     if (!before) {
       if (!companyId) return { items: [] };
-      const { policy, hours } = await policyOf(companyId);
+      const { policy, hours } = await policyOf(await company());
       if (!policy) return { set: { sla: null }, items: [] };
       const clock = clockFor(policy, hours, createdAt, priority, { firstResponseAt: null, resolvedAt: null }, now);
       return { set: { sla: clock && withStatus(clock, 'open', status, now) }, items: [] };
@@ -153,7 +153,7 @@ export const ticketSla: RecordHook = {
     const moved = before.companyId !== companyId;
     if (companyId && (moved || (sla && before.priority !== priority))) {
       // A ticket without a clock (written before SLAs, or when no policy existed) gets one only by a move.
-      const { policy, hours } = await policyOf(companyId, moved ? undefined : sla?.policyId);
+      const { policy, hours } = await policyOf(await company(), moved ? undefined : sla?.policyId);
       if (policy && (sla || moved)) sla = clockFor(policy, hours, createdAt, priority, { firstResponseAt: sla?.firstResponseAt ?? null, resolvedAt: sla?.resolvedAt ?? null }, now) ?? sla;
     }
     if (sla) sla = withStatus(sla, String(before.status), status, now);

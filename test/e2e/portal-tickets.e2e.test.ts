@@ -346,3 +346,46 @@ describe('local demo contact (infra/local/seed.ts)', () => {
     expect(mails.filter((m) => m.destination.to.includes(first.portal.email))).toHaveLength(1);
   });
 });
+
+describe('client settings through the gateway (API.md v1.1 "Client settings")', () => {
+  let c: PortalUser;
+  beforeAll(async () => {
+    c = await portalUser('Fabrikam', 'Kim', 'Akers');
+  });
+  const settings = (body: unknown, token = admin, headers?: Record<string, string>) => api('PUT', `/v1/companies/${c.companyId}/settings`, { token, body, headers });
+
+  it('limits a portal ticket to the allowed categories (400 CATEGORY_NOT_ALLOWED), auto-assigns it, and tells the portal what shows', async () => {
+    const before = await api('GET', `/v1/companies/${c.companyId}/settings`, { token: tech });
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ companyId: c.companyId, slaPolicyId: null, portal: { ticketCategories: null, showInvoices: true, showKnowledgeBase: true }, notificationRules: [], autoAssignment: null });
+    expect((await settings({ portal: { ticketCategories: ['Hardware'] } }, tech)).status).toBe(403);
+
+    const put = await settings(
+      { portal: { ticketCategories: ['Hardware', 'Email'], showInvoices: false, showKnowledgeBase: false }, autoAssignment: { queue: 'Tier 1', technicianId: null } },
+      admin,
+      { 'if-match': `"${before.body.version}"` },
+    );
+    expect(put.status).toBe(200);
+    expect(put.headers.get('etag')).toBe(`"${before.body.version + 1}"`);
+    // The settings are the company's: its version moved with them.
+    expect((await api('GET', `/v1/companies/${c.companyId}`, { token: tech })).body.version).toBe(before.body.version + 1);
+
+    const refused = await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'New phone', category: 'Phones' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'CATEGORY_NOT_ALLOWED', errors: [{ in: 'body', path: '/category' }] });
+    const taken = await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'Mailbox full', category: 'email' } });
+    expect(taken.status).toBe(201);
+    expect(taken.body).toMatchObject({ category: 'Email', queue: 'Tier 1', assigneeId: null });
+
+    const me = await api('GET', '/v1/portal/me', { token: c.token });
+    expect(me.body.portal).toEqual({ ticketCategories: ['Hardware', 'Email'], showInvoices: false, showKnowledgeBase: false });
+    const invoices = await api('GET', '/v1/portal/invoices', { token: c.token });
+    expect(invoices.status).toBe(403);
+    expect(invoices.body.code).toBe('PORTAL_SECTION_HIDDEN');
+
+    // A PUT replaces the whole: what it leaves out goes back to its default.
+    expect((await settings({})).body).toMatchObject({ portal: { ticketCategories: null, showInvoices: true }, autoAssignment: null });
+    expect((await api('GET', '/v1/portal/invoices', { token: c.token })).status).toBe(200);
+    expect((await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'Anything', category: 'Phones' } })).status).toBe(201);
+  });
+});
