@@ -1,4 +1,4 @@
-/** The service area's function. SLA policies (and, as they land, onboarding, health and the Client 360): the routes with `area: 'service'` in shared/routes.ts. */
+/** The service area's function. SLA policies and the MSP-wide settings (and, as they land, onboarding, health and the Client 360): the routes with `area: 'service'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('service', {
@@ -7,4 +7,6 @@ export const handler = areaDispatcher('service', {
   'functions/sla/get-sla-policy.ts': () => import('../sla/get-sla-policy'),
   'functions/sla/update-sla-policy.ts': () => import('../sla/update-sla-policy'),
   'functions/sla/delete-sla-policy.ts': () => import('../sla/delete-sla-policy'),
+  'functions/settings/get-msp-settings.ts': () => import('../settings/get-msp-settings'),
+  'functions/settings/put-msp-settings.ts': () => import('../settings/put-msp-settings'),
 });

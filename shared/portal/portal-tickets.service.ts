@@ -14,7 +14,7 @@ import { listRecords } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { createRecord, toResource } from '../records/record.service';
 import type { PortalTicketInput } from './portal-tickets.api';
-import { portalContext, portalSettingsOf, withPortalContext } from './portal.service';
+import { ownPortalSettings, portalContext, portalSettingsOf, withPortalContext } from './portal.service';
 
 interface ListQuery {
   status?: string;
@@ -35,7 +35,7 @@ export const listPortalTickets = async (caller: Caller | undefined, q: ListQuery
 /** A ticket of the contact's company, raised by the contact; counters move in the same transaction (generic record service). */
 export const createPortalTicket = async (caller: Caller | undefined, input: PortalTicketInput, idempotency?: IdempotencyContext) => {
   const { contact, company } = await portalContext(caller);
-  const allowed = portalSettingsOf(company).ticketCategories;
+  const allowed = (await portalSettingsOf(company)).ticketCategories;
   if (input.category != null && allowed && !allowed.some((c) => c.toLowerCase() === input.category!.toLowerCase())) {
     throw new BadRequestError('CATEGORY_NOT_ALLOWED', `The category "${input.category}" is not one your IT provider offers here.`, [
       { path: '/category', message: `Must be one of: ${allowed.join(', ')}` },
@@ -65,6 +65,6 @@ export const addPortalComment = async (caller: Caller | undefined, ticketId: str
 // Drafts are the MSP's work in progress, not the client's business yet.
 export const listPortalInvoices = async (caller: Caller | undefined, q: ListQuery) => {
   const { company, value } = await withPortalContext(caller, (companyId) => companyPage(recordKinds.invoice, companyId, q, ['draft']));
-  if (!portalSettingsOf(company).showInvoices) throw new ForbiddenError('PORTAL_SECTION_HIDDEN', 'Not shown', 'Your IT provider does not show invoices in the portal.');
+  if (!ownPortalSettings(company).showInvoices) throw new ForbiddenError('PORTAL_SECTION_HIDDEN', 'Not shown', 'Your IT provider does not show invoices in the portal.');
   return value;
 };

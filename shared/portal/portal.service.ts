@@ -10,6 +10,7 @@
  * an attribute the user can write.
  */
 import { settingsOf } from '../settings/client-settings';
+import { getMspSettings } from '../settings/msp-settings';
 import { companyArchived, companyReference, getCompany, getCompanyItem } from '../companies/company.repository';
 import type { Company } from '../companies/company.schema';
 import { contactIdByEmail, getContact, setContactPortal, toContact, type ContactRecord } from '../contacts/contact.repository';
@@ -249,13 +250,25 @@ export const withPortalContext = async <T>(caller: Caller | undefined, read: (co
   return { ...context, value: await read(context.company.id) };
 };
 
-/** The company as the portal reads it, with what its settings let the portal show (`company` is the stored item: portalAccess). */
-export const portalSettingsOf = (company: Company) => settingsOf(company as unknown as Record<string, unknown>).portal;
+/** The company's own portal settings (no MSP fallback): what shows. */
+export const ownPortalSettings = (company: Company) => settingsOf(company as unknown as Record<string, unknown>).portal;
 
-export const me = ({ contact, company }: { contact: ContactRecord; company: Company }) => ({
+/**
+ * What the company's settings let its portal show (`company` is the stored item: portalAccess);
+ * its ticket categories are its own list, else the MSP's (`/v1/settings`, one GetItem read only
+ * then), else none (any category).
+ */
+export const portalSettingsOf = async (company: Company) => {
+  const portal = ownPortalSettings(company);
+  if (portal.ticketCategories) return portal;
+  const msp = (await getMspSettings()).categories;
+  return { ...portal, ticketCategories: msp.length ? msp : null };
+};
+
+export const me = async ({ contact, company }: { contact: ContactRecord; company: Company }) => ({
   contact: toContact(contact),
   company: { id: company.id, name: company.name },
-  portal: portalSettingsOf(company),
+  portal: await portalSettingsOf(company),
 });
 
 /**

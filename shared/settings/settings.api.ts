@@ -1,7 +1,7 @@
 /** The client settings routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
 import type { RequestSpec } from '../http/request';
-import { clientSettingsBody, clientSettingsSchema } from './settings.schema';
+import { clientSettingsBody, clientSettingsSchema, mspSettingsBody, mspSettingsSchema } from './settings.schema';
 
 export const settingsApi = {
   'GET /v1/companies/{id}/settings': {
@@ -25,5 +25,13 @@ export const settingsApi = {
       409: ['COMPANY_ARCHIVED', 'CONTACT_NOT_IN_COMPANY', 'CONCURRENT_CHANGE'],
       412: ['VERSION_MISMATCH'],
     },
+  },
+  'GET /v1/settings': {
+    responses: { 200: { description: "The MSP-wide defaults: the deployment's time zone and currency, and the ticket categories; `ETag` carries its version", schema: mspSettingsSchema } },
+  },
+  'PUT /v1/settings': {
+    body: mspSettingsBody,
+    responses: { 200: { description: 'The MSP-wide defaults with the categories replaced (a company whose settings list no categories offers these in its portal)', schema: mspSettingsSchema } },
+    errors: { 400: ['INVALID_IF_MATCH'], 409: ['DEPLOYMENT_SETTING', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
 } as const satisfies Record<string, RequestSpec>;

@@ -74,3 +74,23 @@ export const clientSettingsSchema = z
   })
   .meta({ id: 'ClientSettings' });
 export type ClientSettings = z.output<typeof clientSettingsSchema>;
+
+/** `PUT /v1/settings`: the MSP's categories; the time zone and currency may be sent only as they are (set at deploy). */
+export const mspSettingsBody = z
+  .strictObject({
+    timezone: z.string().optional().meta({ description: "The deployment's `TIMEZONE`; another value is `409 DEPLOYMENT_SETTING`" }),
+    currency: z.string().optional().meta({ description: "The deployment's `DEFAULT_CURRENCY`; another value is `409 DEPLOYMENT_SETTING`" }),
+    categories: categories.default([]).meta({ description: "Ticket categories; a company whose settings list none offers these in its portal (none: any category)" }),
+  })
+  .meta({ id: 'MspSettingsInput' });
+export type MspSettingsInput = z.output<typeof mspSettingsBody>;
+
+export const mspSettingsSchema = z
+  .object({
+    timezone: z.string(),
+    currency: z.string(),
+    categories: z.array(z.string()),
+    version: z.number().int().meta({ description: '0 until the first PUT' }),
+    updatedAt: isoTime.nullable(),
+  })
+  .meta({ id: 'MspSettings' });

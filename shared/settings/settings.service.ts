@@ -20,7 +20,8 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
 import { countPolicyUse } from '../sla/sla-policy.repository';
 import { requireStaffUser } from '../staff/staff-directory';
 import { settingsOf, type StoredSettings } from './client-settings';
-import type { ClientSettings, ClientSettingsInput } from './settings.schema';
+import type { ClientSettings, ClientSettingsInput, MspSettingsInput } from './settings.schema';
+import { getMspSettings, putMspCategories, type MspSettings } from './msp-settings';
 
 const toResource = (item: Record<string, unknown>): ClientSettings => {
   const s = settingsOf(item);
@@ -94,4 +95,20 @@ export const putClientSettings = async (caller: Caller, companyId: string, input
   ];
   await base.write(transact(items));
   return after;
+};
+
+/** `PUT /v1/settings`: the categories at the version read (`If-Match`); the deployment's time zone and currency only as they are. */
+export const putMspSettings = async (input: MspSettingsInput, ifMatch: number | '*' | undefined): Promise<MspSettings> => {
+  const base = versionBase(ifMatch);
+  const current = await getMspSettings(true);
+  base.check(current.version);
+  for (const field of ['timezone', 'currency'] as const) {
+    if (input[field] !== undefined && input[field] !== current[field]) {
+      throw new ConflictError('DEPLOYMENT_SETTING', `The ${field} is the deployment's (${current[field]}): issued billing dates and amounts were computed in it, so it changes with a deploy, not a request.`);
+    }
+  }
+  if (JSON.stringify(input.categories) === JSON.stringify(current.categories) && current.version > 0) return current;
+  const now = new Date().toISOString();
+  await base.write(transact([putMspCategories(input.categories, current.version, now)]));
+  return { ...current, categories: input.categories, version: current.version + 1, updatedAt: now };
 };

@@ -387,5 +387,13 @@ describe('client settings through the gateway (API.md v1.1 "Client settings")', 
     expect((await settings({})).body).toMatchObject({ portal: { ticketCategories: null, showInvoices: true }, autoAssignment: null });
     expect((await api('GET', '/v1/portal/invoices', { token: c.token })).status).toBe(200);
     expect((await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'Anything', category: 'Phones' } })).status).toBe(201);
+
+    // No list of its own: the MSP's categories (`/v1/settings`) apply.
+    const msp = await api('GET', '/v1/settings', { token: tech });
+    expect((await api('PUT', '/v1/settings', { token: admin, body: { categories: ['Hardware'] }, headers: { 'if-match': `"${msp.body.version}"` } })).status).toBe(200);
+    expect((await api('GET', '/v1/portal/me', { token: c.token })).body.portal.ticketCategories).toEqual(['Hardware']);
+    expect((await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'New phone', category: 'Phones' } })).body.code).toBe('CATEGORY_NOT_ALLOWED');
+    expect((await api('PUT', '/v1/settings', { token: admin, body: { categories: [] } })).status).toBe(200);
+    expect((await api('POST', '/v1/portal/tickets', { token: c.token, body: { subject: 'New phone', category: 'Phones' } })).status).toBe(201);
   });
 });

@@ -135,3 +135,22 @@ describe('client settings', () => {
     expect((await call({ route: 'DELETE /v1/sla-policies/{id}', params: { id: p.id } })).status).toBe(204);
   });
 });
+
+describe('MSP-wide settings', () => {
+  it("hold the MSP's categories at a version, and show the deployment's time zone and currency, which only a deploy changes", async () => {
+    const initial = await call({ route: 'GET /v1/settings' });
+    expect(initial.status).toBe(200);
+    expect(initial.body).toEqual({ timezone: expect.any(String), currency: expect.any(String), categories: [], version: 0, updatedAt: null });
+    expect((await call({ route: 'PUT /v1/settings', body: { categories: ['Hardware'] }, groups: ['Technician'] })).status).toBe(403);
+    const put = await call({ route: 'PUT /v1/settings', body: { categories: ['Hardware', 'Email'], timezone: initial.body.timezone }, headers: { 'if-match': '"0"' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ categories: ['Hardware', 'Email'], version: 1 });
+    expect(put.headers.etag).toBe('"1"');
+    expect((await call({ route: 'PUT /v1/settings', body: { categories: [] }, headers: { 'if-match': '"0"' } })).status).toBe(412);
+    const moved = await call({ route: 'PUT /v1/settings', body: { currency: initial.body.currency === 'EUR' ? 'USD' : 'EUR' } });
+    expect(moved.status).toBe(409);
+    expect(moved.body.code).toBe('DEPLOYMENT_SETTING');
+    expect((await call({ route: 'PUT /v1/settings', body: { categories: ['a', 'A'] } })).status).toBe(400);
+    expect((await call({ route: 'GET /v1/settings' })).body).toMatchObject({ categories: ['Hardware', 'Email'], version: 1 });
+  });
+});
