@@ -19,15 +19,20 @@ export interface RecordWrite {
   input: Record<string, unknown>;
   /** The company item of `after` as stored (its settings too), read once per write whichever rules ask (undefined: none). */
   company: () => Promise<Record<string, unknown> | undefined>;
+  /** An item a rule named in `reads`, from the same BatchGetItem as the company (undefined: none). */
+  item: (key: Record<string, string>) => Promise<Record<string, unknown> | undefined>;
 }
 
 export interface RecordHook {
+  /** Items the rule reads on every write, fetched with the company item in one BatchGetItem (a pointer such as the default SLA policy). */
+  reads?: readonly Record<string, string>[];
   /** Before the write: the fields it fills in (defaults) and the transaction items that check what they refer to, written with the record. */
   prepare(w: RecordWrite): Promise<{ set?: Record<string, unknown>; items: TxItem[] }>;
 }
 
 /** Several rules of one kind, in order: each sees what the ones before it filled in. */
 const allOf = (...hooks: RecordHook[]): RecordHook => ({
+  reads: hooks.flatMap((h) => h.reads ?? []),
   async prepare(w) {
     const set: Record<string, unknown> = {};
     const items: TxItem[] = [];

@@ -3,7 +3,9 @@
  * contact of that company, and moves the counters of both in the same transaction as the
  * write itself: create, status change, move.
  */
-import { companyReference, getCompanyItem } from '../companies/company.repository';
+import { companyReference } from '../companies/company.repository';
+import { batchGet } from '../db/batch';
+import { keys } from '../db/keys';
 import { contactReference } from '../contacts/contact.repository';
 import { negate, sumDeltas, type CountDeltas } from '../db/counters';
 import { transact, type TxItem } from '../db/transact';
@@ -21,13 +23,16 @@ export const recordLocation = (kind: RecordKind, id: string) => `/v1/${kind.plur
 export { toResource };
 
 /** The kind's own rules (record.hooks.ts): fills in what it defaults on `w.after`, returns the items that check it. */
-const prepareHook = async (kind: RecordKind, w: Omit<RecordWrite, 'company'>): Promise<{ setFields: string[]; items: TxItem[] }> => {
+const prepareHook = async (kind: RecordKind, w: Omit<RecordWrite, 'company' | 'item'>): Promise<{ setFields: string[]; items: TxItem[] }> => {
   const hook = recordHooks[kind.name];
   if (!hook) return { setFields: [], items: [] };
-  let company: Promise<Record<string, unknown> | undefined> | undefined;
+  // The company item and what the rules name in `reads`: one consistent BatchGetItem, the first time any rule asks.
   const companyId = w.after.companyId;
-  const read = () => (company ??= companyId ? getCompanyItem(companyId, true) : Promise.resolve(undefined));
-  const { set = {}, items } = await hook.prepare({ ...w, company: read });
+  const wanted = [...(companyId ? [keys.company(companyId)] : []), ...(hook.reads ?? [])];
+  let batch: Promise<Record<string, unknown>[]> | undefined;
+  const item = async (key: Record<string, string>) => (wanted.length ? (await (batch ??= batchGet(wanted))).find((i) => i.pk === key.pk && i.sk === key.sk) : undefined);
+  const company = async () => (companyId ? item(keys.company(companyId)) : undefined);
+  const { set = {}, items } = await hook.prepare({ ...w, company, item });
   Object.assign(w.after, set);
   return { setFields: Object.keys(set), items };
 };

@@ -86,26 +86,41 @@ export const deleteSlaPolicyItem = (before: StoredSlaPolicy): TxItem => {
 };
 
 /**
- * The default pointer moves from `fromId` (undefined: there is none yet) to `toId`, and the old
- * default's flag goes in the same transaction. A pointer moved meanwhile is a lost race.
+ * The default pointer moves from `fromId` (undefined: there is none yet) to `to`, and the old
+ * default's flag goes in the same transaction. A pointer moved meanwhile is a lost race. The
+ * pointer carries a copy of the default policy (`policy`), so a new ticket reads it with its
+ * company in one BatchGetItem; every change of the default policy rewrites the copy
+ * (`refreshDefaultCopy`) in its own transaction.
  */
-export const moveDefault = (fromId: string | undefined, toId: string, now: string): TxItem[] => {
+export const moveDefault = (fromId: string | undefined, to: SlaPolicy, now: string): TxItem[] => {
   const pointer: TxItem = fromId
     ? {
-        item: { Update: updateItem(keys.slaDefault(), { set: { policyId: toId } }, { expression: 'policyId = :from', values: { ':from': fromId } }) },
+        item: { Update: updateItem(keys.slaDefault(), { set: { policyId: to.id, policy: to } }, { expression: 'policyId = :from', values: { ':from': fromId } }) },
         onConditionFailed: () => new StaleReadError(),
       }
     : {
-        item: { Put: { TableName: tableName(), Item: { ...keys.slaDefault(), type: 'SlaDefault', policyId: toId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        item: { Put: { TableName: tableName(), Item: { ...keys.slaDefault(), type: 'SlaDefault', policyId: to.id, policy: to }, ConditionExpression: 'attribute_not_exists(pk)' } },
         onConditionFailed: () => new StaleReadError(),
       };
-  if (!fromId || fromId === toId) return [pointer];
+  if (!fromId || fromId === to.id) return [pointer];
   const unflag: TxItem = {
     item: { Update: updateItem(keys.slaPolicy(fromId), { set: { isDefault: false, updatedAt: now }, add: { version: 1 } }, { expression: 'isDefault = :true', values: { ':true': true } }) },
     onConditionFailed: () => new StaleReadError(),
   };
   return [pointer, unflag];
 };
+
+/** The default policy changed (not moved): the pointer's copy follows, while it still names it. */
+export const refreshDefaultCopy = (policy: SlaPolicy): TxItem => ({
+  item: { Update: updateItem(keys.slaDefault(), { set: { policy } }, { expression: 'policyId = :id', values: { ':id': policy.id } }) },
+  onConditionFailed: () => new StaleReadError(),
+});
+
+/** The default policy from the pointer item (its copy; a pointer written before it carried one: undefined, read the policy). */
+export const defaultPolicyOf = (pointer: Record<string, unknown> | undefined): { id: string | undefined; policy: StoredSlaPolicy | undefined } => ({
+  id: typeof pointer?.policyId === 'string' ? pointer.policyId : undefined,
+  policy: pointer?.policy ? ({ ...(pointer.policy as SlaPolicy), usedBy: 0 } as StoredSlaPolicy) : undefined,
+});
 
 /** A company's settings name the policy (+1) or stop naming it (-1): it must exist (a new choice is checked here, in the settings' transaction). */
 export const countPolicyUse = (policyId: string, delta: 1 | -1): TxItem => ({

@@ -23,6 +23,7 @@ import {
   getSlaPolicy,
   listSlaPolicies,
   moveDefault,
+  refreshDefaultCopy,
   putNewSlaPolicy,
   replaceSlaPolicy,
   slaDefaultRequired,
@@ -58,7 +59,7 @@ export const createSlaPolicy = async (input: CreateSlaPolicyInput, idempotency?:
     await transact([
       ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: slaPolicyLocation(policy.id), etag: '"1"' } }),
       putNewSlaPolicy(policy),
-      ...(policy.isDefault ? moveDefault(currentDefault, policy.id, now) : []),
+      ...(policy.isDefault ? moveDefault(currentDefault, resource, now) : []),
     ]);
     return resource;
   });
@@ -94,7 +95,7 @@ export const updateSlaPolicy = async (id: string, input: UpdateSlaPolicyInput, i
   const after: SlaPolicy = { ...merged, version: before.version + 1, updatedAt: now };
   const becomesDefault = after.isDefault && !before.isDefault;
   // The pointer's current value is read only when the default moves; a race on it is a 409 (the policy's own version is the client's).
-  const pointerItems = becomesDefault ? moveDefault(await getDefaultPolicyId(), id, now).map((i) => ({ ...i, onConditionFailed: concurrentChange })) : [];
+  const pointerItems = (becomesDefault ? moveDefault(await getDefaultPolicyId(), after, now) : after.isDefault ? [refreshDefaultCopy(after)] : []).map((i) => ({ ...i, onConditionFailed: concurrentChange }));
   await base.write(transact([replaceSlaPolicy(before, after), ...pointerItems]));
   return after;
 };

@@ -20,11 +20,11 @@
  * the SLA index (GSI3) while it has a clock to watch.
  */
 import { keys } from '../db/keys';
-import type { RecordHook } from '../records/record.hooks';
+import type { RecordHook, RecordWrite } from '../records/record.hooks';
 import { logger } from '../logger';
 import { dueTimes, NoBusinessTimeError, type Hours, type Priority } from './business-time';
 import { settingsOf } from '../settings/client-settings';
-import { getDefaultPolicyId, getSlaPolicy, type StoredSlaPolicy } from './sla-policy.repository';
+import { defaultPolicyOf, getSlaPolicy, type StoredSlaPolicy } from './sla-policy.repository';
 
 export interface TicketSla {
   policyId: string;
@@ -123,19 +123,27 @@ export const slaListing = (q: SlaFilter) => ({
   below: q.dueBefore === undefined ? undefined : new Date(q.dueBefore).toISOString(),
 });
 
-/** The policy to follow: `preferred` (the ticket's own), else the company's (settings), else the default; with the company's hours override. */
-const policyOf = async (company: Record<string, unknown> | undefined, preferred?: string): Promise<{ policy: StoredSlaPolicy | undefined; hours: Hours | null }> => {
+/**
+ * The policy to follow: `preferred` (the ticket's own), else the company's (settings), else the
+ * default, whose copy came with the company item (`reads`); with the company's hours override.
+ */
+const policyOf = async (w: RecordWrite, preferred?: string): Promise<{ policy: StoredSlaPolicy | undefined; hours: Hours | null }> => {
+  const [company, pointer] = await Promise.all([w.company(), w.item(keys.slaDefault())]);
   const settings = settingsOf(company);
+  const byDefault = defaultPolicyOf(pointer);
   for (const id of [preferred, settings.slaPolicyId]) {
-    const policy = id ? await getSlaPolicy(id, true) : undefined;
+    if (!id) continue;
+    const policy = id === byDefault.id && byDefault.policy ? byDefault.policy : await getSlaPolicy(id, true);
     if (policy) return { policy, hours: settings.businessHours };
   }
-  const defaultId = await getDefaultPolicyId();
-  return { policy: defaultId ? await getSlaPolicy(defaultId, true) : undefined, hours: settings.businessHours };
+  const policy = byDefault.policy ?? (byDefault.id ? await getSlaPolicy(byDefault.id, true) : undefined);
+  return { policy, hours: settings.businessHours };
 };
 
 export const ticketSla: RecordHook = {
-  async prepare({ before, after: ticket, company }) {
+  reads: [keys.slaDefault()],
+  async prepare(w) {
+    const { before, after: ticket } = w;
     const companyId = ticket.companyId;
     const now = String(ticket.updatedAt);
     const createdAt = String(ticket.createdAt);
@@ -143,7 +151,7 @@ export const ticketSla: RecordHook = {
     const status = String(ticket.status);
     if (!before) {
       if (!companyId) return { items: [] };
-      const { policy, hours } = await policyOf(await company());
+      const { policy, hours } = await policyOf(w);
       if (!policy) return { set: { sla: null }, items: [] };
       const clock = clockFor(policy, hours, createdAt, priority, { firstResponseAt: null, resolvedAt: null }, now);
       return { set: { sla: clock && withStatus(clock, 'open', status, now) }, items: [] };
@@ -153,7 +161,7 @@ export const ticketSla: RecordHook = {
     const moved = before.companyId !== companyId;
     if (companyId && (moved || (sla && before.priority !== priority))) {
       // A ticket without a clock (written before SLAs, or when no policy existed) gets one only by a move.
-      const { policy, hours } = await policyOf(await company(), moved ? undefined : sla?.policyId);
+      const { policy, hours } = await policyOf(w, moved ? undefined : sla?.policyId);
       if (policy && (sla || moved)) sla = clockFor(policy, hours, createdAt, priority, { firstResponseAt: sla?.firstResponseAt ?? null, resolvedAt: sla?.resolvedAt ?? null }, now) ?? sla;
     }
     if (sla) sla = withStatus(sla, String(before.status), status, now);

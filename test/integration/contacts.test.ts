@@ -185,8 +185,8 @@ describe('related records and exact counts', () => {
     engines.requests.reset();
     const t = await ticket({ companyId: co.id, contactId: c.id, priority: 'high' });
     expect(t.status).toBe(201);
-    // The company's default contract (tickets take it when given none), then the one transaction.
-    expect(engines.requests.calls).toEqual(['GetItem', 'TransactWriteItems']);
+    // The company (its default contract and settings) with the default SLA policy's pointer in one read, then the one transaction.
+    expect(engines.requests.calls).toEqual(['BatchGetItem', 'TransactWriteItems']);
     expect(t.body).toMatchObject({ companyId: co.id, contactId: c.id, status: 'open', priority: 'high', description: null });
     await call({ route: 'POST /v1/assets', body: { companyId: co.id, contactId: c.id, name: 'LAPTOP-01', kind: 'computer' } });
     expect((await getCompany(co.id)).counts).toEqual({ contacts: 1, activeContacts: 1, tickets: 1, openTickets: 1, assets: 1 });

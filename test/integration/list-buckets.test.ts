@@ -109,6 +109,7 @@ describe('upgrading to keys-only indexes and list buckets', () => {
       expect(shape.GlobalSecondaryIndexes!.map((g) => [g.IndexName, g.Projection?.ProjectionType, g.IndexStatus]).sort()).toEqual([
         ['gsi1', 'KEYS_ONLY', 'ACTIVE'],
         ['gsi2', 'KEYS_ONLY', 'ACTIVE'],
+        ['gsi3', 'KEYS_ONLY', 'ACTIVE'],
       ]);
       expect(await createTable(endpoint, name)).toBe('existed');
 

@@ -13,7 +13,7 @@ import { archiveDirectly } from '../helpers/data';
 import { call } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
-useEngines();
+const engines = useEngines();
 
 const run = Math.random().toString(36).slice(2, 8);
 let n = 0;
@@ -161,6 +161,24 @@ describe('tickets under an SLA', () => {
     expect(raised.body.version).toBe(t.version + 1);
     // Another change leaves the clock as it is.
     expect((await patchTicket(t.id, { subject: 'Printer still on fire' })).body.sla).toEqual(raised.body.sla);
+  });
+
+  it('costs a new ticket no read beyond the company: the default policy comes with it, a policy of its own by one GetItem', async () => {
+    const p = (await createPolicy(policyBody({ isDefault: true }))).body;
+    // A change of the default policy reaches the copy new tickets read.
+    const changed = (await patchPolicy(p.id, { targets: targets(40, 120) })).body;
+    const co = await company();
+    engines.requests.reset();
+    const t = await ticket(co.id);
+    expect(engines.requests.calls).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(t.sla).toMatchObject({ policyId: p.id, ...dueTimes(t.createdAt, 'medium', changed) });
+
+    const own = (await createPolicy(policyBody({ targets: targets(80, 600) }))).body;
+    await call({ route: 'PUT /v1/companies/{id}/settings', params: { id: co.id }, body: { slaPolicyId: own.id } });
+    engines.requests.reset();
+    const t2 = await ticket(co.id);
+    expect(engines.requests.calls).toEqual(['BatchGetItem', 'GetItem', 'TransactWriteItems']);
+    expect(t2.sla!.policyId).toBe(own.id);
   });
 
   it('takes the first public staff comment as the first response; internal notes and later comments do not count', async () => {
