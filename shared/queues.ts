@@ -79,10 +79,10 @@ export const queues = [
     worker: { handler: 'functions/portal/portal-requests.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', queues: ['mail'] },
   },
   {
-    // No consumer yet: the notification rules and webhooks of API.md v1.1 will read it. Its messages wait (SQS keeps them 4 days).
     name: 'events',
     maxReceiveCount: 5,
-    purpose: 'Domain events that follow a commit (`contract.renewing`, …), for client notifications and webhooks',
+    purpose: 'Domain events that follow a commit (ticket created / updated / resolved, invoice sent, contract renewing): the notifier mails them by the companies\' notification rules',
+    worker: { handler: 'functions/notifications/notify.ts', timeoutSeconds: 120, memoryMb: 256, batchSize: 5, table: 'write', queues: ['mail'] },
   },
 ] as const satisfies readonly QueueDef[];
 

@@ -220,6 +220,7 @@ export const routes = [
   { method: 'GET', path: '/v1/companies/{id}/settings', handler: 'functions/settings/get-company-settings.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "A company's client settings" },
   { method: 'PUT', path: '/v1/companies/{id}/settings', handler: 'functions/settings/put-company-settings.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', staffDirectory: true, summary: "Replace a company's client settings" },
 
+  { method: 'GET', path: '/v1/companies/{id}/notifications', handler: 'functions/notifications/list-company-notifications.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "Who the company's notification rules told of each event, and who was skipped and why" },
   { method: 'GET', path: '/v1/settings', handler: 'functions/settings/get-msp-settings.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The MSP-wide defaults (time zone, currency, ticket categories)' },
   { method: 'PUT', path: '/v1/settings', handler: 'functions/settings/put-msp-settings.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Replace the MSP's ticket categories" },
 

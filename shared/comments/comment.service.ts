@@ -16,6 +16,7 @@ import { getRecord } from '../records/record.repository';
 import { recordKinds } from '../records/record.schema';
 import { changeItems } from '../records/record.service';
 import { responded, type TicketSla } from '../sla/ticket-sla';
+import { ticketEvent } from '../notifications/ticket-events';
 import { listComments, putComment, ticketGuard } from './comment.repository';
 import type { Comment, CommentAuthor, CommentVisibility } from './comment.schema';
 
@@ -55,6 +56,8 @@ export const addComment = async (
             ...(companyId ? [companyActive(companyId, companyArchived)] : []),
           ]),
       putComment(ticketId, comment),
+      // A public staff reply is news for the client (its notification rules decide who hears it).
+      ...(mayRespond && ticket?.companyId ? [ticketEvent('ticket.updated', ticket, comment.createdAt, 'New reply from your IT provider')] : []),
     ]);
   });
   return comment;

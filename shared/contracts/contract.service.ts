@@ -14,7 +14,7 @@ import { mspCurrency, mspToday } from '../billing/msp-defaults';
 import { firstBillingDate, noticeDeadline } from '../billing/periods';
 import { clearDefaultContract, companyActive, companyArchived } from '../companies/company.repository';
 import { transact, type TxItem } from '../db/transact';
-import { enqueue } from '../outbox/outbox';
+import { publishEvent } from '../notifications/domain-events';
 import type { Caller } from '../http/caller';
 import { versionBase, type VersionBase } from '../http/concurrency';
 import { ConflictError, NotFoundError } from '../http/errors';
@@ -245,9 +245,15 @@ export const settleContract = async (id: string, today: string): Promise<'renewe
   let after = applyAction(before, action, now);
   while (action === 'renew' && after.endDate! < today) after = applyAction(after, 'renew', now);
   after = { ...after, version: before.version + 1 };
-  const event = { type: 'contract.renewing', contractId: id, companyId: before.companyId, previousEndDate: before.endDate, endDate: after.endDate, renewalTermMonths: before.renewalTermMonths, at: now };
+  const event = publishEvent({
+    type: 'contract.renewing',
+    companyId: before.companyId,
+    occurredAt: now,
+    subject: { kind: 'contract', id, title: before.name },
+    detail: `Renewed for ${before.renewalTermMonths} months, until ${after.endDate}`,
+  });
   try {
-    await commitState(SCHEDULE_ACTOR, base, before, after, action, action === 'renew' ? [enqueue('events', event)] : []);
+    await commitState(SCHEDULE_ACTOR, base, before, after, action, action === 'renew' ? [event] : []);
   } catch (err) {
     // Archived since (preserved as-is), or changed by someone (or another run) since the read: not this run's to change.
     if (err instanceof ConflictError && (err.code === 'COMPANY_ARCHIVED' || err.code === 'CONCURRENT_CHANGE')) return 'skipped';

@@ -154,6 +154,13 @@ export const keys = {
    */
   ticketSlaWatch: (state: 'OK' | 'BREACHED', ticketId: string, watchAt: string) => ({ gsi3pk: bucketed(`TICKETSLA#${state}`, ticketId), gsi3sk: `${watchAt}#${ticketId}` }),
   ticketSlaPartitions: (state: 'OK' | 'BREACHED') => bucketsOf(`TICKETSLA#${state}`),
+  /**
+   * One recipient of one event (shared/notifications): written in the transaction that queues
+   * its mail (or records its skip), conditional on its absence, so an event never mails a
+   * contact twice. In the company's partition, newest last by the event's time.
+   */
+  notification: (companyId: string, occurredAt: string, eventId: string, contactId: string) => ({ pk: `COMPANY#${companyId}`, sk: `NOTIFICATION#${occurredAt}#${eventId}#${contactId}` }),
+  notificationPrefix: 'NOTIFICATION#',
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

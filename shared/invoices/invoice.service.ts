@@ -17,6 +17,7 @@ import { mspCurrency } from '../billing/msp-defaults';
 import type { Caller } from '../http/caller';
 import { ConflictError, NotFoundError, StaleReadError, ValidationError } from '../http/errors';
 import { recordIdempotent, replayIfRecorded, type IdempotencyContext } from '../http/idempotency';
+import { publishEvent } from '../notifications/domain-events';
 import { mailItem } from '../mail/mail.service';
 import { requestQuickBooksInvoice } from '../quickbooks/quickbooks-sync.schema';
 import { getRecord, toResource, type StoredRecord } from '../records/record.repository';
@@ -74,12 +75,12 @@ export const updateInvoice = (id: string, input: Record<string, unknown>, ifMatc
   });
 
 /** The company's billing contact, else its primary contact (a billing contact that has left the company does not count). */
-const billingRecipient = async (company: CompanyBilling): Promise<{ email: string; firstName: string }> => {
+const billingRecipient = async (company: CompanyBilling): Promise<{ id: string; email: string; firstName: string }> => {
   const billing = company.billingContactId ? await getContact(company.billingContactId, true) : undefined;
   const contact = billing?.companyId === company.id ? billing : company.primaryContactId ? await getContact(company.primaryContactId, true) : undefined;
   if (!contact) throw new ConflictError('CONTACT_HAS_NO_EMAIL', 'The company has neither a billing contact nor a primary contact to email the invoice to.');
   if (!contact.email) throw new ConflictError('CONTACT_HAS_NO_EMAIL', "The company's billing contact has no email address to send the invoice to.");
-  return { email: contact.email, firstName: contact.firstName };
+  return { id: contact.id, email: contact.email, firstName: contact.firstName };
 };
 
 const invoiceMail = (r: StoredRecord, company: CompanyBilling, to: { email: string; firstName: string }) => {
@@ -139,6 +140,15 @@ export const sendInvoice = (caller: Caller, id: string) =>
     await transact([
       ...changeInvoice(before, after, changed),
       (await mailItem(invoiceMail(after, company, recipient))).item,
+      // Notification rules may tell more contacts; the one mailed the invoice itself is not told again.
+      publishEvent({
+        type: 'invoice.sent',
+        companyId: before.companyId,
+        occurredAt: now,
+        subject: { kind: 'invoice', id, title: `Invoice ${String(after.number)}` },
+        detail: `Total ${String(after.total)} ${String(after.currency)}${after.dueDate ? `, due ${String(after.dueDate)}` : ''}`,
+        informed: [recipient.id],
+      }),
       ...(pushToQuickBooks ? [requestQuickBooksInvoice({ type: 'invoice', id: ulid(), invoiceId: id, requestedAt: now })] : []),
       audit(caller, before, 'invoice.sent', { status: { from: before.status, to: 'sent' }, sentAt: { from: before.sentAt ?? null, to: now }, sentTo: { to: recipient.email } }, now),
     ]);

@@ -7,6 +7,7 @@ import type { TxItem } from '../db/transact';
 import { ticketContract } from '../contracts/ticket-contract';
 import { ticketSla } from '../sla/ticket-sla';
 import { ticketAssignment } from '../settings/ticket-assignment';
+import { ticketEvents } from '../notifications/ticket-events';
 import type { StoredRecord } from './record.repository';
 import type { RecordKindName } from './record.schema';
 
@@ -47,5 +48,5 @@ const allOf = (...hooks: RecordHook[]): RecordHook => ({
 });
 
 export const recordHooks: Partial<Record<RecordKindName, RecordHook>> = {
-  ticket: allOf(ticketContract, ticketAssignment, ticketSla),
+  ticket: allOf(ticketContract, ticketAssignment, ticketSla, ticketEvents),
 };

@@ -433,8 +433,8 @@ describe('daily schedule', () => {
   const settle = async () => (await settleHandler({} as never, lambdaContext)) as { renewed: number; expired: number; skipped: number };
   const events = async (contractId: string) =>
     ((await db().send(new ScanCommand({ TableName: tableName(), FilterExpression: '#t = :outbox AND queue = :events', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':outbox': 'Outbox', ':events': 'events' } }))).Items ?? [])
-      .map((i) => JSON.parse(String(i.message)) as { type: string; contractId: string; endDate: string; previousEndDate: string })
-      .filter((m) => m.contractId === contractId);
+      .map((i) => JSON.parse(String(i.message)) as { type: string; subject: { id: string }; detail: string })
+      .filter((m) => m.subject?.id === contractId);
 
   it('renews auto-renewing contracts whose end date passed (a contract.renewing event each), expires the others, audited, once', async () => {
     const t = today();
@@ -460,7 +460,7 @@ describe('daily schedule', () => {
     expect((await get(ending.id)).body).toMatchObject({ status: 'expired', endDate: addDays(t, -1) });
     expect((await get(endsToday.id)).body).toMatchObject({ status: 'active', endDate: t, version: endsToday.version });
     expect((await get(frozen.id)).body).toMatchObject({ status: 'active', version: frozen.version });
-    expect(await events(renewing.id)).toEqual([expect.objectContaining({ type: 'contract.renewing', previousEndDate: addDays(t, -5), endDate: r.endDate })]);
+    expect(await events(renewing.id)).toEqual([expect.objectContaining({ type: 'contract.renewing', detail: expect.stringContaining(`until ${r.endDate}`) })]);
     expect(await events(ending.id)).toEqual([]);
     const entries = await audit(co.id);
     expect(entries.filter((e) => e.action === 'contract.renewed')).toHaveLength(2);
