@@ -1,5 +1,6 @@
 /**
- * One-off, right after deploying the `activeContacts` counter (and before the next billing run,
+ * One-off, right after deploying the `activeContacts` counter, and again after issue 17's
+ * `portalContacts` (it marks and counts whichever of the two a contact lacks) (and before the next billing run,
  * which bills `per_user` lines from it; README, "Upgrading a deployment to the active-contacts
  * counter"): `TABLE_NAME=<table> npx tsx scripts/backfill-active-contacts.ts` (with the AWS
  * credentials and region of the stack; locally add AWS_ENDPOINT_URL_DYNAMODB, though `npm start`
@@ -8,4 +9,4 @@
 import { backfillActiveContacts } from '../shared/contacts/active-contacts-backfill';
 
 const total = await backfillActiveContacts((p) => console.log(`read ${p.read} contacts, marked ${p.marked}, ${p.counted} of them active`));
-console.log(`done: ${total.marked} contacts marked, ${total.counted} added to their companies' activeContacts`);
+console.log(`done: ${total.marked} contacts marked, ${total.counted} added to their companies' activeContacts (and the portal ones to portalContacts)`);

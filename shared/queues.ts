@@ -150,6 +150,16 @@ export const functionSchedules = [
     queues: [],
     purpose: "Flags the SLA targets of open tickets that have passed their due time unmet (reads only those, from the SLA index)",
   },
+  {
+    name: 'health-snapshots',
+    expression: 'rate(1440 minutes)',
+    handler: 'functions/health/snapshot-health.ts',
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    table: 'write',
+    queues: [],
+    purpose: "Nightly: keeps today's health score of every active company, for its trend",
+  },
 ] as const satisfies readonly FunctionScheduleDef[];
 
 /** `rate(5 minutes)` → 300000. */

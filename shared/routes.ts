@@ -221,6 +221,13 @@ export const routes = [
   { method: 'PUT', path: '/v1/companies/{id}/settings', handler: 'functions/settings/put-company-settings.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', staffDirectory: true, summary: "Replace a company's client settings" },
 
   { method: 'GET', path: '/v1/companies/{id}/notifications', handler: 'functions/notifications/list-company-notifications.ts', area: 'companies', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "Who the company's notification rules told of each event, and who was skipped and why" },
+  // Health (API.md v1.1)
+  { method: 'GET', path: '/v1/companies/{id}/health', handler: 'functions/health/get-company-health.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's health score now, by component, with reasons" },
+  { method: 'GET', path: '/v1/companies/{id}/health/history', handler: 'functions/health/list-health-history.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "The company's daily health scores, newest first" },
+  { method: 'POST', path: '/v1/companies/{id}/signals', handler: 'functions/health/post-signal.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Feed the health score a backups, endpoints or security signal (from an RMM, EDR or backup tool)' },
+  // Onboarding and the Client 360 (API.md v1.1)
+  { method: 'GET', path: '/v1/companies/{id}/onboarding', handler: 'functions/overview/get-onboarding.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "The company's seven onboarding steps, derived from its data" },
+  { method: 'GET', path: '/v1/companies/{id}/overview', handler: 'functions/overview/get-overview.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'The Client 360: everything about the company on one screen' },
   { method: 'GET', path: '/v1/settings', handler: 'functions/settings/get-msp-settings.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The MSP-wide defaults (time zone, currency, ticket categories)' },
   { method: 'PUT', path: '/v1/settings', handler: 'functions/settings/put-msp-settings.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Replace the MSP's ticket categories" },
 

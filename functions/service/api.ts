@@ -1,4 +1,4 @@
-/** The service area's function. SLA policies and the MSP-wide settings (and, as they land, onboarding, health and the Client 360): the routes with `area: 'service'` in shared/routes.ts. */
+/** The service area's function. SLA policies, the MSP-wide settings, health scores and signals, onboarding and the Client 360: the routes with `area: 'service'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('service', {
@@ -7,6 +7,11 @@ export const handler = areaDispatcher('service', {
   'functions/sla/get-sla-policy.ts': () => import('../sla/get-sla-policy'),
   'functions/sla/update-sla-policy.ts': () => import('../sla/update-sla-policy'),
   'functions/sla/delete-sla-policy.ts': () => import('../sla/delete-sla-policy'),
+  'functions/health/get-company-health.ts': () => import('../health/get-company-health'),
+  'functions/health/list-health-history.ts': () => import('../health/list-health-history'),
+  'functions/health/post-signal.ts': () => import('../health/post-signal'),
+  'functions/overview/get-onboarding.ts': () => import('../overview/get-onboarding'),
+  'functions/overview/get-overview.ts': () => import('../overview/get-overview'),
   'functions/settings/get-msp-settings.ts': () => import('../settings/get-msp-settings'),
   'functions/settings/put-msp-settings.ts': () => import('../settings/put-msp-settings'),
 });

@@ -31,7 +31,7 @@ import { startStreamReaders } from './streams';
 import { createTable } from './table';
 import { backfillListBuckets } from '../../shared/db/list-bucket-backfill';
 import { backfillOutstandingBalances, OUTSTANDING_BALANCE_MIGRATION } from '../../shared/invoices/outstanding-balance-backfill';
-import { ACTIVE_CONTACTS_MIGRATION, backfillActiveContacts } from '../../shared/contacts/active-contacts-backfill';
+import { ACTIVE_CONTACTS_MIGRATION, backfillActiveContacts, PORTAL_CONTACTS_MIGRATION } from '../../shared/contacts/active-contacts-backfill';
 import { migrationDone, recordMigration } from '../../shared/db/migrations';
 import { startWorkers } from './workers';
 
@@ -46,6 +46,13 @@ const migrations = [
     run: async () => {
       const done = await backfillActiveContacts();
       return `Contacts from before the active-contacts counter: ${done.marked} marked, ${done.counted} counted as active`;
+    },
+  },
+  {
+    name: PORTAL_CONTACTS_MIGRATION,
+    run: async () => {
+      const done = await backfillActiveContacts(undefined, PORTAL_CONTACTS_MIGRATION);
+      return `Contacts from before the portal-contacts counter: ${done.marked} marked`;
     },
   },
 ];

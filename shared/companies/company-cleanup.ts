@@ -11,7 +11,7 @@ import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import { updateItem } from '../db/update';
 import type { TxItem } from '../db/transact';
-import { ACTIVE_COUNTED } from '../contacts/contact-counts';
+import { CONTACT_MARKERS } from '../contacts/contact-counts';
 import { MAX_SEARCH_TOKENS, searchTokenWrites, type Searchable } from '../contacts/contact-search';
 import { RECORD_KINDS } from '../records/record.schema';
 
@@ -50,7 +50,7 @@ export const cleanupKinds: readonly CleanupKind[] = [
     // The contact's search tokens move to the unassigned partitions in the same transaction (put whole, so a contact not yet backfilled gets them).
     // With no company it adds to no counter, so it is counted as it is (contacts/contact-counts.ts): the company and its counters are gone.
     write: (item, companyId, now) => [
-      unassign((id) => keys.contactListBucket(null, id), { [ACTIVE_COUNTED]: true })(item, companyId, now),
+      unassign((id) => keys.contactListBucket(null, id), Object.fromEntries(CONTACT_MARKERS.map((m) => [m, true])))(item, companyId, now),
       ...searchTokenWrites(item as unknown as Searchable, { ...(item as unknown as Searchable), companyId: null }),
     ],
     page: Math.floor(90 / (1 + MAX_SEARCH_TOKENS)),

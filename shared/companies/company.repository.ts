@@ -23,7 +23,7 @@ const nameTaken = (name: string) => () => new ConflictError('COMPANY_NAME_TAKEN'
 const toItem = ({ outstandingBalance: _owed, ...c }: Company) => ({ ...keys.company(c.id), ...keys.companyList(c.status, c), type: 'Company', ...c });
 
 /** The owed counters (cents per currency) as `outstandingBalance`: the currencies owed, alphabetically. */
-const outstandingBalance = (counts: Record<string, number>): Company['outstandingBalance'] =>
+export const outstandingBalance = (counts: Record<string, number>): Company['outstandingBalance'] =>
   Object.entries(counts)
     .filter(([k, v]) => k.startsWith(OWED_COUNTER_PREFIX) && v !== 0)
     .map(([k, v]) => ({ currency: k.slice(OWED_COUNTER_PREFIX.length), amount: formatAmount(v) }))

@@ -1,15 +1,17 @@
 /**
- * Counts the contacts written before `counts.activeContacts` existed (contact-counts.ts): every
- * contact (the `CONTACTS` listing on GSI2, page by page) that no write has marked since gets,
- * in one transaction, `activeCounted = true` at the version read, still unmarked, and, when it
- * is active and has a company, `ADD counts.activeContacts 1` on that company, whatever its
- * status (an archived company's contacts are counted too: this counts what is there, it changes
- * no company). A contact changed meanwhile is read again (a write has marked and counted it);
- * one deleted meanwhile is skipped, and so is one whose company is gone (its permanent delete's
- * cleanup unassigns and marks it). Like the contact search backfill
+ * Counts the contacts written before a contact counter existed (contact-counts.ts):
+ * `counts.activeContacts` (marker `activeCounted`) and `counts.portalContacts` (marker
+ * `portalCounted`). Every contact (the `CONTACTS` listing on GSI2, page by page) that lacks a
+ * marker gets, in one transaction, the markers it lacks at the version read, still lacking them,
+ * and, when it has a company, the `ADD` of what those counters count of it on that company,
+ * whatever its status (an archived company's contacts are counted too: this counts what is
+ * there, it changes no company). A contact changed meanwhile is read again (a write has marked
+ * and counted it); one deleted meanwhile is skipped, and so is one whose company is gone (its
+ * permanent delete's cleanup unassigns and marks it). Like the contact search backfill
  * (contact-search-backfill.ts): safe to run again, and while the API runs.
  */
 import { companyCounter } from '../companies/company.repository';
+import { negate, sumDeltas } from '../db/counters';
 import { readIndexAll } from '../db/index-read';
 import { keys } from '../db/keys';
 import { recordMigration } from '../db/migrations';
@@ -18,13 +20,17 @@ import { retryPolicies } from '../db/retry';
 import { transact } from '../db/transact';
 import { updateItem } from '../db/update';
 import { NotFoundError, StaleReadError } from '../http/errors';
-import { ACTIVE_COUNTED, contactCounts } from './contact-counts';
-import { getContact, type ContactRecord } from './contact.repository';
+import { CONTACT_MARKERS, contactCounts } from './contact-counts';
+import { getContact, markerAsRead, type ContactRecord } from './contact.repository';
 
 const ATTEMPTS = 5;
 /** Contacts marked at once: contacts of one company share its item, and their transactions then collide (retried by `transact`). */
 const IN_FLIGHT = 8;
 export const ACTIVE_CONTACTS_MIGRATION = 'active-contacts';
+/** The same backfill again for the portal-contacts counter (issue 17), on a table the first one already ran on. */
+export const PORTAL_CONTACTS_MIGRATION = 'portal-contacts';
+
+const missingMarkers = (c: ContactRecord) => CONTACT_MARKERS.filter((m) => (c as unknown as Record<string, unknown>)[m] !== true);
 
 type Outcome = 'counted' | 'marked' | 'skipped';
 
@@ -35,24 +41,26 @@ export interface ActiveContactsBackfill {
   counted: number;
 }
 
-/** One contact, at the version read and still unmarked: the marker and what it adds to its company's `activeContacts`, in one transaction. */
+/** One contact, at the version read and with its markers as read: the markers it lacks and what they add to its company's counters, in one transaction. */
 const countOne = (first: ContactRecord): Promise<Outcome> =>
   retryOnStaleRead(
     async (n): Promise<Outcome> => {
       const c = n === 1 ? first : await getContact(first.id, true);
-      if (!c || c.activeCounted === true) return 'skipped';
-      const adds = c.companyId ? contactCounts({ ...c, activeCounted: true }).activeContacts : 0;
+      const missing = c ? missingMarkers(c) : [];
+      if (!c || !missing.length) return 'skipped';
+      const marked = { ...c, ...Object.fromEntries(missing.map((m) => [m, true])) };
+      const adds = c.companyId ? Object.fromEntries(Object.entries(sumDeltas(contactCounts(marked), negate(contactCounts(c)))).filter(([, v]) => v !== 0)) : {};
       try {
         await transact([
           {
             item: {
-              Update: updateItem(keys.contact(c.id), { set: { [ACTIVE_COUNTED]: true } }, { expression: `attribute_not_exists(${ACTIVE_COUNTED}) AND version = :v`, values: { ':v': c.version } }),
+              Update: updateItem(keys.contact(c.id), { set: Object.fromEntries(missing.map((m) => [m, true])) }, { expression: `${markerAsRead(c)} AND version = :v`, values: { ':v': c.version } }),
             },
             onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('contact')),
           },
-          ...(adds && c.companyId ? [companyCounter(c.companyId, { activeContacts: adds })] : []),
+          ...(Object.keys(adds).length && c.companyId ? [companyCounter(c.companyId, adds)] : []),
         ]);
-        return adds ? 'counted' : 'marked';
+        return adds.activeContacts ? 'counted' : 'marked';
       } catch (err) {
         // The contact is gone, or its company is (a permanent delete whose cleanup will unassign and mark it).
         if (err instanceof NotFoundError) return 'skipped';
@@ -68,7 +76,10 @@ const countOne = (first: ContactRecord): Promise<Outcome> =>
   );
 
 /** Marks and counts every contact not yet counted; `onProgress` reports the totals every few hundred contacts read. */
-export const backfillActiveContacts = async (onProgress: (done: ActiveContactsBackfill & { read: number }) => void = () => {}): Promise<ActiveContactsBackfill> => {
+export const backfillActiveContacts = async (
+  onProgress: (done: ActiveContactsBackfill & { read: number }) => void = () => {},
+  migration: string = ACTIVE_CONTACTS_MIGRATION,
+): Promise<ActiveContactsBackfill> => {
   const totals = { read: 0, marked: 0, counted: 0 };
   const settle = async (pending: ContactRecord[]) => {
     for (const outcome of await Promise.all(pending.map(countOne))) {
@@ -80,13 +91,13 @@ export const backfillActiveContacts = async (onProgress: (done: ActiveContactsBa
   for await (const item of readIndexAll({ index: 'gsi2', partitions: keys.allContactsPartitions() })) {
     totals.read++;
     const c = item as unknown as ContactRecord;
-    if (c.activeCounted !== true) pending.push(c);
+    if (missingMarkers(c).length) pending.push(c);
     if (pending.length >= IN_FLIGHT) await settle(pending.splice(0));
     if (totals.read % 500 === 0) onProgress({ ...totals });
   }
   await settle(pending);
   onProgress({ ...totals });
   const done = { marked: totals.marked, counted: totals.counted };
-  await recordMigration(ACTIVE_CONTACTS_MIGRATION, done);
+  await recordMigration(migration, done);
   return done;
 };

@@ -15,15 +15,28 @@ import type { ContactStatus } from './contact.schema';
 
 /** The contact attribute that says its status is in its company's `counts.activeContacts`. */
 export const ACTIVE_COUNTED = 'activeCounted';
+/** The contact attribute that says its portal access is in its company's `counts.portalContacts` (issue 17: onboarding's portal step). */
+export const PORTAL_COUNTED = 'portalCounted';
+/** Every marker a contact write sets (the backfill sets the ones a contact lacks). */
+export const CONTACT_MARKERS = [ACTIVE_COUNTED, PORTAL_COUNTED] as const;
 
 export interface Countable {
   companyId: string | null;
   status: ContactStatus;
+  portal?: { status?: string } | null;
   activeCounted?: boolean;
+  portalCounted?: boolean;
 }
 
-/** The rule: one contact, and one active contact if it is active and already counted as such. */
-export const contactCounts = (c: Countable): CountDeltas => ({ contacts: 1, activeContacts: c.status === 'active' && c.activeCounted === true ? 1 : 0 });
+/**
+ * The rule: one contact; one active contact if it is active; one portal contact if it is active
+ * and can log in to the portal (its set-up done); each only once the contact is counted as such.
+ */
+export const contactCounts = (c: Countable): CountDeltas => ({
+  contacts: 1,
+  activeContacts: c.status === 'active' && c.activeCounted === true ? 1 : 0,
+  portalContacts: c.status === 'active' && c.portal?.status === 'active' && c.portalCounted === true ? 1 : 0,
+});
 
 /**
  * How `companyId`'s counters change when a contact goes from `before` to `after` (`undefined`:
@@ -33,4 +46,4 @@ export const contactDelta = (companyId: string, before: Countable | undefined, a
   sumDeltas(after?.companyId === companyId ? contactCounts(after) : {}, negate(before?.companyId === companyId ? contactCounts(before) : {}));
 
 /** The contact as a write leaves it: counted. */
-export const counted = <T extends Countable>(c: T): T => ({ ...c, activeCounted: true });
+export const counted = <T extends Countable>(c: T): T => ({ ...c, activeCounted: true, portalCounted: true });

@@ -10,9 +10,9 @@ import { readIndexPage } from '../db/index-read';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
+import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
-import { ACTIVE_COUNTED } from './contact-counts';
+import { CONTACT_MARKERS, contactDelta, counted } from './contact-counts';
 import { foldForSearch, isFirstMatch, searchTokens, searchTokenWrites } from './contact-search';
 import { CONTACT_RESOURCE_FIELDS } from './contact.fields';
 import type { Contact, ContactStatus } from './contact.schema';
@@ -27,6 +27,8 @@ export interface ContactRecord extends Contact {
   m365Mapped?: Record<string, unknown> | null;
   /** Its status is in its company's `counts.activeContacts` (contact-counts.ts); every write sets it. */
   activeCounted?: boolean;
+  /** Its portal access is in its company's `counts.portalContacts` (contact-counts.ts). */
+  portalCounted?: boolean;
 }
 
 /** The API resource of a stored contact: only its documented fields. */
@@ -41,14 +43,16 @@ const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk
  * out from a contact that says so, so one that does not is a bug, refused before it is written.
  */
 const assertCounted = (c: ContactRecord) => {
-  if (c.activeCounted !== true) throw new Error(`Contact ${c.id} is written without ${ACTIVE_COUNTED}: work its counter deltas out from counted(contact)`);
+  const missing = CONTACT_MARKERS.find((m) => (c as unknown as Record<string, unknown>)[m] !== true);
+  if (missing) throw new Error(`Contact ${c.id} is written without ${missing}: work its counter deltas out from counted(contact)`);
 };
 
 /**
  * The marker as read: the backfill may set it (and count the contact) between a read and the
  * write, and the write's counter deltas assumed what it read.
  */
-const markerAsRead = (c: ContactRecord) => `${c.activeCounted === true ? 'attribute_exists' : 'attribute_not_exists'}(${ACTIVE_COUNTED})`;
+export const markerAsRead = (c: ContactRecord) =>
+  CONTACT_MARKERS.map((m) => `${(c as unknown as Record<string, unknown>)[m] === true ? 'attribute_exists' : 'attribute_not_exists'}(${m})`).join(' AND ');
 
 /** The contact's condition failed: gone (404), another version (412), or the same version now counted by the backfill (read again). */
 const contactChanged = (before: ContactRecord) => (old: Record<string, unknown> | undefined) =>
@@ -184,7 +188,7 @@ const releaseEmail = (email: string, contactId: string): TxItem => ({
 export const updateContactItem = (before: ContactRecord, after: ContactRecord, changed: string[]): TxItem[] => {
   assertCounted(after);
   const set: Record<string, unknown> = Object.fromEntries(
-    [...new Set([...changed, 'version', 'updatedAt', ACTIVE_COUNTED])].map((f) => [f, (after as unknown as Record<string, unknown>)[f] ?? null]),
+    [...new Set([...changed, 'version', 'updatedAt', ...CONTACT_MARKERS])].map((f) => [f, (after as unknown as Record<string, unknown>)[f] ?? null]),
   );
   Object.assign(set, keys.contactLists(after));
   const items: TxItem[] = [
@@ -238,9 +242,21 @@ export const contactReference = (contactId: string, companyId: string | null, de
   });
 
 /** Sets portal fields (status, token, user) on a contact, at the version read. */
-export const setContactPortal = (c: ContactRecord, set: Partial<ContactRecord>, now: string): TxItem => {
+/**
+ * Sets portal fields (status, token, user) on a contact, at the version read and with its
+ * markers as read, marking it counted; `deltas` is what the change adds to its company's
+ * counters (portal access that starts or ends), for the company item of the same transaction.
+ */
+export const setContactPortal = (c: ContactRecord, set: Partial<ContactRecord>, now: string): { item: TxItem; deltas: CountDeltas } => {
+  const marks = Object.fromEntries(CONTACT_MARKERS.map((m) => [m, true]));
   return {
-    item: { Update: updateItem(keys.contact(c.id), { set: { ...set, updatedAt: now }, add: { version: 1 } }, { expression: 'attribute_exists(pk) AND version = :v', values: { ':v': c.version } }) },
-    onConditionFailed: (old) => (old ? new PreconditionFailedError(Number(old.version)) : new NotFoundError('contact')),
+    item: {
+      item: {
+        Update: updateItem(keys.contact(c.id), { set: { ...set, ...marks, updatedAt: now }, add: { version: 1 } }, { expression: `attribute_exists(pk) AND version = :v AND ${markerAsRead(c)}`, values: { ':v': c.version } }),
+      },
+      // Same version, a marker set meanwhile: the backfill counted it in between (rare; try again).
+      onConditionFailed: (old) => (!old ? new NotFoundError('contact') : Number(old.version) === c.version ? concurrentChange() : new PreconditionFailedError(Number(old.version))),
+    },
+    deltas: c.companyId ? contactDelta(c.companyId, c, counted({ ...c, ...set })) : {},
   };
 };

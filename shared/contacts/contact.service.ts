@@ -50,6 +50,7 @@ export const newContact = (input: Omit<CreateContactInput, 'sendInvite'>, now: s
   createdAt: now,
   updatedAt: now,
   activeCounted: true,
+  portalCounted: true,
 });
 
 /** The transaction items that create `contact`: the item, its email guard, its company's counters (active company only). */

@@ -161,6 +161,11 @@ export const keys = {
    */
   notification: (companyId: string, occurredAt: string, eventId: string, contactId: string) => ({ pk: `COMPANY#${companyId}`, sk: `NOTIFICATION#${occurredAt}#${eventId}#${contactId}` }),
   notificationPrefix: 'NOTIFICATION#',
+  /** The latest signal of one kind (backups, endpoints, security) an RMM, EDR or backup tool posted for a company (shared/health). */
+  healthSignal: (companyId: string, kind: string) => ({ pk: `COMPANY#${companyId}`, sk: `SIGNAL#${kind}` }),
+  /** A company's health score of one day (UTC), kept for its trend; the day's last computation wins. */
+  healthSnapshot: (companyId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `HEALTH#${date}` }),
+  healthSnapshotPrefix: 'HEALTH#',
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

@@ -256,6 +256,7 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCou
       updatedAt: now,
       m365Mapped: m,
       activeCounted: true,
+      portalCounted: true,
     };
     groups.push({ items: [...putNewContact(contact), link(contact.id)], counts: { created: 1 }, companyDeltas: contactDeltas(undefined, contact), onFail: failure(errors, user.id, 'create') });
   }

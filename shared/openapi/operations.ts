@@ -20,10 +20,12 @@ import { contractApi } from '../contracts/contract.api';
 import { slaPolicyApi } from '../sla/sla.api';
 import { settingsApi } from '../settings/settings.api';
 import { notificationApi } from '../notifications/notification.api';
+import { healthApi } from '../health/health.api';
+import { overviewApi } from '../overview/overview.api';
 import { staffApi } from '../staff/staff.api';
 import { invoiceApi } from '../invoices/invoice.api';
 import { billingRunApi } from '../billing-runs/billing-run.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...invoiceApi, ...contractApi, ...slaPolicyApi, ...settingsApi, ...notificationApi, ...billingRunApi, ...timeEntryApi, ...auditApi, ...staffApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...invoiceApi, ...contractApi, ...slaPolicyApi, ...settingsApi, ...notificationApi, ...healthApi, ...overviewApi, ...billingRunApi, ...timeEntryApi, ...auditApi, ...staffApi, ...openapiApi };

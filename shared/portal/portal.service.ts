@@ -75,11 +75,12 @@ const mailFor = (purpose: TokenPurpose, contact: ContactRecord, companyName: str
 const issueLink = async (contact: ContactRecord, company: Company, purpose: TokenPurpose, portal: Partial<ContactRecord>, extra: TxItem[] = []): Promise<void> => {
   const now = new Date().toISOString();
   const { token, hash, put } = newToken(contact.id, purpose);
+  const change = setContactPortal(contact, { ...portal, portalTokenHash: hash }, now);
   await transact([
-    setContactPortal(contact, { ...portal, portalTokenHash: hash }, now),
+    change.item,
     put,
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
-    companyReference(company.id, {}, { into: true }),
+    companyReference(company.id, change.deltas, { into: true }),
     ...extra,
     (await mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) })).item,
   ]);
@@ -189,11 +190,13 @@ export const completeSetup = async (token: string, password: string): Promise<{ 
     await portalUsers().setPassword(contact.portalUsername, password);
     const now = new Date().toISOString();
     const portal = { status: 'active' as const, invitedAt: contact.portal.invitedAt, activatedAt: contact.portal.activatedAt ?? now };
+    // Its portal access starts: counted on its company in the same transaction (onboarding's portal step).
+    const change = setContactPortal(contact, { portal, portalTokenHash: null, portalSub: sub }, now);
     await transact([
       consumeToken(hash, claim.claimedAt),
-      setContactPortal(contact, { portal, portalTokenHash: null, portalSub: sub }, now),
+      change.item,
       ...(contact.portalSub ? [] : bindItems(contact, sub)),
-      { ...companyReference(company.id, {}, { into: true }), onConditionFailed: () => portalPaused() },
+      { ...companyReference(company.id, change.deltas, { into: true }), onConditionFailed: () => portalPaused() },
     ]);
     return { email: contact.email!, portalStatus: 'active' };
   } catch (err) {

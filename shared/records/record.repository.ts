@@ -79,7 +79,7 @@ export const newRecord = (kind: RecordKind, input: Record<string, unknown>, extr
     ...(kind.name === 'asset' ? { source: 'manual' } : {}),
     ...input,
     ...(kind.name === 'invoice' && input.balance === undefined ? { balance: input.total } : {}),
-    ...(kind.marker ? { [kind.marker]: true } : {}),
+    ...Object.fromEntries((kind.markers ?? []).map((m) => [m, true])),
     ...extra,
     id: ulid(),
     companyId: input.companyId as string,

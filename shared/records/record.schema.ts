@@ -52,13 +52,13 @@ export interface RecordKind {
   /** Values a stored item written before a field existed reads back with. */
   defaults?: () => Record<string, unknown>;
   /**
-   * For a counter added after the first items were written: an attribute (`true`) on every item
-   * the counter counts, and `counts` counts it only on marked items. A new item is marked, and so
-   * is an old one by its first change (record.service.ts `changeItems`), which counts it in full;
-   * the counter's backfill marks the rest, each with its count, in one transaction
-   * (docs/data-model.md, "Counters added later").
+   * For counters added after the first items were written: attributes (`true`) on every item a
+   * counter counts, and `counts` counts it only on items marked with its marker. A new item is
+   * marked, and so is an old one by its first change (record.service.ts `changeItems`), which
+   * counts it in full; a counter's backfill, if it has one, marks the rest, each with its count,
+   * in one transaction (docs/data-model.md, "Counters added later").
    */
-  marker?: string;
+  markers?: readonly string[];
   /** An index entry of the kind's own beyond its listings (a ticket's SLA clock, GSI3): its keys for a record (none: `{}`), and every attribute they may use. */
   /** The list may go across companies (no `companyId` or `contactId`) when its filters say so (a ticket's SLA filters). */
   crossCompany?: (query: Record<string, unknown>) => boolean;
@@ -116,9 +116,35 @@ export const isOutstanding = (r: Record<string, unknown>): boolean => r.status !
 
 export const INVOICE_BALANCE_MARKER = 'inBalance';
 
+/** On a ticket whose SLA clock is in its company's SLA counters (`slaCounts`): new tickets, and old ones from their first change. */
+export const TICKET_SLA_MARKER = 'slaCounted';
+
+/**
+ * What a ticket with an SLA clock adds to its company's service counters (the health score's
+ * service component, the Client 360): open and past a target; resolved, late or not, and the
+ * minutes it took. Only counted tickets (`TICKET_SLA_MARKER`), as with every counter added later.
+ */
+const slaCounts = (r: Record<string, unknown>): CountDeltas => {
+  const sla = r.sla as { resolvedAt: string | null; responseBreached: boolean; resolutionBreached: boolean } | null | undefined;
+  if (r[TICKET_SLA_MARKER] !== true || !sla) return {};
+  if (OPEN_TICKET_STATUSES.includes(r.status as string)) return { slaBreachedOpen: sla.responseBreached || sla.resolutionBreached ? 1 : 0 };
+  if (!sla.resolvedAt) return {};
+  return {
+    slaResolved: 1,
+    slaResolvedLate: sla.resolutionBreached ? 1 : 0,
+    slaResolutionMinutes: Math.max(0, Math.round((Date.parse(sla.resolvedAt) - Date.parse(String(r.createdAt))) / 60_000)),
+  };
+};
+
 /** What an invoice adds to its company's owed counters: its balance, in its currency's, while outstanding and counted. */
 const owed = (r: Record<string, unknown>): CountDeltas =>
   r[INVOICE_BALANCE_MARKER] === true && isOutstanding(r) ? { [`${OWED_COUNTER_PREFIX}${typeof r.currency === 'string' ? r.currency : mspCurrency()}`]: centsOf(r.balance) } : {};
+
+/** On an invoice whose issue is in its company's `invoicesIssued` (new invoices, and old ones from their first change). */
+export const INVOICE_ISSUED_MARKER = 'issuedCounted';
+
+/** An invoice the client has been sent (the health score's financial component counts them), once counted. */
+const issued = (r: Record<string, unknown>): CountDeltas => (r[INVOICE_ISSUED_MARKER] === true && (r.status === 'sent' || r.status === 'paid') ? { invoicesIssued: 1 } : {});
 
 export const recordKinds = {
   ticket: kind({
@@ -165,9 +191,10 @@ export const recordKinds = {
     conflicts: ['CONTRACT_NOT_IN_COMPANY'],
     watch: { keys: slaWatchKeys, attributes: SLA_WATCH_ATTRIBUTES, listing: slaListing, matches: slaMatches },
     counts: (r) => ({
-      company: { tickets: 1, openTickets: OPEN_TICKET_STATUSES.includes(r.status as string) ? 1 : 0 },
+      company: { tickets: 1, openTickets: OPEN_TICKET_STATUSES.includes(r.status as string) ? 1 : 0, ...slaCounts(r) },
       contact: { tickets: 1 },
     }),
+    markers: [TICKET_SLA_MARKER],
   }),
   asset: kind({
     name: 'asset',
@@ -215,8 +242,8 @@ export const recordKinds = {
     filters: z.object({ status: z.enum(INVOICE_STATUSES).optional() }),
     // Not shown in the company's `counts`: the permanent-delete gate checks `outstandingInvoices` inside
     // its transaction; the owed counters are the company's `outstandingBalance`.
-    counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0, ...owed(r) }, contact: {} }),
-    marker: INVOICE_BALANCE_MARKER,
+    counts: (r) => ({ company: { outstandingInvoices: isOutstanding(r) ? 1 : 0, ...owed(r), ...issued(r) }, contact: {} }),
+    markers: [INVOICE_BALANCE_MARKER, INVOICE_ISSUED_MARKER],
     // Invoices written before v1.1 have none of these.
     defaults: () => ({ contractId: null, period: null, currency: mspCurrency(), lines: [], sentAt: null, payments: [] }),
   }),

@@ -112,8 +112,9 @@ export const changeItems = (
   changed: readonly string[],
   onConditionFailed?: TxItem['onConditionFailed'],
 ): TxItem[] => {
-  const counted = kind.marker ? { ...after, [kind.marker]: true } : after;
-  const record = updateRecordItem(kind, before, counted, kind.marker ? [...changed, kind.marker] : [...changed]);
+  const markers = kind.markers ?? [];
+  const counted = { ...after, ...Object.fromEntries(markers.map((m) => [m, true])) };
+  const record = updateRecordItem(kind, before, counted, [...changed, ...markers]);
   return [onConditionFailed ? { ...record, onConditionFailed } : record, ...counterItems(kind, before, counted)];
 };
 

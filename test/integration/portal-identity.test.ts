@@ -15,6 +15,7 @@ import { handler as portalRequestsWorker } from '../../functions/portal/portal-r
 import { handler as preAuthentication } from '../../functions/portal/pre-authentication';
 import { handler as preTokenGeneration } from '../../functions/portal/pre-token-generation';
 import { getContact, setContactPortal } from '../../shared/contacts/contact.repository';
+import { companyCounter } from '../../shared/companies/company.repository';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { transact } from '../../shared/db/transact';
@@ -51,10 +52,8 @@ const boundContact = async (label: string): Promise<Bound> => {
   const sub = randomUUID();
   const contact = (await getContact(contactId, true))!;
   const now = new Date().toISOString();
-  await transact([
-    setContactPortal(contact, { portal: { status: 'active', invitedAt: now, activatedAt: now }, portalUsername: sub, portalSub: sub }, now),
-    putPortalUser(sub, contactId),
-  ]);
+  const change = setContactPortal(contact, { portal: { status: 'active', invitedAt: now, activatedAt: now }, portalUsername: sub, portalSub: sub }, now);
+  await transact([change.item, companyCounter(companyId, change.deltas), putPortalUser(sub, contactId)]);
   return { companyId, contactId, email, sub };
 };
 

@@ -10,9 +10,19 @@ const c = (companyId: string | null, status: 'active' | 'inactive', activeCounte
 
 describe('contactCounts', () => {
   it('is one contact, and one active contact only when active and counted', () => {
-    expect(contactCounts(c('A', 'active', true))).toEqual({ contacts: 1, activeContacts: 1 });
-    expect(contactCounts(c('A', 'inactive', true))).toEqual({ contacts: 1, activeContacts: 0 });
-    expect(contactCounts(c('A', 'active'))).toEqual({ contacts: 1, activeContacts: 0 });
+    expect(contactCounts(c('A', 'active', true))).toEqual({ contacts: 1, activeContacts: 1, portalContacts: 0 });
+    expect(contactCounts(c('A', 'inactive', true))).toEqual({ contacts: 1, activeContacts: 0, portalContacts: 0 });
+    expect(contactCounts(c('A', 'active'))).toEqual({ contacts: 1, activeContacts: 0, portalContacts: 0 });
+  });
+
+  it('is one portal contact only when active, set up in the portal, and counted as such', () => {
+    const portal = (status: string, portalCounted?: boolean): Countable => ({ companyId: 'A', status: 'active', activeCounted: true, portal: { status }, ...(portalCounted === undefined ? {} : { portalCounted }) });
+    expect(contactCounts(portal('active', true)).portalContacts).toBe(1);
+    expect(contactCounts(portal('invited', true)).portalContacts).toBe(0);
+    expect(contactCounts(portal('active')).portalContacts).toBe(0);
+    expect(contactCounts({ ...portal('active', true), status: 'inactive' }).portalContacts).toBe(0);
+    // A deactivation ends its portal access in the counter too.
+    expect(contactDelta('A', portal('active', true), { ...portal('active', true), status: 'inactive' })).toEqual({ activeContacts: -1, portalContacts: -1 });
   });
 });
 
