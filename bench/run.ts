@@ -56,19 +56,24 @@ const finish = async (full = true): Promise<never> => {
   process.exit(0);
 };
 
-// `npm run bench -- --only cold-start`: section 5 alone (no engines, a minute or two), the other sections kept from the last bench/results.json.
+// `npm run bench -- --only cold-start`: section 5 alone (no engines, a minute or two), the other sections kept from the last bench/results.json;
+// `--only stack`: the stack's size; `--only api`: sections 1 and 2 on a fresh stack.
 const only = process.argv[process.argv.indexOf('--only') + 1];
 if (process.argv.includes('--only')) {
-  if (only !== 'cold-start' && only !== 'stack') throw new Error(`--only takes cold-start or stack, not ${only}`);
+  if (only !== 'cold-start' && only !== 'stack' && only !== 'api') throw new Error(`--only takes cold-start, stack or api, not ${only}`);
   Object.assign(out, JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<string, unknown>);
-  if (only === 'cold-start') {
-    log('Bundling every function…');
-    out.coldStart = await coldStart();
-  } else {
-    log('Synthesizing the stack…');
-    out.stack = await stackSize();
+  // `--only api`: sections 1 and 2 (requests per route, latency) on a fresh stack, a few minutes; they carry their own date.
+  if (only === 'api') log('Sections 1 and 2 only…');
+  else {
+    if (only === 'cold-start') {
+      log('Bundling every function…');
+      out.coldStart = await coldStart();
+    } else {
+      log('Synthesizing the stack…');
+      out.stack = await stackSize();
+    }
+    await finish(false);
   }
-  await finish(false);
 }
 
 // ── the stack and a client ──────────────────────────────────────────────────────────────
@@ -292,6 +297,28 @@ Object.assign(scenarios, {
   'POST /v1/billing-runs': { method: 'POST', path: '/v1/billing-runs', token: tokens.admin, body: { through: '2025-12-31', companyId: home } },
   'GET /v1/billing-runs/{id}': { method: 'GET', path: async () => `/v1/billing-runs/${(await http('POST', '/v1/billing-runs', { token: tokens.admin, body: { through: '2025-12-31', companyId: home } })).body.id}`, token: tokens.admin },
 } satisfies Record<string, Scenario>);
+// Issue 17: SLA policies, client and MSP settings, notifications, health, onboarding, the Client 360.
+const slaBody = (isDefault = false) => ({ name: `SLA ${ulid()}`, isDefault, timezone: 'Europe/London', hours: { mon: [['08:00', '18:00']], tue: [['08:00', '18:00']], wed: [['08:00', '18:00']], thu: [['08:00', '18:00']], fri: [['08:00', '18:00']], sat: [], sun: [] }, targets: { critical: { responseMinutes: 15, resolutionMinutes: 240 }, high: { responseMinutes: 60, resolutionMinutes: 480 }, medium: { responseMinutes: 240, resolutionMinutes: 1440 }, low: { responseMinutes: 480, resolutionMinutes: 2880 } } });
+const newPolicy = async () => (await http('POST', '/v1/sla-policies', { token: tokens.admin, body: slaBody() })).body.id as string;
+const benchPolicy = await newPolicy();
+await http('POST', `/v1/companies/${home}/signals`, { token: tokens.admin, body: { kind: 'backups', observedAt: new Date().toISOString(), successRate: 0.98, lastSuccessAt: new Date().toISOString() } });
+Object.assign(scenarios, {
+  'GET /v1/sla-policies': { method: 'GET', path: '/v1/sla-policies', token: tokens.admin },
+  'POST /v1/sla-policies': { method: 'POST', path: '/v1/sla-policies', token: tokens.admin, body: () => Promise.resolve(slaBody()) },
+  'GET /v1/sla-policies/{id}': { method: 'GET', path: `/v1/sla-policies/${benchPolicy}`, token: tokens.admin },
+  'PATCH /v1/sla-policies/{id}': { method: 'PATCH', path: async () => `/v1/sla-policies/${await newPolicy()}`, token: tokens.admin, body: { name: 'Renamed' } },
+  'DELETE /v1/sla-policies/{id}': { method: 'DELETE', path: async () => `/v1/sla-policies/${await newPolicy()}`, token: tokens.admin },
+  'GET /v1/companies/{id}/settings': { method: 'GET', path: `/v1/companies/${home}/settings`, token: tokens.admin },
+  'PUT /v1/companies/{id}/settings': { method: 'PUT', path: `/v1/companies/${home}/settings`, token: tokens.admin, body: () => Promise.resolve({ slaPolicyId: benchPolicy, notificationRules: [{ event: 'ticket.created', notify: 'primary' }], portal: { ticketCategories: [`Cat ${ulid()}`] } }) },
+  'GET /v1/companies/{id}/notifications': { method: 'GET', path: `/v1/companies/${home}/notifications`, token: tokens.admin },
+  'GET /v1/settings': { method: 'GET', path: '/v1/settings', token: tokens.admin },
+  'PUT /v1/settings': { method: 'PUT', path: '/v1/settings', token: tokens.admin, body: () => Promise.resolve({ categories: [`Cat ${ulid()}`] }) },
+  'GET /v1/companies/{id}/health': { method: 'GET', path: `/v1/companies/${home}/health`, token: tokens.admin },
+  'GET /v1/companies/{id}/health/history': { method: 'GET', path: `/v1/companies/${home}/health/history`, token: tokens.admin },
+  'POST /v1/companies/{id}/signals': { method: 'POST', path: `/v1/companies/${home}/signals`, token: tokens.admin, body: () => Promise.resolve({ kind: 'security', observedAt: new Date().toISOString(), openThreats: 0, criticalVulnerabilities: 1 }) },
+  'GET /v1/companies/{id}/onboarding': { method: 'GET', path: `/v1/companies/${home}/onboarding`, token: tokens.admin, note: 'the company item with the default policy (BatchGetItem) beside its contracts (Query), then the contracts' },
+  'GET /v1/companies/{id}/overview': { method: 'GET', path: `/v1/companies/${home}/overview`, token: tokens.admin, note: 'the Client 360: at most three requests (BatchGetItem ‖ Query, then BatchGetItem)' },
+} satisfies Record<string, Scenario>);
 for (const [plural, id, body] of [
   ['tickets', ticketIds[2], { companyId: home, subject: 'New', priority: 'high' }],
   ['assets', assetId, { companyId: home, name: 'PHONE-1', kind: 'mobile' }],
@@ -334,6 +361,8 @@ const latencyTargets = [
   { name: 'GET /v1/companies?q=', run: () => http('GET', '/v1/companies?q=bench%20customer%2010', { token: tokens.admin }) },
   { name: 'POST /v1/contacts', run: () => http('POST', '/v1/contacts', { token: tokens.admin, body: { firstName: 'Lat', lastName: 'Ency', email: `lat.${ulid().toLowerCase()}@customer0.example`, companyId: home } }) },
   { name: 'GET /v1/portal/tickets', run: () => http('GET', '/v1/portal/tickets', { token: tokens.portal }) },
+  // The Client 360 (issue 17): three requests, two of them side by side; compared with one GetItem.
+  { name: 'GET /v1/companies/{id}/overview', run: () => http('GET', `/v1/companies/${home}/overview`, { token: tokens.admin }) },
 ];
 const time = async (fn: () => Promise<unknown>) => {
   const t = performance.now();
@@ -379,6 +408,11 @@ for (const c of [1, 16]) {
   }
 }
 out.latency = latency;
+if (only === 'api') {
+  out.apiMeasuredAt = new Date().toISOString();
+  await stack.stop();
+  await finish(false);
+}
 
 // ── 3. import throughput ─────────────────────────────────────────────────────────────────
 log('Importing 50,000 contacts…');
