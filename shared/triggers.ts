@@ -10,8 +10,9 @@ export const cognitoTriggers = [
     pool: 'portal',
     trigger: 'PreTokenGeneration',
     handler: 'functions/portal/pre-token-generation.ts',
-    table: 'read',
-    summary: "Resolves the contact from the user's sub (the server's binding only), refuses inactive contacts and paused companies (also on refresh and SSO logins) and puts contactId and companyId in the ID token",
+    // Writes one counter: the company's portal logins of the month (health's engagement).
+    table: 'write',
+    summary: "Resolves the contact from the user's sub (the server's binding only), refuses inactive contacts and paused companies (also on refresh and SSO logins) and puts contactId and companyId in the ID token; counts the login for the company's portal engagement",
   },
 ] as const;
 

@@ -166,6 +166,8 @@ export const keys = {
   /** A company's health score of one day (UTC), kept for its trend; the day's last computation wins. */
   healthSnapshot: (companyId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `HEALTH#${date}` }),
   healthSnapshotPrefix: 'HEALTH#',
+  /** A company's portal engagement in one month (UTC `YYYY-MM`): logins counted by the portal's token trigger (shared/health/engagement.ts). */
+  engagement: (companyId: string, month: string) => ({ pk: `COMPANY#${companyId}`, sk: `ENGAGEMENT#${month}` }),
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

@@ -23,8 +23,9 @@ export interface HealthInputs {
   backups?: { observedAt: string; successRate: number; lastSuccessAt: string | null };
   endpoints?: { observedAt: string; total: number; healthy: number; patchCompliance: number };
   security?: { observedAt: string; openThreats: number; criticalVulnerabilities: number };
-  /** Portal logins and mail bounces are not recorded yet: always absent today. */
-  engagement?: never;
+  /** Portal use: contacts who can log in, logins this month and the month before, the last one. */
+  engagement?: { portalContacts: number; logins: number; lastLoginAt: string | null };
+  /** Mail bounces and replies are not recorded yet: always absent today. */
   communications?: never;
 }
 
@@ -99,6 +100,16 @@ const security = ({ security: s }: HealthInputs): Omit<HealthComponent, 'key' | 
   };
 };
 
+const engagement = ({ engagement: e }: HealthInputs): Omit<HealthComponent, 'key' | 'weight'> => {
+  if (!e || (e.portalContacts === 0 && e.logins === 0)) return { score: null, reasons: ['No contact can log in to the portal'] };
+  // Logins this month and last: none is a client that does not use the portal it has.
+  const score = e.logins >= 4 ? 100 : [10, 50, 70, 85][e.logins]!;
+  return {
+    score,
+    reasons: [`${plural(e.logins, 'portal login')} this month and last`, `${plural(e.portalContacts, 'contact')} can log in`, ...(e.lastLoginAt ? [`Last login ${e.lastLoginAt.slice(0, 10)}`] : [])],
+  };
+};
+
 const notRecorded = (what: string) => (): Omit<HealthComponent, 'key' | 'weight'> => ({ score: null, reasons: [`${what} are not recorded yet`] });
 
 const SCORERS: Record<HealthComponentKey, (i: HealthInputs, now: Date) => Omit<HealthComponent, 'key' | 'weight'>> = {
@@ -107,7 +118,7 @@ const SCORERS: Record<HealthComponentKey, (i: HealthInputs, now: Date) => Omit<H
   security,
   backups,
   financial,
-  engagement: notRecorded('Portal logins'),
+  engagement,
   communications: notRecorded('Email bounces and replies'),
 };
 

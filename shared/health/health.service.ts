@@ -14,6 +14,7 @@ import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { NotFoundError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import { engagementKeys } from './engagement';
 import { healthScore, type HealthComponent, type HealthInputs } from './health-score';
 import type { SignalInput } from './health.schema';
 
@@ -27,7 +28,13 @@ export interface Health {
 }
 
 /** The keys the health of a company is computed from (the Client 360 reads them in its own batch). */
-export const healthKeys = (companyId: string) => [keys.company(companyId), ...SIGNAL_KINDS.map((k) => keys.healthSignal(companyId, k))];
+export const healthKeys = (companyId: string, now = new Date()) => [keys.company(companyId), ...SIGNAL_KINDS.map((k) => keys.healthSignal(companyId, k)), ...engagementKeys(companyId, now)];
+
+const engagementOf = (items: Record<string, unknown>[], companyId: string, counts: Record<string, number>, now: Date) => {
+  const months = engagementKeys(companyId, now).map((k) => items.find((i) => i.pk === k.pk && i.sk === k.sk));
+  const lastLoginAt = months.map((m) => m?.lastPortalLoginAt as string | undefined).find(Boolean) ?? null;
+  return { portalContacts: counts.portalContacts ?? 0, logins: months.reduce((sum, m) => sum + Number(m?.portalLogins ?? 0), 0), lastLoginAt };
+};
 
 /** The health from the items `healthKeys` names (absent ones are no data). */
 export const healthOf = (items: Record<string, unknown>[], companyId: string, now = new Date()): Health => {
@@ -44,6 +51,7 @@ export const healthOf = (items: Record<string, unknown>[], companyId: string, no
     },
     // Invoices sent before `invoicesIssued` existed are counted from their next change; one still unpaid is an issued one.
     invoices: { issued: Math.max(counts.invoicesIssued ?? 0, counts.outstandingInvoices ?? 0), outstanding: counts.outstandingInvoices ?? 0, owed: outstandingBalance(counts) },
+    engagement: engagementOf(items, companyId, counts, now),
     backups: signal('backups'),
     endpoints: signal('endpoints'),
     security: signal('security'),
@@ -137,7 +145,7 @@ export const snapshotAllHealth = async (now = new Date()): Promise<{ companies: 
   const flush = async () => {
     if (!page.length) return;
     const ids = page.map((c) => String(c.id));
-    const signals = await batchGet(ids.flatMap((id) => SIGNAL_KINDS.map((k) => keys.healthSignal(id, k))), { consistent: false });
+    const signals = await batchGet(ids.flatMap((id) => [...SIGNAL_KINDS.map((k) => keys.healthSignal(id, k)), ...engagementKeys(id, now)]), { consistent: false });
     await batchPut(page.map((c) => snapshotItem(String(c.id), healthOf([c, ...signals.filter((sg) => sg.pk === c.pk)], String(c.id), now))));
     companies += page.length;
     page = [];

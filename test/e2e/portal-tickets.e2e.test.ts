@@ -352,6 +352,13 @@ describe('client settings through the gateway (API.md v1.1 "Client settings")', 
   beforeAll(async () => {
     c = await portalUser('Fabrikam', 'Kim', 'Akers');
   });
+
+  it("counts the contact's portal logins for its company's engagement (health)", async () => {
+    const engagement = async () => (await api('GET', `/v1/companies/${c.companyId}/health`, { token: tech })).body.components.find((x: { key: string }) => x.key === 'engagement');
+    expect(await engagement()).toMatchObject({ score: 50, reasons: ['1 portal login this month and last', '1 contact can log in', expect.stringMatching(/^Last login /)] });
+    await login(stack.info, c.email, PASSWORD, 'portal');
+    expect((await engagement()).reasons[0]).toBe('2 portal logins this month and last');
+  });
   const settings = (body: unknown, token = admin, headers?: Record<string, string>) => api('PUT', `/v1/companies/${c.companyId}/settings`, { token, body, headers });
 
   it('limits a portal ticket to the allowed categories (400 CATEGORY_NOT_ALLOWED), auto-assigns it, and tells the portal what shows', async () => {

@@ -1,8 +1,8 @@
 /**
  * The health score's weighting (seed 001): every combination of components with and without
- * data (the 32 subsets of the five that can have data today; engagement and communications never
- * do yet), each re-weighted to 100 over those present, and the score their weighted mean. Then
- * each component's own scoring and reasons.
+ * data (the 64 subsets of the six that can have data today; communications never does yet),
+ * each re-weighted to 100 over those present, and the score their weighted mean. Then each
+ * component's own scoring and reasons.
  */
 import { describe, expect, it } from 'vitest';
 import { HEALTH_WEIGHTS, healthScore, type HealthInputs } from '../../shared/health/health-score';
@@ -15,6 +15,7 @@ const WITH_DATA = {
   backups: { backups: { observedAt: '2027-03-10T06:00:00Z', successRate: 0.9, lastSuccessAt: '2027-03-10T02:00:00Z' } },
   endpoints: { endpoints: { observedAt: '2027-03-10T06:00:00Z', total: 40, healthy: 36, patchCompliance: 0.8 } },
   security: { security: { observedAt: '2027-03-10T06:00:00Z', openThreats: 1, criticalVulnerabilities: 2 } },
+  engagement: { engagement: { portalContacts: 3, logins: 2, lastLoginAt: '2027-03-08T09:00:00Z' } },
 } satisfies Record<string, Partial<HealthInputs>>;
 type Present = keyof typeof WITH_DATA;
 const KEYS = Object.keys(WITH_DATA) as Present[];
@@ -40,12 +41,9 @@ describe('re-weighting', () => {
     expect(score).toBe(Math.round(withData.reduce((sum, c) => sum + (c.score! * HEALTH_WEIGHTS[c.key]) / total, 0)));
   });
 
-  it('never has data for engagement and communications yet, and says why', () => {
+  it('never has data for communications yet, and says why', () => {
     const { components } = healthScore(Object.assign({}, EMPTY, ...KEYS.map((k) => WITH_DATA[k])), now);
-    expect(components.filter((c) => c.score === null).map((c) => [c.key, c.reasons])).toEqual([
-      ['engagement', ['Portal logins are not recorded yet']],
-      ['communications', ['Email bounces and replies are not recorded yet']],
-    ]);
+    expect(components.filter((c) => c.score === null).map((c) => [c.key, c.reasons])).toEqual([['communications', ['Email bounces and replies are not recorded yet']]]);
   });
 });
 
@@ -66,6 +64,13 @@ describe('components', () => {
     expect(one(WITH_DATA.backups, 'backups').score).toBe(90);
     expect(one({ backups: { observedAt: '2027-03-10T06:00:00Z', successRate: 1, lastSuccessAt: '2027-03-06T12:00:00Z' } }, 'backups')).toMatchObject({ score: 70, reasons: ['Backup success rate 100%', 'Last successful backup 4 days ago'] });
     expect(one({ backups: { observedAt: '2027-03-10T06:00:00Z', successRate: 0.5, lastSuccessAt: null } }, 'backups').score).toBe(20);
+  });
+
+  it('scores engagement from portal logins this month and last, with no data while nobody can log in', () => {
+    expect(one(WITH_DATA.engagement, 'engagement')).toMatchObject({ score: 70, reasons: ['2 portal logins this month and last', '3 contacts can log in', 'Last login 2027-03-08'] });
+    expect(one({ engagement: { portalContacts: 2, logins: 0, lastLoginAt: null } }, 'engagement')).toMatchObject({ score: 10, reasons: ['0 portal logins this month and last', '2 contacts can log in'] });
+    expect(one({ engagement: { portalContacts: 1, logins: 9, lastLoginAt: '2027-03-10T08:00:00Z' } }, 'engagement').score).toBe(100);
+    expect(one({ engagement: { portalContacts: 0, logins: 0, lastLoginAt: null } }, 'engagement')).toMatchObject({ score: null, reasons: ['No contact can log in to the portal'] });
   });
 
   it('scores endpoints and security from what the tools report', () => {
