@@ -31,7 +31,10 @@ import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from '
 import { FilterCriteria, StartingPosition, type Function as AwsFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -331,6 +334,14 @@ export class ClienteleStack extends Stack {
       dlqByName.set(q.name, dlq);
       alarmOnDeadLetters(`${constructId(q.name)}DlqAlarm`, dlq, `Messages reached the ${q.name} dead-letter queue (${q.purpose}): their work failed on every delivery.`);
     }
+    // SES's bounces and complaints of the mail we send: configuration set → SNS topic (encrypted) → the mail-events queue.
+    // SES cannot publish to a topic under the AWS-managed SNS key: a key of our own that SES may use.
+    const mailEventsKey = new Key(this, 'MailEventsKey', { enableKeyRotation: true, description: "Encrypts SES's bounce and complaint events on their SNS topic" });
+    mailEventsKey.grant(new ServicePrincipal('ses.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    const mailEvents = new Topic(this, 'MailEvents', { enforceSSL: true, masterKey: mailEventsKey });
+    mailEvents.grantPublish(new ServicePrincipal('ses.amazonaws.com'));
+    mailEvents.addSubscription(new SqsSubscription(queueByName.get('mail-events')!));
+    configurationSet.addEventDestination('BouncesAndComplaints', { destination: EventDestination.snsTopic(mailEvents), events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT] });
 
     // ── Functions, each granted only what its routes or its queue declare ─────────────────
     const baseEnv = {

@@ -3,7 +3,7 @@
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
 /** Every queue, by name; `queues` below describes each. */
-export const QUEUE_NAMES = ['mail', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events', 'billing'] as const;
+export const QUEUE_NAMES = ['mail', 'mail-events', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface WorkerDef {
@@ -41,6 +41,13 @@ export const queues = [
     sealed: true,
     purpose: 'Outgoing email (portal invitations, password resets) sent through SES',
     worker: { handler: 'functions/mail/send-mail.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write', mail: true },
+  },
+  {
+    // Filled by SES (configuration set → SNS topic → this queue, infra/stack.ts); nothing of ours sends to it.
+    name: 'mail-events',
+    maxReceiveCount: 5,
+    purpose: "SES's bounce and complaint events of the mail we send, counted on the client company they were to (health's communications component)",
+    worker: { handler: 'functions/mail/record-mail-event.ts', timeoutSeconds: 30, memoryMb: 256, batchSize: 10, table: 'write' },
   },
   {
     name: 'm365-sync',

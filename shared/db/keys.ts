@@ -166,7 +166,9 @@ export const keys = {
   /** A company's health score of one day (UTC), kept for its trend; the day's last computation wins. */
   healthSnapshot: (companyId: string, date: string) => ({ pk: `COMPANY#${companyId}`, sk: `HEALTH#${date}` }),
   healthSnapshotPrefix: 'HEALTH#',
-  /** A company's portal engagement in one month (UTC `YYYY-MM`): logins counted by the portal's token trigger (shared/health/engagement.ts). */
+  /** An SES bounce or complaint counted (by SES's message id and the counter), so a redelivered event counts once (TTL). */
+  mailEvent: (sesMessageId: string, counter: string) => ({ pk: `MAILEVENT#${sesMessageId}#${counter}`, sk: 'MAILEVENT' }),
+  /** A company's engagement in one month (UTC `YYYY-MM`): portal logins (shared/health/engagement.ts), mails sent, bounced and complained about (shared/health/communications.ts). */
   engagement: (companyId: string, month: string) => ({ pk: `COMPANY#${companyId}`, sk: `ENGAGEMENT#${month}` }),
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),

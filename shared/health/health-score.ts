@@ -25,8 +25,8 @@ export interface HealthInputs {
   security?: { observedAt: string; openThreats: number; criticalVulnerabilities: number };
   /** Portal use: contacts who can log in, logins this month and the month before, the last one. */
   engagement?: { portalContacts: number; logins: number; lastLoginAt: string | null };
-  /** Mail bounces and replies are not recorded yet: always absent today. */
-  communications?: never;
+  /** Mail to the company this month and last: sent, hard bounces, complaints (replies are not counted yet). */
+  communications?: { sent: number; bounces: number; complaints: number };
 }
 
 const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n)));
@@ -110,7 +110,16 @@ const engagement = ({ engagement: e }: HealthInputs): Omit<HealthComponent, 'key
   };
 };
 
-const notRecorded = (what: string) => (): Omit<HealthComponent, 'key' | 'weight'> => ({ score: null, reasons: [`${what} are not recorded yet`] });
+const communications = ({ communications: m }: HealthInputs): Omit<HealthComponent, 'key' | 'weight'> => {
+  if (!m || m.sent === 0) return { score: null, reasons: ['No email sent to the company this month or last'] };
+  const bounceRate = Math.min(1, m.bounces / m.sent);
+  const complaintRate = Math.min(1, m.complaints / m.sent);
+  // Every bounced address is a contact who hears nothing; a complaint weighs five times as much.
+  return {
+    score: clamp(100 - bounceRate * 200 - complaintRate * 1000),
+    reasons: [`${plural(m.sent, 'email')} sent this month and last`, `${plural(m.bounces, 'hard bounce')}`, `${plural(m.complaints, 'complaint')}`],
+  };
+};
 
 const SCORERS: Record<HealthComponentKey, (i: HealthInputs, now: Date) => Omit<HealthComponent, 'key' | 'weight'>> = {
   service,
@@ -119,7 +128,7 @@ const SCORERS: Record<HealthComponentKey, (i: HealthInputs, now: Date) => Omit<H
   backups,
   financial,
   engagement,
-  communications: notRecorded('Email bounces and replies'),
+  communications,
 };
 
 /**

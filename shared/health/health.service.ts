@@ -36,6 +36,12 @@ const engagementOf = (items: Record<string, unknown>[], companyId: string, count
   return { portalContacts: counts.portalContacts ?? 0, logins: months.reduce((sum, m) => sum + Number(m?.portalLogins ?? 0), 0), lastLoginAt };
 };
 
+const communicationsOf = (items: Record<string, unknown>[], companyId: string, now: Date) => {
+  const months = engagementKeys(companyId, now).map((k) => items.find((i) => i.pk === k.pk && i.sk === k.sk));
+  const sum = (f: string) => months.reduce((total, m) => total + Number(m?.[f] ?? 0), 0);
+  return { sent: sum('mailsSent'), bounces: sum('mailBounces'), complaints: sum('mailComplaints') };
+};
+
 /** The health from the items `healthKeys` names (absent ones are no data). */
 export const healthOf = (items: Record<string, unknown>[], companyId: string, now = new Date()): Health => {
   const company = items.find((i) => i.sk === keys.company(companyId).sk)!;
@@ -52,6 +58,7 @@ export const healthOf = (items: Record<string, unknown>[], companyId: string, no
     // Invoices sent before `invoicesIssued` existed are counted from their next change; one still unpaid is an issued one.
     invoices: { issued: Math.max(counts.invoicesIssued ?? 0, counts.outstandingInvoices ?? 0), outstanding: counts.outstandingInvoices ?? 0, owed: outstandingBalance(counts) },
     engagement: engagementOf(items, companyId, counts, now),
+    communications: communicationsOf(items, companyId, now),
     backups: signal('backups'),
     endpoints: signal('endpoints'),
     security: signal('security'),

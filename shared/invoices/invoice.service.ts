@@ -139,7 +139,7 @@ export const sendInvoice = (caller: Caller, id: string) =>
     const changed = ['status', 'sentAt', ...(pushToQuickBooks ? ['quickBooksSyncStatus', 'quickBooksLastError'] : [])];
     await transact([
       ...changeInvoice(before, after, changed),
-      (await mailItem(invoiceMail(after, company, recipient))).item,
+      (await mailItem({ ...invoiceMail(after, company, recipient), companyId: company.id })).item,
       // Notification rules may tell more contacts; the one mailed the invoice itself is not told again.
       publishEvent({
         type: 'invoice.sent',

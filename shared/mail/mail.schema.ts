@@ -11,5 +11,7 @@ export const mailMessageSchema = z.strictObject({
   subject: z.string().transform(toOneLine).pipe(z.string().min(1).max(998)),
   text: z.string().min(1),
   html: z.string().optional(),
+  /** The client company the mail is to (its health's communications component counts what is sent and what bounces). */
+  companyId: id.optional(),
 });
 export type MailMessage = z.output<typeof mailMessageSchema>;

@@ -15,6 +15,7 @@ import { lazySdk } from '../lazy-sdk';
 import type { TxItem } from '../db/transact';
 import { enqueueNow, enqueueSealed } from '../outbox/outbox';
 import type { MailMessage } from './mail.schema';
+import { COMPANY_TAG, countSentMail } from '../health/communications';
 
 const RECORD_TTL_SECONDS = 14 * 24 * 60 * 60;
 
@@ -70,11 +71,14 @@ export const deliverMail = async (mail: MailMessage): Promise<'sent' | 'duplicat
         Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}) },
       },
       ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
+      // SES carries the tag into its bounce and complaint events (shared/health/communications.ts).
+      ...(mail.companyId ? { Tags: [{ Name: COMPANY_TAG, Value: mail.companyId }] } : {}),
     }),
   );
   await db().send(
     new UpdateCommand(updateItem(key, { set: { status: 'sent', sesMessageId: out.MessageId ?? null } })),
   );
+  if (mail.companyId) await countSentMail(mail.companyId);
   return 'sent';
 };
 

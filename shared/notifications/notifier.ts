@@ -93,7 +93,7 @@ const recordBatch = async (event: DomainEvent, companyName: string, batch: Candi
       },
       onConditionFailed: () => new AlreadyNotified(),
     });
-    if (v.status === 'sent') items.push((await mailItem(mailOf(event, companyName, c.contact!))).item);
+    if (v.status === 'sent') items.push((await mailItem({ ...mailOf(event, companyName, c.contact!), companyId: event.companyId })).item);
     counts[v.status]++;
   }
   await transact(items);

@@ -82,7 +82,7 @@ const issueLink = async (contact: ContactRecord, company: Company, purpose: Toke
     ...(contact.portalTokenHash ? [deleteToken(contact.portalTokenHash)] : []),
     companyReference(company.id, change.deltas, { into: true }),
     ...extra,
-    (await mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token) })).item,
+    (await mailItem({ to: [contact.email!], ...mailFor(purpose, contact, company.name, token), companyId: company.id })).item,
   ]);
 };
 

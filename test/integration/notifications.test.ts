@@ -10,6 +10,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as mailHandler } from '../../functions/mail/send-mail';
 import { handler as notifyHandler } from '../../functions/notifications/notify';
+import { handler as mailEventHandler } from '../../functions/mail/record-mail-event';
 import { startSes } from '../../infra/local/engines/ses';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
@@ -138,5 +139,48 @@ describe('notification rules', () => {
     await notify();
     expect(await mailTo(c.email!)).toEqual([]);
     expect(await log(co.id)).toEqual([]);
+  });
+});
+
+describe("the health score's communications", () => {
+  const communications = async (companyId: string) =>
+    (await call({ route: 'GET /v1/companies/{id}/health', params: { id: companyId } })).body.components.find((c: { key: string }) => c.key === 'communications');
+  /** SES's event as SNS delivers it to the mail-events queue (the envelope around the event). */
+  const sesEvent = (eventType: string, companyId: string | null, more: Record<string, unknown> = {}) => ({
+    Type: 'Notification',
+    MessageId: crypto.randomUUID(),
+    TopicArn: 'arn:aws:sns:us-east-1:000000000000:MailEvents',
+    Message: JSON.stringify({
+      eventType,
+      mail: { timestamp: new Date().toISOString(), messageId: `ses-${crypto.randomUUID()}`, source: 'no-reply@clientele.local', destination: ['x@client.example'], tags: companyId ? { companyId: [companyId] } : {} },
+      ...more,
+    }),
+  });
+  const deliver = async (...bodies: unknown[]) => {
+    for (const b of bodies) await engines.queues.send('mail-events', b);
+    expect(await engines.queues.deliver('mail-events', (e) => mailEventHandler(e as never, lambdaContext) as Promise<unknown>)).toBe(bodies.length);
+  };
+
+  it('counts the mail sent to a company, and the hard bounces and complaints SES reports of it, once each', async () => {
+    const co = await company();
+    const c = await contact(co.id);
+    await call({ route: 'PUT /v1/companies/{id}/primary-contact', params: { id: co.id }, body: { contactId: c.id } });
+    expect(await communications(co.id)).toMatchObject({ score: null });
+    await rules(co.id, [{ event: 'ticket.created', notify: 'primary' }]);
+    for (const subject of ['One', 'Two', 'Three', 'Four']) await call({ route: 'POST /v1/tickets', body: { companyId: co.id, subject } });
+    await notify();
+    expect(await communications(co.id)).toMatchObject({ score: 100, reasons: ['4 emails sent this month and last', '0 hard bounces', '0 complaints'] });
+
+    const bounce = sesEvent('Bounce', co.id, { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: c.email }] } });
+    // The same event twice (SNS and SQS deliver at least once), a soft bounce, a delivery and mail to no company count nothing more.
+    await deliver(bounce, bounce, sesEvent('Bounce', co.id, { bounce: { bounceType: 'Transient' } }), sesEvent('Delivery', co.id), sesEvent('Bounce', null, { bounce: { bounceType: 'Permanent' } }));
+    expect(await communications(co.id)).toMatchObject({ score: 50, reasons: ['4 emails sent this month and last', '1 hard bounce', '0 complaints'] });
+    await deliver(sesEvent('Complaint', co.id, { complaint: { complainedRecipients: [{ emailAddress: c.email }] } }));
+    expect((await communications(co.id)).reasons[2]).toBe('1 complaint');
+
+    // An archived company's figures stay as they are.
+    await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id }, body: {} });
+    await deliver(sesEvent('Complaint', co.id));
+    expect((await communications(co.id)).reasons[2]).toBe('1 complaint');
   });
 });

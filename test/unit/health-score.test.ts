@@ -1,8 +1,7 @@
 /**
  * The health score's weighting (seed 001): every combination of components with and without
- * data (the 64 subsets of the six that can have data today; communications never does yet),
- * each re-weighted to 100 over those present, and the score their weighted mean. Then each
- * component's own scoring and reasons.
+ * data (the 128 subsets of the seven), each re-weighted to 100 over those present, and the
+ * score their weighted mean. Then each component's own scoring and reasons.
  */
 import { describe, expect, it } from 'vitest';
 import { HEALTH_WEIGHTS, healthScore, type HealthInputs } from '../../shared/health/health-score';
@@ -16,6 +15,7 @@ const WITH_DATA = {
   endpoints: { endpoints: { observedAt: '2027-03-10T06:00:00Z', total: 40, healthy: 36, patchCompliance: 0.8 } },
   security: { security: { observedAt: '2027-03-10T06:00:00Z', openThreats: 1, criticalVulnerabilities: 2 } },
   engagement: { engagement: { portalContacts: 3, logins: 2, lastLoginAt: '2027-03-08T09:00:00Z' } },
+  communications: { communications: { sent: 40, bounces: 2, complaints: 0 } },
 } satisfies Record<string, Partial<HealthInputs>>;
 type Present = keyof typeof WITH_DATA;
 const KEYS = Object.keys(WITH_DATA) as Present[];
@@ -41,10 +41,6 @@ describe('re-weighting', () => {
     expect(score).toBe(Math.round(withData.reduce((sum, c) => sum + (c.score! * HEALTH_WEIGHTS[c.key]) / total, 0)));
   });
 
-  it('never has data for communications yet, and says why', () => {
-    const { components } = healthScore(Object.assign({}, EMPTY, ...KEYS.map((k) => WITH_DATA[k])), now);
-    expect(components.filter((c) => c.score === null).map((c) => [c.key, c.reasons])).toEqual([['communications', ['Email bounces and replies are not recorded yet']]]);
-  });
 });
 
 describe('components', () => {
@@ -71,6 +67,12 @@ describe('components', () => {
     expect(one({ engagement: { portalContacts: 2, logins: 0, lastLoginAt: null } }, 'engagement')).toMatchObject({ score: 10, reasons: ['0 portal logins this month and last', '2 contacts can log in'] });
     expect(one({ engagement: { portalContacts: 1, logins: 9, lastLoginAt: '2027-03-10T08:00:00Z' } }, 'engagement').score).toBe(100);
     expect(one({ engagement: { portalContacts: 0, logins: 0, lastLoginAt: null } }, 'engagement')).toMatchObject({ score: null, reasons: ['No contact can log in to the portal'] });
+  });
+
+  it('scores communications from the hard bounces and complaints of the mail sent to the company', () => {
+    expect(one(WITH_DATA.communications, 'communications')).toMatchObject({ score: 90, reasons: ['40 emails sent this month and last', '2 hard bounces', '0 complaints'] });
+    expect(one({ communications: { sent: 100, bounces: 0, complaints: 1 } }, 'communications').score).toBe(90);
+    expect(one({ communications: { sent: 0, bounces: 0, complaints: 0 } }, 'communications')).toMatchObject({ score: null, reasons: ['No email sent to the company this month or last'] });
   });
 
   it('scores endpoints and security from what the tools report', () => {
