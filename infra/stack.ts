@@ -337,9 +337,20 @@ export class ClienteleStack extends Stack {
     // SES's bounces and complaints of the mail we send: configuration set → SNS topic (encrypted) → the mail-events queue.
     // SES cannot publish to a topic under the AWS-managed SNS key: a key of our own that SES may use.
     const mailEventsKey = new Key(this, 'MailEventsKey', { enableKeyRotation: true, description: "Encrypts SES's bounce and complaint events on their SNS topic" });
-    mailEventsKey.grant(new ServicePrincipal('ses.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    // Only this account's SES, for this configuration set (no confused deputy); the topic's own policy, which
+    // addEventDestination writes, has the same conditions.
+    mailEventsKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }) },
+        },
+      }),
+    );
     const mailEvents = new Topic(this, 'MailEvents', { enforceSSL: true, masterKey: mailEventsKey });
-    mailEvents.grantPublish(new ServicePrincipal('ses.amazonaws.com'));
     mailEvents.addSubscription(new SqsSubscription(queueByName.get('mail-events')!));
     configurationSet.addEventDestination('BouncesAndComplaints', { destination: EventDestination.snsTopic(mailEvents), events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT] });
 

@@ -6,7 +6,8 @@
  * credentials and region of the stack; locally add AWS_ENDPOINT_URL_DYNAMODB, though `npm start`
  * runs it itself on a table from before). Safe to run again, and while the API runs.
  */
-import { backfillActiveContacts } from '../shared/contacts/active-contacts-backfill';
+import { backfillActiveContacts, PORTAL_CONTACTS_MIGRATION } from '../shared/contacts/active-contacts-backfill';
 
-const total = await backfillActiveContacts((p) => console.log(`read ${p.read} contacts, marked ${p.marked}, ${p.counted} of them active`));
+// Recorded as the newer migration: a run sets every marker a contact lacks, the older one's too.
+const total = await backfillActiveContacts((p) => console.log(`read ${p.read} contacts, marked ${p.marked}, ${p.counted} of them active`), PORTAL_CONTACTS_MIGRATION);
 console.log(`done: ${total.marked} contacts marked, ${total.counted} added to their companies' activeContacts (and the portal ones to portalContacts)`);

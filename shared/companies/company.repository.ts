@@ -66,6 +66,12 @@ export const updateCompanyAttributes = (id: string, version: number, set: Record
   },
 });
 
+/** `404` unless the company exists (a key-only read: for listings of its partition, run beside them). */
+export const requireCompany = async (id: string): Promise<void> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ProjectionExpression: 'pk' }));
+  if (!out.Item) throw new NotFoundError('company');
+};
+
 export const getCompany = async (id: string, consistent = false): Promise<Company | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.company(id), ConsistentRead: consistent }));
   return out.Item ? fromItem(out.Item) : undefined;
@@ -283,16 +289,18 @@ export const deleteCompanyItems = (company: Company, confirmName: string): TxIte
       Delete: {
         TableName: tableName(),
         Key: keys.company(company.id),
+        // At the version read too: what the delete releases with it (its settings' SLA policy) is what was read.
         ConditionExpression:
-          'attribute_exists(pk) AND #status = :archived AND #name = :confirm AND (attribute_not_exists(#counts.#outstanding) OR #counts.#outstanding <= :zero)',
+          'attribute_exists(pk) AND #status = :archived AND #name = :confirm AND (attribute_not_exists(#counts.#outstanding) OR #counts.#outstanding <= :zero) AND (attribute_not_exists(version) OR version = :version)',
         ExpressionAttributeNames: { '#status': 'status', '#name': 'name', '#counts': 'counts', '#outstanding': 'outstandingInvoices' },
-        ExpressionAttributeValues: { ':archived': 'archived', ':confirm': confirmName, ':zero': 0 },
+        ExpressionAttributeValues: { ':archived': 'archived', ':confirm': confirmName, ':zero': 0, ':version': company.version },
       },
     },
     onConditionFailed: (old) => {
       if (!old) return new NotFoundError('company');
       if (old.status !== 'archived') return new DeleteRefused('NOT_ARCHIVED');
       if (old.name !== confirmName) return new DeleteRefused('CONFIRM_NAME_MISMATCH');
+      if (old.version !== undefined && Number(old.version) !== company.version) return concurrentChange();
       return new DeleteRefused('OUTSTANDING_INVOICES');
     },
   },

@@ -1,12 +1,14 @@
 /**
  * Portal engagement, the health score's engagement component: the portal's logins, counted per
  * company and month (`keys.engagement`) by the PreTokenGeneration trigger on every password or
- * SSO login (not a token refresh), in one transaction with a check that the company is active
- * (archived means preserved as-is). Counting never stands in a login's way: a failure is logged.
+ * SSO login (not a token refresh). One UpdateItem with a one-second budget and no retry loop
+ * of ours: counting never stands in a login's way (Cognito gives the trigger 5 s), and a
+ * failure is logged. The trigger has just refused the login of an archived company's contact,
+ * so no company check is added to the login path.
  */
-import { companyActive, companyArchived } from '../companies/company.repository';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db } from '../db/client';
 import { keys } from '../db/keys';
-import { transact } from '../db/transact';
 import { updateItem } from '../db/update';
 import { logger } from '../logger';
 
@@ -20,17 +22,15 @@ export const engagementKeys = (companyId: string, now = new Date()) => [keys.eng
 
 export const recordPortalLogin = async (companyId: string, at = new Date()): Promise<void> => {
   try {
-    await transact([
-      companyActive(companyId, companyArchived),
-      {
-        item: {
-          Update: updateItem(keys.engagement(companyId, monthOf(at)), {
-            set: { type: 'Engagement', month: monthOf(at), lastPortalLoginAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + TTL_SECONDS },
-            add: { portalLogins: 1 },
-          }),
-        },
-      },
-    ]);
+    await db().send(
+      new UpdateCommand(
+        updateItem(keys.engagement(companyId, monthOf(at)), {
+          set: { type: 'Engagement', month: monthOf(at), lastPortalLoginAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + TTL_SECONDS },
+          add: { portalLogins: 1 },
+        }),
+      ),
+      { abortSignal: AbortSignal.timeout(1_000) },
+    );
   } catch (err) {
     logger.warn('Portal login not counted', { companyId, error: err as Error });
   }

@@ -19,8 +19,8 @@ export const healthApi = {
   'GET /v1/companies/{id}/health/history': {
     params: idParams,
     query: z.object(pageQuery),
-    responses: { 200: { description: 'One score a day (UTC), newest first: the day a signal arrived, and every night', schema: healthHistorySchema } },
-    errors: { 400: ['INVALID_CURSOR'] },
+    responses: { 200: { description: "One score a day (the MSP's date), newest first: the day a signal arrived, and every night", schema: healthHistorySchema } },
+    errors: { 400: ['INVALID_CURSOR'], 404: ['NOT_FOUND'] },
   },
   'POST /v1/companies/{id}/signals': {
     params: idParams,

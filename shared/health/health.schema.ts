@@ -35,7 +35,7 @@ export const healthSchema = z
   .meta({ id: 'Health' });
 
 export const healthHistorySchema = pageOf(
-  z.object({ date: z.string().meta({ description: 'UTC date' }), score: z.number().int().nullable(), computedAt: isoTime }).meta({ id: 'HealthSnapshot' }),
+  z.object({ date: z.string().meta({ description: "The MSP's date (its time zone)" }), score: z.number().int().nullable(), computedAt: isoTime }).meta({ id: 'HealthSnapshot' }),
   'HealthHistoryPage',
 );
 

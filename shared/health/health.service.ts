@@ -7,8 +7,10 @@
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { companyArchived, outstandingBalance } from '../companies/company.repository';
-import { batchGet, batchPut } from '../db/batch';
+import { companyActive, companyArchived, outstandingBalance, requireCompany } from '../companies/company.repository';
+import { mspToday } from '../billing/msp-defaults';
+import { transact } from '../db/transact';
+import { batchGet } from '../db/batch';
 import { readIndexAll } from '../db/index-read';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
@@ -89,16 +91,17 @@ export const keepSnapshot = async (companyId: string, health: Health): Promise<v
 
 export const healthHistory = async (companyId: string, limit: number, cursor?: string): Promise<Page<{ date: string; score: number | null; computedAt: string }>> => {
   const listing = `health:${companyId}`;
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':prefix': keys.healthSnapshotPrefix },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(listing, cursor),
-    }),
-  );
+  const start = await decodeCursor(listing, cursor);
+  const query = new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':prefix': keys.healthSnapshotPrefix },
+    ScanIndexForward: false,
+    Limit: limit,
+    ExclusiveStartKey: start,
+  });
+  // Beside a key-only read of the company: an unknown one is 404, not an empty history.
+  const [, out] = await Promise.all([requireCompany(companyId), db().send(query)]);
   const items = (out.Items ?? []).map((i) => ({ date: String(i.date), score: (i.score as number | null) ?? null, computedAt: String(i.computedAt) }));
   return { items, nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
 };
@@ -116,16 +119,23 @@ export const recordSignal = async (companyId: string, input: SignalInput): Promi
   const observedAt = new Date(input.observedAt).toISOString();
   let current = true;
   try {
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...keys.healthSignal(companyId, kind), type: 'HealthSignal', observedAt, signal: { ...signal, observedAt }, receivedAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt < :at',
-        ExpressionAttributeValues: { ':at': observedAt },
-      }),
-    );
+    await transact([
+      // An archive since the read wins (archived means preserved as-is): 409.
+      companyActive(companyId, () => new NotFoundError('company')),
+      {
+        item: {
+          Put: {
+            TableName: tableName(),
+            Item: { ...keys.healthSignal(companyId, kind), type: 'HealthSignal', observedAt, signal: { ...signal, observedAt }, receivedAt: new Date().toISOString() },
+            ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt < :at',
+            ExpressionAttributeValues: { ':at': observedAt },
+          },
+        },
+        onConditionFailed: () => new OlderSignal(),
+      },
+    ]);
   } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    if (!(err instanceof OlderSignal)) throw err;
     current = false;
   }
   if (current) {
@@ -136,7 +146,8 @@ export const recordSignal = async (companyId: string, input: SignalInput): Promi
 };
 
 const snapshotItem = (companyId: string, health: Health) => {
-  const date = health.computedAt.slice(0, 10);
+  // The MSP's date (API.md: dates without a time are in its time zone), like every other day we file.
+  const date = mspToday(new Date(health.computedAt));
   return { ...keys.healthSnapshot(companyId, date), type: 'HealthSnapshot', date, score: health.score, computedAt: health.computedAt, expiresAt: Math.floor(Date.now() / 1000) + SNAPSHOT_TTL_SECONDS };
 };
 
@@ -153,7 +164,10 @@ export const snapshotAllHealth = async (now = new Date()): Promise<{ companies: 
     if (!page.length) return;
     const ids = page.map((c) => String(c.id));
     const signals = await batchGet(ids.flatMap((id) => [...SIGNAL_KINDS.map((k) => keys.healthSignal(id, k)), ...engagementKeys(id, now)]), { consistent: false });
-    await batchPut(page.map((c) => snapshotItem(String(c.id), healthOf([c, ...signals.filter((sg) => sg.pk === c.pk)], String(c.id), now))));
+    // Through the same "the day's latest computation wins" condition as a signal's snapshot, 25 at a time.
+    for (let i = 0; i < page.length; i += 25) {
+      await Promise.all(page.slice(i, i + 25).map((c) => keepSnapshot(String(c.id), healthOf([c, ...signals.filter((sg) => sg.pk === c.pk)], String(c.id), now))));
+    }
     companies += page.length;
     page = [];
   };
@@ -165,3 +179,6 @@ export const snapshotAllHealth = async (now = new Date()): Promise<{ companies: 
   await flush();
   return { companies };
 };
+
+/** A newer signal of the kind is already in. */
+class OlderSignal extends Error {}

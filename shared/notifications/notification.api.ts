@@ -15,6 +15,6 @@ export const notificationApi = {
         schema: notificationPageSchema,
       },
     },
-    errors: { 400: ['INVALID_CURSOR'] },
+    errors: { 400: ['INVALID_CURSOR'], 404: ['NOT_FOUND'] },
   },
 } as const satisfies Record<string, RequestSpec>;

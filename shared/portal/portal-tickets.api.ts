@@ -5,9 +5,9 @@
  */
 import * as z from 'zod';
 import { commentSchema, portalCommentBody } from '../comments/comment.schema';
-import { idParams, pageQuery } from '../common/schemas';
+import { idParams, pageOf, pageQuery } from '../common/schemas';
 import type { RequestSpec } from '../http/request';
-import { invoiceRoutes, ticketRoutes } from '../records/record.api';
+import { invoiceRoutes } from '../records/record.api';
 import { recordKinds } from '../records/record.schema';
 
 const ticketCreate = recordKinds.ticket.create.shape;
@@ -23,9 +23,12 @@ export interface PortalTicketInput {
   category?: string | null;
 }
 
-export const portalTicketSchema = recordKinds.ticket.schema
+/** A ticket as the client sees it: the MSP's routing (`assigneeId`, `queue`) is internal (PORTAL_HIDDEN_TICKET_FIELDS). */
+export const portalTicketBaseSchema = recordKinds.ticket.schema.omit({ assigneeId: true, queue: true }).meta({ id: 'ClientTicket' });
+export const portalTicketSchema = portalTicketBaseSchema
   .extend({ comments: z.array(commentSchema).meta({ description: 'Public comments only, oldest first' }) })
   .meta({ id: 'PortalTicket' });
+const portalTicketPageSchema = pageOf(portalTicketBaseSchema, 'ClientTicketPage');
 
 // Status only: the SLA filters are the service desk's.
 export const portalTicketListQuery = z.object({ status: recordKinds.ticket.filters.shape.status, ...pageQuery });
@@ -36,12 +39,12 @@ const PORTAL_REFUSALS = { 403: ['CONTACT_INACTIVE', 'PORTAL_PAUSED'] } as const;
 export const portalTicketsApi = {
   'GET /v1/portal/tickets': {
     query: portalTicketListQuery,
-    responses: { 200: { description: "The company's tickets, newest first", schema: ticketRoutes.list.responses[200].schema } },
+    responses: { 200: { description: "The company's tickets, newest first", schema: portalTicketPageSchema } },
     errors: { 400: ['INVALID_CURSOR'], ...PORTAL_REFUSALS },
   },
   'POST /v1/portal/tickets': {
     body: portalTicketBody,
-    responses: { 201: { description: 'The new ticket (`open`), of the contact\'s company, raised by the contact; `Location` names it', schema: recordKinds.ticket.schema } },
+    responses: { 201: { description: 'The new ticket (`open`), of the contact\'s company, raised by the contact; `Location` names it', schema: portalTicketBaseSchema } },
     errors: { 400: ['CATEGORY_NOT_ALLOWED'], ...PORTAL_REFUSALS, 422: ['IDEMPOTENCY_KEY_REUSED'] },
   },
   'GET /v1/portal/tickets/{id}': {

@@ -22,9 +22,17 @@ interface ListQuery {
   cursor?: string;
 }
 
+/** The MSP's routing of a ticket, never shown to the client. */
+const PORTAL_HIDDEN_TICKET_FIELDS = ['assigneeId', 'queue'];
+const forClient = (kind: typeof recordKinds.ticket | typeof recordKinds.invoice, r: Record<string, unknown>) => {
+  const resource: Record<string, unknown> = toResource(kind, r as never);
+  if (kind === recordKinds.ticket) for (const f of PORTAL_HIDDEN_TICKET_FIELDS) delete resource[f];
+  return resource;
+};
+
 const companyPage = async (kind: typeof recordKinds.ticket | typeof recordKinds.invoice, companyId: string, q: ListQuery, hide: string[] = []): Promise<Page<unknown>> => {
   const page = await listRecords(kind, { companyId }, q.status, q.limit, q.cursor, hide);
-  return { items: page.items.map((r) => toResource(kind, r)), nextCursor: page.nextCursor };
+  return { items: page.items.map((r) => forClient(kind, r)), nextCursor: page.nextCursor };
 };
 
 export const portalTicketLocation = (id: string) => `/v1/portal/tickets/${id}`;
@@ -47,13 +55,15 @@ export const createPortalTicket = async (caller: Caller | undefined, input: Port
     recordKinds.ticket,
     { companyId: company.id, contactId: contact.id, subject: input.subject, description: input.description ?? null, priority: input.priority, status: 'open', category },
     idempotency,
+    {},
+    (resource) => forClient(recordKinds.ticket, resource),
   );
 };
 
 export const getPortalTicket = async (caller: Caller | undefined, ticketId: string): Promise<Record<string, unknown> & { comments: Comment[] }> => {
   const { company, value: found } = await withPortalContext(caller, () => getTicketWithComments(ticketId, true));
   if (!found || found.ticket.companyId !== company.id) throw new NotFoundError('ticket');
-  const ticket: Record<string, unknown> = toResource(recordKinds.ticket, found.ticket);
+  const ticket = forClient(recordKinds.ticket, found.ticket);
   return { ...ticket, comments: found.comments };
 };
 

@@ -37,11 +37,18 @@ const prepareHook = async (kind: RecordKind, w: Omit<RecordWrite, 'company' | 'i
   return { setFields: Object.keys(set), items };
 };
 
-export const createRecord = async (kind: RecordKind, input: Record<string, unknown>, idempotency?: IdempotencyContext, extra: Record<string, unknown> = {}) => {
+export const createRecord = async (
+  kind: RecordKind,
+  input: Record<string, unknown>,
+  idempotency?: IdempotencyContext,
+  extra: Record<string, unknown> = {},
+  /** What the caller is shown (and a replay of the same Idempotency-Key too): the resource, or a view of it (the portal's). */
+  present: (resource: Record<string, unknown>) => Record<string, unknown> = (r) => r,
+) => {
   const record = newRecord(kind, input, extra);
   // The kind's own rules first: they may fill in fields (a ticket's default contract) the resource shows.
   const hooked = await prepareHook(kind, { before: undefined, after: record, input });
-  const resource = toResource(kind, record);
+  const resource = present(toResource(kind, record));
   await transact([
     ...recordIdempotent(idempotency, { status: 201, body: resource, headers: { location: recordLocation(kind, record.id), etag: '"1"' } }),
     ...newRecordItems(kind, record),

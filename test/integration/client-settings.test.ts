@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dueTimes } from '../../shared/sla/business-time';
 import { archiveDirectly, setCompanyStatus } from '../helpers/data';
 import { call } from '../helpers/http-event';
+import { beforeNext } from '../helpers/db-requests';
 import { useEngines } from '../support/engines';
 
 const engines = useEngines({ queues: true, cognito: true });
@@ -133,6 +134,29 @@ describe('client settings', () => {
     const deleted = await call({ route: 'DELETE /v1/companies/{id}', params: { id: b.id }, body: { confirmName: b.name }, groups: ['SuperAdmin'] });
     expect(deleted.status).toBe(202);
     expect((await call({ route: 'DELETE /v1/sla-policies/{id}', params: { id: p.id } })).status).toBe(204);
+  });
+});
+
+describe('the permanent delete and the policy it releases', () => {
+  it('is refused (409) when the settings changed between its read and its write, so no policy count drifts', async () => {
+    const [p1, p2] = [await policy(), await policy()];
+    const co = await company();
+    await putSettings(co.id, { slaPolicyId: p1.id });
+    await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id }, body: {} });
+    // Between the delete's read and its transaction: restored, moved to another policy, archived again.
+    beforeNext('TransactWriteItems', async () => {
+      await call({ route: 'POST /v1/companies/{id}/restore', params: { id: co.id }, body: {} });
+      await putSettings(co.id, { slaPolicyId: p2.id });
+      await call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id }, body: {} });
+    });
+    const raced = await call({ route: 'DELETE /v1/companies/{id}', params: { id: co.id }, body: { confirmName: co.name }, groups: ['SuperAdmin'] });
+    expect(raced.status).toBe(409);
+    expect(raced.body.code).toBe('CONCURRENT_CHANGE');
+    // p1 is free (the settings left it), p2 is the company's until the delete, retried, releases it.
+    expect((await call({ route: 'DELETE /v1/sla-policies/{id}', params: { id: p1.id } })).status).toBe(204);
+    expect((await call({ route: 'DELETE /v1/sla-policies/{id}', params: { id: p2.id } })).body.code).toBe('SLA_POLICY_IN_USE');
+    expect((await call({ route: 'DELETE /v1/companies/{id}', params: { id: co.id }, body: { confirmName: co.name }, groups: ['SuperAdmin'] })).status).toBe(202);
+    expect((await call({ route: 'DELETE /v1/sla-policies/{id}', params: { id: p2.id } })).status).toBe(204);
   });
 });
 

@@ -33,6 +33,7 @@ describe('health', () => {
     const co = await company();
     expect(await health(co.id)).toMatchObject({ score: null });
     expect((await call({ route: 'GET /v1/companies/{id}/health', params: { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } })).status).toBe(404);
+    expect((await call({ route: 'GET /v1/companies/{id}/health/history', params: { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } })).status).toBe(404);
 
     const fresh = await signal(co.id, { kind: 'backups', observedAt: hoursAgo(1), successRate: 1, lastSuccessAt: hoursAgo(2) });
     expect(fresh.status).toBe(202);

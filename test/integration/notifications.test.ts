@@ -129,6 +129,10 @@ describe('notification rules', () => {
     expect(await log(co.id)).toEqual(expect.arrayContaining([expect.objectContaining({ contactId: billing.id, status: 'skipped', reason: 'already_mailed' })]));
   });
 
+  it('are listed for a company that exists only', async () => {
+    expect((await call({ route: 'GET /v1/companies/{id}/notifications', params: { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } })).status).toBe(404);
+  });
+
   it('tell an archived company nothing', async () => {
     const co = await company();
     const c = await contact(co.id);
