@@ -3,16 +3,26 @@ import * as z from 'zod';
 import { isoTime, pageOf } from '../common/schemas';
 import { HEALTH_WEIGHTS } from './health-score';
 
-const share = z.number().min(0).max(1);
+/** A share 0–1, kept to 4 decimal places (DynamoDB's numbers stop at 1e-130; a tool's 1e-300 is 0). */
+const share = z
+  .number()
+  .min(0)
+  .max(1)
+  .transform((v) => Math.round(v * 10_000) / 10_000);
 const count = z.number().int().min(0).max(10_000_000);
+/** When the tool observed it: not later than a few minutes from now (a signal from the future would shadow every real one, the latest winning). */
+const observedAt = z.iso
+  .datetime()
+  .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'Must not be in the future')
+  .meta({ description: 'When the tool observed it (ISO 8601); the latest per kind wins' });
 
 export const signalBody = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('backups'), observedAt: z.iso.datetime(), successRate: share, lastSuccessAt: z.iso.datetime().nullable() }),
+    z.strictObject({ kind: z.literal('backups'), observedAt, successRate: share, lastSuccessAt: z.iso.datetime().nullable() }),
     z
-      .strictObject({ kind: z.literal('endpoints'), observedAt: z.iso.datetime(), total: count, healthy: count, patchCompliance: share })
+      .strictObject({ kind: z.literal('endpoints'), observedAt, total: count, healthy: count, patchCompliance: share })
       .refine((e) => e.healthy <= e.total, { path: ['healthy'], message: 'Must not exceed total' }),
-    z.strictObject({ kind: z.literal('security'), observedAt: z.iso.datetime(), openThreats: count, criticalVulnerabilities: count }),
+    z.strictObject({ kind: z.literal('security'), observedAt, openThreats: count, criticalVulnerabilities: count }),
   ])
   .meta({ id: 'HealthSignal' });
 export type SignalInput = z.output<typeof signalBody>;

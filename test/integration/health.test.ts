@@ -53,6 +53,9 @@ describe('health', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/healthy', '/patchCompliance']);
     expect((await signal(co.id, { kind: 'weather', observedAt: hoursAgo(1) })).status).toBe(400);
+    // From the future it would shadow every real signal: refused. A share too small for DynamoDB is 0.
+    expect((await signal(co.id, { kind: 'security', observedAt: hoursAgo(-24), openThreats: 0, criticalVulnerabilities: 0 })).body.errors[0].path).toBe('/observedAt');
+    expect((await signal(co.id, { kind: 'backups', observedAt: hoursAgo(3), successRate: 1e-300, lastSuccessAt: null })).status).toBe(202);
     expect((await call({ route: 'POST /v1/companies/{id}/signals', params: { id: co.id }, body: { kind: 'security', observedAt: hoursAgo(1), openThreats: 0, criticalVulnerabilities: 0 }, groups: ['Technician'] })).status).toBe(403);
 
     const history = (await call({ route: 'GET /v1/companies/{id}/health/history', params: { id: co.id } })).body.items;
