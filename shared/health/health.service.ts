@@ -5,7 +5,7 @@
  * change). Each day's score is kept (`HEALTH#<date>`) for the trend: written when a signal
  * arrives and by the nightly schedule for every active company.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { companyActive, companyArchived, outstandingBalance, requireCompany } from '../companies/company.repository';
 import { mspToday } from '../billing/msp-defaults';
@@ -15,7 +15,8 @@ import { readIndexAll } from '../db/index-read';
 import { db, tableName } from '../db/client';
 import { keys } from '../db/keys';
 import { NotFoundError } from '../http/errors';
-import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import type { Page } from '../http/pagination';
+import { pagePartition } from '../db/partition-page';
 import { engagementKeys } from './engagement';
 import { healthScore, type HealthComponent, type HealthInputs } from './health-score';
 import type { SignalInput } from './health.schema';
@@ -90,20 +91,10 @@ export const keepSnapshot = async (companyId: string, health: Health): Promise<v
 };
 
 export const healthHistory = async (companyId: string, limit: number, cursor?: string): Promise<Page<{ date: string; score: number | null; computedAt: string }>> => {
-  const listing = `health:${companyId}`;
-  const start = await decodeCursor(listing, cursor);
-  const query = new QueryCommand({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':prefix': keys.healthSnapshotPrefix },
-    ScanIndexForward: false,
-    Limit: limit,
-    ExclusiveStartKey: start,
-  });
   // Beside a key-only read of the company: an unknown one is 404, not an empty history.
-  const [, out] = await Promise.all([requireCompany(companyId), db().send(query)]);
-  const items = (out.Items ?? []).map((i) => ({ date: String(i.date), score: (i.score as number | null) ?? null, computedAt: String(i.computedAt) }));
-  return { items, nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  const [, page] = await Promise.all([requireCompany(companyId), pagePartition(`health:${companyId}`, keys.company(companyId).pk, keys.healthSnapshotPrefix, limit, cursor)]);
+  const items = page.items.map((i) => ({ date: String(i.date), score: (i.score as number | null) ?? null, computedAt: String(i.computedAt) }));
+  return { items, nextCursor: page.nextCursor };
 };
 
 /**
