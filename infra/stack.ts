@@ -67,6 +67,8 @@ interface Needs {
   m365: boolean;
   /** Seals or unseals outbox messages of sealed queues (mail: set-up links). */
   outboxKey: boolean;
+  /** Seals or unseals webhook signing secrets (shared/webhooks). */
+  webhookKey: boolean;
   timeoutSeconds: number;
   memoryMb: number;
 }
@@ -104,6 +106,7 @@ const apiFunctionNeeds = (f: ApiFunction): Needs => {
     quickbooks: served.some((r) => r.quickbooks),
     m365: served.some((r) => r.m365),
     outboxKey: served.some((r) => (r.queues ?? []).some(isSealed)),
+    webhookKey: served.some((r) => r.webhooks),
     timeoutSeconds: f.timeoutSeconds,
     memoryMb: f.memoryMb,
   };
@@ -120,6 +123,7 @@ const workerNeeds = (w: WorkerDef): Needs => ({
   quickbooks: w.quickbooks ?? false,
   m365: w.m365 ?? false,
   outboxKey: (w.queues ?? []).some(isSealed),
+  webhookKey: w.webhooks ?? false,
   timeoutSeconds: w.timeoutSeconds,
   memoryMb: w.memoryMb,
 });
@@ -135,6 +139,7 @@ const describeNeeds = (n: Needs, worker?: string): string =>
     n.quickbooks && 'QuickBooks',
     n.m365 && 'Microsoft 365',
     n.outboxKey && 'outbox key',
+    n.webhookKey && 'webhook key',
     worker && `consume ${worker}`,
   ]
     .filter(Boolean)
@@ -212,6 +217,12 @@ export class ClienteleStack extends Stack {
     // Seals outbox messages that hold set-up links, so the table (and its backups) never holds them in the clear.
     const outboxKey = new Secret(this, 'OutboxKey', {
       description: 'AES key that seals outbox messages holding set-up links (mail)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Seals webhook signing secrets, so the table never holds them in the clear; read only by the webhook routes and the delivery worker.
+    const webhookKey = new Secret(this, 'WebhookKey', {
+      description: 'AES key that seals webhook signing secrets',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -402,6 +413,7 @@ export class ClienteleStack extends Stack {
       if (needs.signing) signingKey.grantRead(role);
       if (needs.m365) m365ClientSecret.grantRead(role);
       if (needs.outboxKey) outboxKey.grantRead(role);
+      if (needs.webhookKey) webhookKey.grantRead(role);
       if (needs.quickbooks) {
         quickBooksClientSecret.grantRead(role);
         tokenEncryptionKey.grantRead(role);
@@ -438,6 +450,7 @@ export class ClienteleStack extends Stack {
       if (needs.quickbooks) Object.assign(environment, quickBooksEnv());
       if (needs.m365) Object.assign(environment, m365Env());
       if (needs.outboxKey) environment[ENV.OUTBOX_SECRET_ARN] = outboxKey.secretArn;
+      if (needs.webhookKey) environment[ENV.WEBHOOK_SECRET_ARN] = webhookKey.secretArn;
       for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
       const { fn } = new AppFunction(this, id, {
         entry,
@@ -463,6 +476,7 @@ export class ClienteleStack extends Stack {
       quickbooks: false,
       m365: false,
       outboxKey: false,
+      webhookKey: false,
       ...routeFunctionDefaults,
     });
     const api = new HttpApi(this, 'Api', {
@@ -553,6 +567,7 @@ export class ClienteleStack extends Stack {
       signing: false,
       mail: false,
       outboxKey: false,
+      webhookKey: false,
       quickbooks: false,
       m365: false,
       timeoutSeconds: d.timeoutSeconds,
@@ -568,7 +583,7 @@ export class ClienteleStack extends Stack {
     }
     // Portal login triggers: no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, staffDirectory: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, ...routeFunctionDefaults });
+      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, staffDirectory: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, webhookKey: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
     // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
@@ -578,7 +593,7 @@ export class ClienteleStack extends Stack {
         `${constructId(c.handler)}Stream`,
         c.handler,
         {
-          table: 'none',
+          table: c.table,
           portalUsers: false,
           staffDirectory: false,
           poolIds: false,
@@ -589,6 +604,7 @@ export class ClienteleStack extends Stack {
           m365: false,
           // It unseals what it sends.
           outboxKey: c.queues.some(isSealed),
+          webhookKey: false,
           timeoutSeconds: c.timeoutSeconds,
           memoryMb: c.memoryMb,
         },

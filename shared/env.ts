@@ -41,6 +41,11 @@ export const ENV = {
   /** Key that seals outbox messages of sealed queues (mail: set-up links) at rest: Secrets Manager ARN on AWS, the value locally. */
   OUTBOX_SECRET_ARN: 'OUTBOX_SECRET_ARN',
   OUTBOX_KEY: 'OUTBOX_KEY',
+  /** Key that seals webhook signing secrets at rest: Secrets Manager ARN on AWS, the value locally. */
+  WEBHOOK_SECRET_ARN: 'WEBHOOK_SECRET_ARN',
+  WEBHOOK_KEY: 'WEBHOOK_KEY',
+  /** Local stack and tests only (`1`): webhooks may be `http://127.0.0.1` and `http://localhost`. Never set on AWS. */
+  WEBHOOK_ALLOW_LOOPBACK: 'WEBHOOK_ALLOW_LOOPBACK',
   /** The MSP's currency (ISO 4217), for a contract whose company names none; default `USD` (shared/billing/msp-defaults.ts). */
   DEFAULT_CURRENCY: 'DEFAULT_CURRENCY',
   /** The MSP's time zone (IANA), which decides what "today" is for contract dates; default `UTC`. */

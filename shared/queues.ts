@@ -3,7 +3,7 @@
  * queue (with its dead-letter queue) and drive every worker from this list.
  */
 /** Every queue, by name; `queues` below describes each. */
-export const QUEUE_NAMES = ['mail', 'mail-events', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events', 'billing'] as const;
+export const QUEUE_NAMES = ['mail', 'mail-events', 'm365-sync', 'quickbooks-sync', 'imports', 'company-cleanup', 'portal-requests', 'events', 'billing', 'webhooks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface WorkerDef {
@@ -21,6 +21,8 @@ export interface WorkerDef {
   quickbooks?: boolean;
   /** Talks to Microsoft 365. */
   m365?: boolean;
+  /** Signs webhook deliveries: reads the webhook-secret key. */
+  webhooks?: boolean;
 }
 
 export interface QueueDef {
@@ -91,6 +93,13 @@ export const queues = [
     purpose: 'Domain events that follow a commit (ticket created / updated / resolved, invoice sent, contract renewing): the notifier mails them by the companies\' notification rules',
     worker: { handler: 'functions/notifications/notify.ts', timeoutSeconds: 120, memoryMb: 256, batchSize: 5, table: 'write', queues: ['mail'] },
   },
+  {
+    name: 'webhooks',
+    maxReceiveCount: 5,
+    purpose:
+      "Webhook attempts (CRM sync): each message is one attempt of one delivery, signed per Standard Webhooks and recorded in the delivery log; a failure queues the next (delayed) or leaves it due for the `webhook-retries` schedule",
+    worker: { handler: 'functions/webhooks/deliver.ts', timeoutSeconds: 60, memoryMb: 256, batchSize: 10, table: 'write', queues: ['webhooks'], webhooks: true },
+  },
 ] as const satisfies readonly QueueDef[];
 
 
@@ -115,8 +124,8 @@ export const JOB_QUEUES = ['imports', 'm365-sync', 'company-cleanup', 'billing']
 
 export interface FunctionScheduleDef {
   name: string;
-  /** EventBridge `rate(n minutes)`; the local stack runs it at start and then at the same rate. */
-  expression: `rate(${number} minutes)`;
+  /** EventBridge `rate(n minutes)` (`rate(1 minute)`); the local stack runs it at start and then at the same rate. */
+  expression: `rate(${number} minutes)` | 'rate(1 minute)';
   handler: string;
   timeoutSeconds: number;
   memoryMb: number;
@@ -166,6 +175,16 @@ export const functionSchedules = [
     table: 'write',
     queues: [],
     purpose: "Nightly: keeps today's health score of every active company, for its trend",
+  },
+  {
+    name: 'webhook-retries',
+    expression: 'rate(1 minute)',
+    handler: 'functions/webhooks/retry-deliveries.ts',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    table: 'write',
+    queues: ['webhooks'],
+    purpose: 'Queues the next attempt of every webhook delivery that is due: retries waiting longer than SQS can delay a message (30 min to 8 h), and attempts a crash lost',
   },
 ] as const satisfies readonly FunctionScheduleDef[];
 

@@ -50,6 +50,8 @@ export interface RouteDef {
   quickbooks?: boolean;
   /** Talks to Microsoft 365 (Entra, Graph): gets the app's client id and secret. */
   m365?: boolean;
+  /** Manages webhook subscriptions: gets the key that seals their signing secrets. */
+  webhooks?: boolean;
   /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
   signing?: boolean;
   /** Largest accepted request body, in bytes (default 1 MB). */
@@ -230,6 +232,12 @@ export const routes = [
   { method: 'GET', path: '/v1/companies/{id}/overview', handler: 'functions/overview/get-overview.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'The Client 360: everything about the company on one screen' },
   { method: 'GET', path: '/v1/settings', handler: 'functions/settings/get-msp-settings.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The MSP-wide defaults (time zone, currency, ticket categories)' },
   { method: 'PUT', path: '/v1/settings', handler: 'functions/settings/put-msp-settings.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Replace the MSP's ticket categories" },
+  { method: 'GET', path: '/v1/webhooks', handler: 'functions/webhooks/list-webhooks.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, summary: 'Webhook subscriptions (CRM sync)' },
+  { method: 'POST', path: '/v1/webhooks', handler: 'functions/webhooks/create-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', webhooks: true, summary: 'Subscribe a URL to company, contact and contract events; the signing secret is shown once' },
+  { method: 'GET', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/get-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', summary: 'Get a webhook subscription' },
+  { method: 'PATCH', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/update-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Change, pause or resume a webhook subscription' },
+  { method: 'DELETE', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/delete-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Delete a webhook subscription' },
+  { method: 'GET', path: '/v1/webhooks/{id}/deliveries', handler: 'functions/webhooks/list-deliveries.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, summary: "A webhook's deliveries, newest first, with every attempt" },
 
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },

@@ -5,6 +5,7 @@
  * same handler.
  */
 import { QUEUE_NAMES, type QueueName } from './queues';
+import type { TableAccess } from './routes';
 
 /**
  * A Lambda event filter pattern (the subset the local reader implements: nested objects whose
@@ -30,8 +31,10 @@ export interface StreamConsumerDef {
   maxRecordAgeSeconds: number;
   timeoutSeconds: number;
   memoryMb: number;
-  /** Queues it sends to. */
+  /** Queues it sends to (the relay only; the others queue through the outbox). */
   queues: readonly QueueName[];
+  /** What it may do with the table. */
+  table: TableAccess;
   purpose: string;
 }
 
@@ -50,6 +53,22 @@ export const streamConsumers = [
     timeoutSeconds: 60,
     memoryMb: 256,
     queues: QUEUE_NAMES,
+    table: 'none',
     purpose: 'Queues each outbox item (work that follows a commit) on its queue',
+  },
+  {
+    // Company, contact and contract items by their sort key (`COMPANY`, …), whatever the change: a REMOVE has no new image to filter on.
+    name: 'webhook-capture',
+    handler: 'functions/webhooks/capture-changes.ts',
+    filter: { dynamodb: { Keys: { sk: { S: ['COMPANY', 'CONTACT', 'CONTRACT'] } } } }, // = CHANGE_ITEM_SORT_KEYS (shared/webhooks/change-events.ts)
+    batchSize: 100,
+    retryAttempts: 10,
+    bisectBatchOnError: true,
+    maxRecordAgeSeconds: 24 * 60 * 60,
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    queues: [],
+    table: 'write',
+    purpose: "Turns each company, contact and contract change into a delivery for every webhook that subscribes to it, with its first attempt's outbox message",
   },
 ] as const satisfies readonly StreamConsumerDef[];

@@ -1,4 +1,4 @@
-/** The service area's function. SLA policies, the MSP-wide settings, health scores and signals, onboarding and the Client 360: the routes with `area: 'service'` in shared/routes.ts. */
+/** The service area's function. SLA policies, the MSP-wide settings, health scores and signals, onboarding and the Client 360, webhook subscriptions: the routes with `area: 'service'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('service', {
@@ -14,4 +14,10 @@ export const handler = areaDispatcher('service', {
   'functions/overview/get-overview.ts': () => import('../overview/get-overview'),
   'functions/settings/get-msp-settings.ts': () => import('../settings/get-msp-settings'),
   'functions/settings/put-msp-settings.ts': () => import('../settings/put-msp-settings'),
+  'functions/webhooks/list-webhooks.ts': () => import('../webhooks/list-webhooks'),
+  'functions/webhooks/create-webhook.ts': () => import('../webhooks/create-webhook'),
+  'functions/webhooks/get-webhook.ts': () => import('../webhooks/get-webhook'),
+  'functions/webhooks/update-webhook.ts': () => import('../webhooks/update-webhook'),
+  'functions/webhooks/delete-webhook.ts': () => import('../webhooks/delete-webhook'),
+  'functions/webhooks/list-deliveries.ts': () => import('../webhooks/list-deliveries'),
 });

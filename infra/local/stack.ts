@@ -155,6 +155,9 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     // The key that encrypts stored OAuth tokens, and the one that seals outbox messages holding set-up links.
     [ENV.ENCRYPTION_KEY]: localKey(dir, 'encryption'),
     [ENV.OUTBOX_KEY]: localKey(dir, 'outbox'),
+    [ENV.WEBHOOK_KEY]: localKey(dir, 'webhook'),
+    // The local stack's webhooks may point at a receiver on this machine (API.md: http://127.0.0.1, http://localhost).
+    [ENV.WEBHOOK_ALLOW_LOOPBACK]: '1',
     [ENV.M365_CLIENT_ID]: LOCAL_M365_APP.clientId,
     [ENV.M365_CLIENT_SECRET]: LOCAL_M365_APP.clientSecret,
     [ENV.M365_PARTNER_TENANT_ID]: info.m365.partnerTenantId,
@@ -166,6 +169,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
   delete process.env[ENV.QUICKBOOKS_CLIENT_SECRET_ARN];
   delete process.env[ENV.ENCRYPTION_SECRET_ARN];
   delete process.env[ENV.OUTBOX_SECRET_ARN];
+  delete process.env[ENV.WEBHOOK_SECRET_ARN];
   delete process.env[ENV.M365_CLIENT_SECRET_ARN];
   resetEnvCache();
   resetDbClient();

@@ -63,8 +63,11 @@ export const createTable = async (endpoint: string, tableName: string): Promise<
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    // A table kept from before the outbox gets its stream now.
-    if (!Table?.StreamSpecification?.StreamEnabled) await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: stream }));
+    // A table kept from before the outbox gets its stream now; one kept from before the webhook
+    // capture (new images only) gets old images too: a stream's view is changed by making it again.
+    const had = Table?.StreamSpecification;
+    if (had?.StreamEnabled && had.StreamViewType !== table.stream) await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
+    if (!had?.StreamEnabled || had.StreamViewType !== table.stream) await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: stream }));
     let upgraded = false;
     for (const i of table.indexes) {
       const have = Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === i.name);

@@ -25,6 +25,9 @@ const toItem = ({ type, ...c }: Contract) => ({ ...keys.contract(c.id), ...keys.
 const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, contractType, ...rest }: Record<string, unknown>) =>
   ({ ...rest, type: contractType }) as Contract;
 
+/** The API resource of a stored contract item. */
+export const contractFromItem = (item: Record<string, unknown>): Contract => fromItem(item);
+
 export const getContract = async (id: string, consistent = false): Promise<Contract | undefined> => {
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.contract(id), ConsistentRead: consistent }));
   return out.Item ? fromItem(out.Item) : undefined;

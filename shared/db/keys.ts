@@ -170,6 +170,24 @@ export const keys = {
   mailEvent: (sesMessageId: string, counter: string) => ({ pk: `MAILEVENT#${sesMessageId}#${counter}`, sk: 'MAILEVENT' }),
   /** A company's engagement in one month (UTC `YYYY-MM`): portal logins (shared/health/engagement.ts), mails sent, bounced and complained about (shared/health/communications.ts). */
   engagement: (companyId: string, month: string) => ({ pk: `COMPANY#${companyId}`, sk: `ENGAGEMENT#${month}` }),
+  /** A webhook subscription (shared/webhooks), MSP-wide, listed in creation order on GSI1: an MSP has a handful. */
+  webhook: (id: string) => ({ pk: `WEBHOOK#${id}`, sk: 'WEBHOOK' }),
+  webhookList: (id: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: id }),
+  webhookListPartition: 'WEBHOOKS',
+  /**
+   * One event's delivery to one webhook, in the webhook's partition, newest last by the event's
+   * time-ordered id (`msg_<ULID>`, the `webhook-id` every attempt carries); 30-day TTL.
+   */
+  webhookDelivery: (webhookId: string, eventId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: `DELIVERY#${eventId}` }),
+  webhookDeliveryPrefix: 'DELIVERY#',
+  /**
+   * A delivery still pending, on GSI2 by when it is due: its next attempt, or (while an attempt
+   * is queued) when that attempt must have been made. Sparse: removed once it succeeds or gives
+   * up, so the retry schedule reads only what is due. Bucketed: a failing receiver's backlog
+   * spreads over `LIST_BUCKETS` partitions.
+   */
+  webhookDue: (dueAt: string, webhookId: string, eventId: string) => ({ gsi2pk: bucketed('WEBHOOKS#DUE', eventId), gsi2sk: `${dueAt}#${webhookId}#${eventId}` }),
+  webhookDuePartitions: () => bucketsOf('WEBHOOKS#DUE'),
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

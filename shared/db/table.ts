@@ -6,8 +6,11 @@ export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
-  /** The change stream the outbox relay reads (a Lambda event source mapping on AWS, infra/local/streams.ts locally); new images suffice. */
-  stream: 'NEW_IMAGE',
+  /**
+   * The change stream (a Lambda event source mapping on AWS, infra/local/streams.ts locally): the
+   * outbox relay reads new images, the webhook capture compares old and new (shared/webhooks).
+   */
+  stream: 'NEW_AND_OLD_IMAGES',
   /**
    * Every index holds keys only: a write that changes no key attribute (a counter `ADD`, an edit,
    * job progress) writes no index, and a key move is one small entry (~1 WCU). Every reader gets

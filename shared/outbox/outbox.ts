@@ -32,6 +32,8 @@ export interface OutboxItem {
   /** The message body, as JSON (sealed: encrypted, with `outbox:<id>` authenticated). */
   message: string;
   sealed?: boolean;
+  /** Seconds SQS keeps the message before its consumer sees it (at most 900): a retry after a short wait. */
+  delaySeconds?: number;
   createdAt: string;
 }
 
@@ -39,11 +41,16 @@ export interface OutboxItem {
 export const outboxSealer = sealer(ENV.OUTBOX_KEY, ENV.OUTBOX_SECRET_ARN);
 export const sealContext = (id: string) => `outbox:${id}`;
 
-const newItem = (queue: QueueName, message: unknown) => {
+/** SQS delays a message by at most 15 minutes; a longer wait is a due time a schedule reads (e.g. shared/webhooks). */
+export const MAX_DELAY_SECONDS = 900;
+
+const newItem = (queue: QueueName, message: unknown, delaySeconds?: number) => {
   const body = JSON.stringify(message);
   if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) throw new Error(`A ${queue} message of ${Buffer.byteLength(body)} bytes is larger than SQS accepts`);
+  if (delaySeconds !== undefined && !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= MAX_DELAY_SECONDS)) throw new Error(`A delay of ${delaySeconds} s is not one SQS takes (0–${MAX_DELAY_SECONDS})`);
   const id = ulid();
   return {
+    ...(delaySeconds ? { delaySeconds } : {}),
     ...keys.outbox(id),
     type: OUTBOX_TYPE,
     id,
@@ -57,9 +64,9 @@ const newItem = (queue: QueueName, message: unknown) => {
 const put = (Item: Record<string, unknown>): TxItem => ({ item: { Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' } } });
 
 /** The outbox item for `message` on `queue`, to write in the transaction of the change it follows. */
-export const enqueue = (queue: Exclude<QueueName, SealedQueueName>, message: unknown): TxItem => {
+export const enqueue = (queue: Exclude<QueueName, SealedQueueName>, message: unknown, opts: { delaySeconds?: number } = {}): TxItem => {
   if (isSealed(queue)) throw new Error(`${queue} messages are sealed: use enqueueSealed`);
-  return put(newItem(queue, message));
+  return put(newItem(queue, message, opts.delaySeconds));
 };
 
 /** The same for a sealed queue: the item holds the message encrypted. */

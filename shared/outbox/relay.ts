@@ -13,7 +13,7 @@ import { sendToQueue, type QueueEntry } from '../queue/send';
 import * as z from 'zod';
 import { QUEUE_NAMES, type QueueName } from '../queues';
 import { OUTBOX_TYPE } from '../streams';
-import { outboxSealer, sealContext, type OutboxItem } from './outbox';
+import { MAX_DELAY_SECONDS, outboxSealer, sealContext, type OutboxItem } from './outbox';
 
 /** An outbox item as the relay reads it back from the stream's new image (here, not in `outbox.ts`: the writers need no zod at cold start). */
 const outboxItem = z.object({
@@ -23,6 +23,7 @@ const outboxItem = z.object({
   queue: z.enum(QUEUE_NAMES),
   message: z.string(),
   sealed: z.boolean().optional(),
+  delaySeconds: z.number().int().min(0).max(MAX_DELAY_SECONDS).optional(),
   createdAt: z.string(),
 }) satisfies z.ZodType<OutboxItem>;
 
@@ -47,7 +48,7 @@ export const relayOutbox = async (event: DynamoDBStreamEvent): Promise<DynamoDBB
       failed.push(sequence);
       continue;
     }
-    const { id, queue, message, sealed } = parsed.data;
+    const { id, queue, message, sealed, delaySeconds } = parsed.data;
     let body = message;
     if (sealed) {
       try {
@@ -58,7 +59,7 @@ export const relayOutbox = async (event: DynamoDBStreamEvent): Promise<DynamoDBB
         continue;
       }
     }
-    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { id: sequence, body, outboxId: id }]);
+    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { id: sequence, body, outboxId: id, delaySeconds }]);
   }
   const refused = await Promise.all([...byQueue].map(([queue, entries]) => sendToQueue(queue, entries)));
   failed.push(...refused.flat());

@@ -21,6 +21,8 @@ export interface QueueEntry {
   body: string;
   /** The outbox item it comes from, as the `outboxId` attribute: consumers can recognise a redelivery by it. */
   outboxId: string;
+  /** Seconds before the message is visible (SQS: at most 900). */
+  delaySeconds?: number;
 }
 
 /** SendMessageBatch takes ten entries per call. */
@@ -38,7 +40,7 @@ export const sendToQueue = async (queue: QueueName, entries: readonly QueueEntry
         new sdk.SendMessageBatchCommand({
           QueueUrl,
           // Entry ids only have to be unique within the request: their position.
-          Entries: chunk.map((e, n) => ({ Id: String(n), MessageBody: e.body, MessageAttributes: { outboxId: { DataType: 'String', StringValue: e.outboxId } } })),
+          Entries: chunk.map((e, n) => ({ Id: String(n), MessageBody: e.body, DelaySeconds: e.delaySeconds, MessageAttributes: { outboxId: { DataType: 'String', StringValue: e.outboxId } } })),
         }),
       );
       for (const f of out.Failed ?? []) {

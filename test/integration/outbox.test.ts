@@ -355,7 +355,7 @@ describe('local table', () => {
       expect((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
       // It had no indexes either: they are created (test/integration/list-buckets.test.ts upgrades a table with the old ones).
       expect(await createTable(endpoint, name)).toBe('upgraded');
-      expect((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+      expect((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
     } finally {
       client.destroy();
     }

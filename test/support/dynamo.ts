@@ -28,6 +28,8 @@ export const startDynamo = async (): Promise<TestDynamo> => {
     [ENV.TABLE_NAME]: tableName,
     [ENV.SIGNING_KEY]: randomBytes(32).toString('base64url'),
     [ENV.OUTBOX_KEY]: randomBytes(32).toString('base64url'),
+    [ENV.WEBHOOK_KEY]: randomBytes(32).toString('base64url'),
+    [ENV.WEBHOOK_ALLOW_LOOPBACK]: '1',
   });
   resetEnvCache();
   resetDbClient();
