@@ -65,14 +65,17 @@ class AlreadyCaptured extends Error {}
 
 const image = (i: unknown) => (i ? unmarshall(i as Record<string, AttributeValue>) : undefined);
 
-/** The event of a stream record, if it is one. Its time is the change's own `updatedAt` when it has one (ms), else the record's. */
+/** The event of a stream record, if it is one. Its time is the change's own `updatedAt` (ms) when it has one, so event ids sort as the changes happened. */
 const eventOf = (record: DynamoDBRecord): ChangeEvent | undefined => {
   const d = record.dynamodb;
   const kind = CHANGE_ITEM_SORT_KEYS[(d?.Keys?.sk as { S?: string } | undefined)?.S as keyof typeof CHANGE_ITEM_SORT_KEYS];
   if (!d || !kind || !record.eventID) return undefined;
   const [before, after] = [image(d.OldImage), image(d.NewImage)];
-  const stamped = typeof after?.updatedAt === 'string' ? Date.parse(after.updatedAt) : NaN;
-  const at = Number.isFinite(stamped) ? stamped : (d.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000;
+  // A deletion has no `updatedAt` of its own, and the record's time is coarse (DynamoDB rounds it
+  // down): it sorts after the item's own last change, which is the order a receiver relies on.
+  const approximate = (d.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000;
+  const stamp = (i: Record<string, unknown> | undefined) => (typeof i?.updatedAt === 'string' ? Date.parse(i.updatedAt) : NaN);
+  const at = after ? (Number.isFinite(stamp(after)) ? stamp(after) : approximate) : Math.max(approximate, (stamp(before) || 0) + 1);
   return changeEvent(kind, record.eventID, at, before, after);
 };
 

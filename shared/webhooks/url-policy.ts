@@ -36,7 +36,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
@@ -51,10 +50,16 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
+// IPv4-mapped IPv6 (`::ffff:10.0.0.1`): refused as a whole. Kept apart, because a BlockList
+// checks every IPv4 address against an IPv6 rule in its mapped form, and this rule holds them all.
+const mapped = new BlockList();
+mapped.addSubnet('::ffff:0:0', 96, 'ipv6');
+
 /** Is `address` (an IP literal) one a webhook may never reach? */
 export const isForbiddenAddress = (address: string): boolean => {
   const family = isIP(address);
   if (family === 0) return true;
+  if (family === 6 && mapped.check(address, 'ipv6')) return true;
   return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
 };
 
