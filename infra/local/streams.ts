@@ -38,6 +38,8 @@ export interface StreamReaderOptions {
   intervalMs?: number;
   /** Where each consumer keeps its shard positions (`<dir>/stream-<consumer>.json`); none: start from the oldest record. */
   checkpointDir?: string;
+  /** The consumers to run, by name (default: every one of `shared/streams.ts`). */
+  consumers?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -257,7 +259,8 @@ export const startStreamReaders = (opts: StreamReaderOptions): StreamReaders => 
   const waiters: { target: number; resolve: () => void }[] = [];
   let wake: AbortController = new AbortController();
 
-  const passes = streamConsumers.map((def) => mapping(def, client, opts, stopping.signal));
+  const running = streamConsumers.filter((c) => !opts.consumers || opts.consumers.includes(c.name));
+  const passes = running.map((def) => mapping(def, client, opts, stopping.signal));
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       started++;
@@ -265,7 +268,7 @@ export const startStreamReaders = (opts: StreamReaderOptions): StreamReaders => 
         try {
           await pass();
         } catch (err) {
-          if (!stopping.signal.aborted) opts.log?.(`stream ${streamConsumers[i]!.name}: read failed: ${(err as Error).message}`);
+          if (!stopping.signal.aborted) opts.log?.(`stream ${running[i]!.name}: read failed: ${(err as Error).message}`);
         }
       }
       done++;

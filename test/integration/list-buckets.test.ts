@@ -111,6 +111,8 @@ describe('upgrading to keys-only indexes and list buckets', () => {
         ['gsi2', 'KEYS_ONLY', 'ACTIVE'],
         ['gsi3', 'KEYS_ONLY', 'ACTIVE'],
       ]);
+      // Its stream, of new images only, is made again with old images too (the webhook capture compares them).
+      expect(shape.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
       expect(await createTable(endpoint, name)).toBe('existed');
 
       // Before the backfill the bucketed listings do not see the old entries.
