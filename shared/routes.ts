@@ -231,6 +231,10 @@ export const routes = [
   { method: 'GET', path: '/v1/settings', handler: 'functions/settings/get-msp-settings.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: 'The MSP-wide defaults (time zone, currency, ticket categories)' },
   { method: 'PUT', path: '/v1/settings', handler: 'functions/settings/put-msp-settings.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: "Replace the MSP's ticket categories" },
 
+  // CRM sync, inbound (API.md v1.1): the outside system's upsert by its own id; it wins a conflict
+  { method: 'PUT', path: '/v1/external/{system}/companies/{externalId}', handler: 'functions/companies/upsert-external-company.ts', area: 'companies', pool: 'staff', groups: INTEGRATORS, table: 'write', staffDirectory: true, summary: "Create or update a company by an outside system's id (a CRM's); the outside system wins a conflict" },
+  { method: 'PUT', path: '/v1/external/{system}/contacts/{externalId}', handler: 'functions/contacts/upsert-external-contact.ts', area: 'contacts', pool: 'staff', groups: INTEGRATORS, table: 'write', portalUsers: true, summary: "Create or update a contact by an outside system's id (a CRM's); the outside system wins a conflict" },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },
