@@ -239,6 +239,10 @@ export const routes = [
   { method: 'DELETE', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/delete-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Delete a webhook subscription' },
   { method: 'GET', path: '/v1/webhooks/{id}/deliveries', handler: 'functions/webhooks/list-deliveries.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, summary: "A webhook's deliveries, newest first, with every attempt" },
 
+  // CRM sync, inbound (API.md v1.1): the outside system's upsert by its own id; it wins a conflict
+  { method: 'PUT', path: '/v1/external/{system}/companies/{externalId}', handler: 'functions/companies/upsert-external-company.ts', area: 'companies', pool: 'staff', groups: INTEGRATORS, table: 'write', staffDirectory: true, summary: "Create or update a company by an outside system's id (a CRM's); the outside system wins a conflict" },
+  { method: 'PUT', path: '/v1/external/{system}/contacts/{externalId}', handler: 'functions/contacts/upsert-external-contact.ts', area: 'contacts', pool: 'staff', groups: INTEGRATORS, table: 'write', portalUsers: true, summary: "Create or update a contact by an outside system's id (a CRM's); the outside system wins a conflict" },
+
   // Client portal
   { method: 'POST', path: '/v1/public/portal/setup', handler: 'functions/portal/complete-setup.ts', pool: 'public', table: 'write', portalUsers: true, summary: 'Set a portal password with an emailed set-up or reset token' },
   { method: 'POST', path: '/v1/public/portal/password-reset', handler: 'functions/portal/request-password-reset.ts', pool: 'public', table: 'write', queues: ['portal-requests'], summary: 'Ask for a portal password-reset email (always 202)' },

@@ -11,4 +11,5 @@ export const handler = areaDispatcher('contacts', {
   'functions/portal/invite-contact.ts': () => import('../portal/invite-contact'),
   'functions/portal/reset-contact-password.ts': () => import('../portal/reset-contact-password'),
   'functions/contacts/set-contact-status.ts': () => import('./set-contact-status'),
+  'functions/contacts/upsert-external-contact.ts': () => import('./upsert-external-contact'),
 });

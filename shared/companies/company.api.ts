@@ -1,5 +1,6 @@
 /** The companies routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
+import { externalUpsertSpec } from '../crm/crm.api';
 import { MINIMAL_ANSWER, type RequestSpec } from '../http/request';
 import { primaryContactBody } from '../contacts/contact.schema';
 import { companyPageSchema, companySchema, createCompanyBody, listCompaniesQuery, updateCompanyBody } from './company.schema';
@@ -32,6 +33,13 @@ export const companyApi = {
       412: ['VERSION_MISMATCH'],
     },
   },
+  'PUT /v1/external/{system}/companies/{externalId}': externalUpsertSpec({
+    body: createCompanyBody,
+    schema: companySchema,
+    what: 'company',
+    naturalKey: 'name (any case)',
+    errors: { 400: ['UNKNOWN_STAFF_USER'], 409: ['COMPANY_NAME_TAKEN', 'COMPANY_ARCHIVED'] },
+  }),
   'PUT /v1/companies/{id}/primary-contact': {
     params: idParams,
     body: primaryContactBody,

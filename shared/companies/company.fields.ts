@@ -27,6 +27,7 @@ export const COMPANY_RESOURCE_FIELDS = [
   'counts',
   'outstandingBalance',
   'integrations',
+  'externalIds',
   'version',
   'createdAt',
   'updatedAt',

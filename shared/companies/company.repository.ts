@@ -13,6 +13,7 @@ import { atVersion, versionIs } from '../http/concurrency';
 import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { mspCurrency } from '../billing/msp-defaults';
+import { deleteExternalLinks } from '../crm/external-link.repository';
 import { formatAmount } from '../billing/money';
 import { COMPANY_CONTACT_ROLES, COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS, OWED_COUNTER_PREFIX, type CompanyContactRole } from './company.fields';
 import type { Company, CompanyStatus } from './company.schema';
@@ -40,6 +41,7 @@ const fromItem = (item: Record<string, unknown>): Company => {
   const counts = (item.counts ?? {}) as Record<string, number>;
   c.counts = Object.fromEntries(COMPANY_COUNTS.map((k) => [k, counts[k] ?? 0])) as Company['counts'];
   c.outstandingBalance = outstandingBalance(counts);
+  c.externalIds = (item.externalIds ?? {}) as Company['externalIds'];
   return c;
 };
 
@@ -88,9 +90,21 @@ export const listCompanies = async (status: CompanyStatus, prefix: string | unde
   return { items: page.items.map(fromItem), nextCursor: await encodeCursor(listing, page.next) };
 };
 
+/** The company holding a name (any case), through its guard item (one consistent GetItem). */
+export const companyIdByName = async (name: string): Promise<string | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.companyName(name), ConsistentRead: true }));
+  return out.Item?.companyId as string | undefined;
+};
+
+/**
+ * Attributes of the company item that are not in the resource, written with a change
+ * (`syncedFrom`, shared/crm/external-link.repository.ts).
+ */
+export type InternalAttributes = Record<string, unknown>;
+
 /** A new company and its name guard; the guard makes names unique in the database itself. */
-export const putNewCompany = (c: Company): TxItem[] => [
-  { item: { Put: { TableName: tableName(), Item: toItem(c), ConditionExpression: 'attribute_not_exists(pk)' } } },
+export const putNewCompany = (c: Company, internal: InternalAttributes = {}): TxItem[] => [
+  { item: { Put: { TableName: tableName(), Item: { ...toItem(c), ...internal }, ConditionExpression: 'attribute_not_exists(pk)' } } },
   {
     item: { Put: { TableName: tableName(), Item: { ...keys.companyName(c.name), type: 'CompanyName', companyId: c.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
     onConditionFailed: nameTaken(c.name),
@@ -102,8 +116,8 @@ export const putNewCompany = (c: Company): TxItem[] => [
  * if anyone changed the company since. Counters are not touched, so concurrent count updates
  * are never lost. A rename moves the name guard in the same transaction.
  */
-export const updateCompanyFields = (before: Company, after: Company, changed: (keyof Company)[]): TxItem[] => {
-  const set: Record<string, unknown> = Object.fromEntries([...new Set<string>([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f as keyof Company]]));
+export const updateCompanyFields = (before: Company, after: Company, changed: (keyof Company)[], internal: InternalAttributes = {}): TxItem[] => {
+  const set: Record<string, unknown> = { ...Object.fromEntries([...new Set<string>([...changed, 'version', 'updatedAt'])].map((f) => [f, after[f as keyof Company]])), ...internal };
   set.gsi1sk = keys.companyList(after.status, after).gsi1sk;
   const items: TxItem[] = [
     {
@@ -279,7 +293,7 @@ export class DeleteRefused extends Error {
 }
 
 /**
- * Deletes the company item and its name guard, only if, at that instant, it is archived, its
+ * Deletes the company item, its name guard and its outside systems' links, only if, at that instant, it is archived, its
  * name is exactly `confirmName` and no invoice has an outstanding balance (the counter on the
  * item): the gate is re-checked inside the transaction, not before it.
  */
@@ -309,4 +323,6 @@ export const deleteCompanyItems = (company: Company, confirmName: string): TxIte
     // The guard follows the name; a rename since the read shows here as a name mismatch.
     onConditionFailed: () => new DeleteRefused('CONFIRM_NAME_MISMATCH'),
   },
+  // Its outside systems' links go with it, as its name guard does (the delete is at the version read, and an archived company gains no link).
+  ...deleteExternalLinks('COMPANY', company.id, company.externalIds),
 ];

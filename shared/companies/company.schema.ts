@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { amountString, currencyCode } from '../billing/contract.schema';
 import { type HasExactly, id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
+import { externalIdsSchema } from '../crm/crm.schema';
 import type { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
 
 export const COMPANY_STATUSES = ['active', 'archived'] as const;
@@ -92,6 +93,7 @@ export const companySchema = z
         .object({ customerId: z.string(), active: z.boolean(), syncStatus: z.enum(['pending', 'synced', 'failed']), lastError: z.string().nullable() })
         .nullable(),
     }),
+    externalIds: externalIdsSchema,
     version: z.number().int(),
     createdAt: isoTime,
     updatedAt: isoTime,

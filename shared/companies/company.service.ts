@@ -16,10 +16,14 @@ import { mspCurrency } from '../billing/msp-defaults';
 import { contactReference } from '../contacts/contact.repository';
 import type { TxItem } from '../db/transact';
 import { requireStaffUser } from '../staff/staff-directory';
-import { companyArchived, companyFromItem, getCompany, listCompanies, putNewCompany, updateCompanyAtVersion, updateCompanyFields } from './company.repository';
+import { companyArchived, companyFromItem, getCompany, listCompanies, putNewCompany, updateCompanyAtVersion, updateCompanyFields, type InternalAttributes } from './company.repository';
 import { EDITABLE_FIELDS, type Company, type CompanyStatus, type CreateCompanyInput, type UpdateCompanyInput } from './company.schema';
 
 const definedOnly = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** The fields a create or update body sets, as company fields: the ones sent (`tags: null` clears them to `[]`). */
+export const requestedFields = (input: UpdateCompanyInput | CreateCompanyInput): Partial<Company> =>
+  definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
 
 export const companyLocation = (id: string) => `/v1/companies/${id}`;
 
@@ -46,6 +50,7 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
   counts: { contacts: 0, activeContacts: 0, tickets: 0, openTickets: 0, assets: 0 },
   outstandingBalance: [],
   integrations: { m365: null, quickbooks: null },
+  externalIds: {},
   version: 1,
   createdAt: now,
   updatedAt: now,
@@ -56,7 +61,7 @@ export const newCompany = (input: CreateCompanyInput, now: string, id = ulid()):
  * before the write (Cognito is not in the transaction): a user removed in that instant can
  * still be set, as one removed a minute later stays set; `GET /v1/staff` shows who is current.
  */
-const checkAccountManager = async (accountManagerId: string | null | undefined) => {
+export const checkAccountManager = async (accountManagerId: string | null | undefined) => {
   if (accountManagerId) await requireStaffUser(accountManagerId, 'accountManagerId');
 };
 
@@ -64,16 +69,54 @@ const checkAccountManager = async (accountManagerId: string | null | undefined) 
 export const billingContactCheck = (companyId: string, billingContactId: string | null | undefined): TxItem[] =>
   billingContactId ? [contactReference(billingContactId, companyId, {}, 'billingContactId')] : [];
 
+/** What an audited company write may add: attributes kept off the resource, and the reason its audit entry gives. */
+export interface CompanyWriteExtras {
+  internal?: InternalAttributes;
+  reason?: string;
+}
+
+/** The items that create `company`: the item and its name guard (`409 COMPANY_NAME_TAKEN`), and its `company.created` audit entry. */
+export const createCompanyItems = (caller: Pick<Caller, 'sub' | 'email'>, company: Company, now: string, extras: CompanyWriteExtras = {}): TxItem[] => [
+  ...putNewCompany(company, extras.internal),
+  appendAudit({ companyId: company.id, actor: caller, action: 'company.created', changes: diff({}, company, EDITABLE_FIELDS), reason: extras.reason, at: now }),
+];
+
 export const createCompany = async (caller: Caller, input: CreateCompanyInput, idempotency?: IdempotencyContext): Promise<Company> => {
   await checkAccountManager(input.accountManagerId);
   const now = new Date().toISOString();
   const company = newCompany(input, now);
   await transact([
     ...recordIdempotent(idempotency, { status: 201, body: company, headers: { location: companyLocation(company.id), etag: `"${company.version}"` } }),
-    ...putNewCompany(company),
-    appendAudit({ companyId: company.id, actor: caller, action: 'company.created', changes: diff({}, company, EDITABLE_FIELDS), at: now }),
+    ...createCompanyItems(caller, company, now),
   ]);
   return company;
+};
+
+/**
+ * The items of a change to `before` (read at its version; the write holds only while it is
+ * still at it and active): the fields of `requested` that differ (of the editable ones and
+ * `alsoCompared`), a billing contact's check, the audit entry. Nothing differs: undefined
+ * (nothing to write, nothing to audit).
+ */
+export const changeCompanyItems = (
+  caller: Pick<Caller, 'sub' | 'email'>,
+  before: Company,
+  requested: Partial<Company>,
+  now: string,
+  extras: CompanyWriteExtras & { alsoCompared?: (keyof Company)[] } = {},
+): { after: Company; items: TxItem[] } | undefined => {
+  const changes = diff(before, { ...before, ...requested }, [...(EDITABLE_FIELDS as (keyof Company)[]), ...(extras.alsoCompared ?? [])]);
+  const changed = Object.keys(changes) as (keyof Company)[];
+  if (changed.length === 0) return undefined;
+  const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
+  return {
+    after,
+    items: [
+      ...updateCompanyFields(before, after, changed, extras.internal),
+      ...(changed.includes('billingContactId') ? billingContactCheck(before.id, after.billingContactId) : []),
+      appendAudit({ companyId: before.id, actor: caller, action: 'company.updated', changes, version: { from: before.version, to: after.version }, reason: extras.reason, at: now }),
+    ],
+  };
 };
 
 export const findCompany = async (id: string): Promise<Company> => {
@@ -90,7 +133,7 @@ export const searchCompanies = (status: CompanyStatus, q: string | undefined, li
  * stale `If-Match` is 412, a race lost without one is 409 CONCURRENT_CHANGE (shared/http/concurrency.ts).
  */
 export const updateCompany = async (caller: Caller, id: string, input: UpdateCompanyInput, ifMatch: number | '*' | undefined, answer: Answer = 'representation'): Promise<Company | VersionOnly> => {
-  const requested = definedOnly({ ...input, ...(input.tags === null ? { tags: [] } : {}) }) as Partial<Company>;
+  const requested = requestedFields(input);
   await checkAccountManager(requested.accountManagerId);
   // A rename moves the name guard, which needs the old name: it reads first.
   if (typeof ifMatch === 'number' && !('name' in requested) && Object.keys(requested).length > 0) return updateCompanyWithoutRead(caller, id, requested, ifMatch, answer);
@@ -100,20 +143,10 @@ export const updateCompany = async (caller: Caller, id: string, input: UpdateCom
   base.check(before.version);
   if (before.status === 'archived') throw companyArchived();
 
-  const changes = diff(before, { ...before, ...requested }, EDITABLE_FIELDS as (keyof Company)[]);
-  const changed = Object.keys(changes) as (keyof Company)[];
-  if (changed.length === 0) return before; // nothing to write, nothing to audit
-
-  const now = new Date().toISOString();
-  const after: Company = { ...before, ...requested, version: before.version + 1, updatedAt: now };
-  await base.write(
-    transact([
-      ...updateCompanyFields(before, after, changed),
-      ...(changed.includes('billingContactId') ? billingContactCheck(id, after.billingContactId) : []),
-      appendAudit({ companyId: id, actor: caller, action: 'company.updated', changes, version: { from: before.version, to: after.version }, at: now }),
-    ]),
-  );
-  return after;
+  const change = changeCompanyItems(caller, before, requested, new Date().toISOString());
+  if (!change) return before; // nothing to write, nothing to audit
+  await base.write(transact(change.items));
+  return change.after;
 };
 
 /**

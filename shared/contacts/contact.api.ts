@@ -1,7 +1,8 @@
 /** The contacts routes' request and response shapes: the handlers parse with them, OpenAPI documents them. */
 import { idParams } from '../common/schemas';
+import { externalUpsertSpec } from '../crm/crm.api';
 import type { RequestSpec } from '../http/request';
-import { contactPageSchema, contactSchema, createContactBody, listCompanyContactsQuery, listContactsQuery, updateContactBody } from './contact.schema';
+import { contactPageSchema, contactSchema, createContactBody, listCompanyContactsQuery, listContactsQuery, updateContactBody, upsertExternalContactBody } from './contact.schema';
 
 export const contactApi = {
   'POST /v1/contacts': {
@@ -36,6 +37,13 @@ export const contactApi = {
     responses: { 204: { description: 'Deleted; its tickets and assets remain, with `contactId: null`' } },
     errors: { 400: ['INVALID_IF_MATCH'], 404: ['NOT_FOUND'], 409: ['COMPANY_ARCHIVED', 'CONCURRENT_CHANGE'], 412: ['VERSION_MISMATCH'] },
   },
+  'PUT /v1/external/{system}/contacts/{externalId}': externalUpsertSpec({
+    body: upsertExternalContactBody,
+    schema: contactSchema,
+    what: 'contact',
+    naturalKey: 'email',
+    errors: { 400: ['UNKNOWN_COMPANY'], 409: ['CONTACT_EMAIL_TAKEN', 'COMPANY_ARCHIVED'] },
+  }),
   'POST /v1/contacts/{id}/deactivate': {
     params: idParams,
     responses: { 200: { description: 'The contact, `inactive`; its portal calls get 403 from the next request on', schema: contactSchema } },

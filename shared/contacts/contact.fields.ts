@@ -4,4 +4,4 @@
  * neither zod nor the schemas at cold start (docs/benchmarks.md §5). `contact.schema.ts` checks,
  * at compile time, that its `contactSchema` has exactly these fields.
  */
-export const CONTACT_RESOURCE_FIELDS = ['id', 'companyId', 'firstName', 'lastName', 'email', 'phone', 'title', 'status', 'portal', 'counts', 'source', 'externalId', 'version', 'createdAt', 'updatedAt'] as const;
+export const CONTACT_RESOURCE_FIELDS = ['id', 'companyId', 'firstName', 'lastName', 'email', 'phone', 'title', 'status', 'portal', 'counts', 'source', 'externalId', 'externalIds', 'version', 'createdAt', 'updatedAt'] as const;

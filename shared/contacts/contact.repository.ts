@@ -12,6 +12,7 @@ import type { TxItem } from '../db/transact';
 import { updateItem } from '../db/update';
 import { BadRequestError, concurrentChange, ConflictError, NotFoundError, PreconditionFailedError, StaleReadError } from '../http/errors';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import { deleteExternalLinks, type SyncedFrom } from '../crm/external-link.repository';
 import { CONTACT_MARKERS, contactDelta, counted } from './contact-counts';
 import { foldForSearch, isFirstMatch, searchTokens, searchTokenWrites } from './contact-search';
 import { CONTACT_RESOURCE_FIELDS } from './contact.fields';
@@ -29,11 +30,16 @@ export interface ContactRecord extends Contact {
   activeCounted?: boolean;
   /** Its portal access is in its company's `counts.portalContacts` (contact-counts.ts). */
   portalCounted?: boolean;
+  /** The outside system whose upsert made its current version (shared/crm/external-link.repository.ts). */
+  syncedFrom?: SyncedFrom | null;
 }
 
-/** The API resource of a stored contact: only its documented fields. */
-export const toContact = (r: ContactRecord | Record<string, unknown>): Contact =>
-  Object.fromEntries(CONTACT_RESOURCE_FIELDS.map((f) => [f, (r as Record<string, unknown>)[f] ?? null])) as Contact;
+/** The API resource of a stored contact: only its documented fields (`externalIds` `{}` when it has none). */
+export const toContact = (r: ContactRecord | Record<string, unknown>): Contact => {
+  const c = Object.fromEntries(CONTACT_RESOURCE_FIELDS.map((f) => [f, (r as Record<string, unknown>)[f] ?? null])) as Contact;
+  c.externalIds ??= {};
+  return c;
+};
 
 const toItem = (c: ContactRecord) => ({ ...keys.contact(c.id), ...keys.contactLists(c), type: 'Contact', ...c });
 const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as ContactRecord;
@@ -66,8 +72,8 @@ export const getContact = async (id: string, consistent = false): Promise<Contac
 };
 
 /** The contact holding an email, through its guard item (one GetItem). */
-export const contactIdByEmail = async (email: string): Promise<string | undefined> => {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.contactEmail(email) }));
+export const contactIdByEmail = async (email: string, consistent = false): Promise<string | undefined> => {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: keys.contactEmail(email), ConsistentRead: consistent }));
   return out.Item?.contactId as string | undefined;
 };
 
@@ -205,7 +211,7 @@ export const updateContactItem = (before: ContactRecord, after: ContactRecord, c
   return items;
 };
 
-/** Deletes the contact at the version (and counted marker) read, once nothing counts against it any more. */
+/** Deletes the contact at the version (and counted marker) read, once nothing counts against it any more, with its guard, tokens and outside systems' links. */
 export const deleteContactItem = (c: ContactRecord): TxItem[] => [
   {
     item: {
@@ -224,6 +230,7 @@ export const deleteContactItem = (c: ContactRecord): TxItem[] => [
   ...(c.portalTokenHash ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalToken(c.portalTokenHash) } } }] : []),
   ...(c.portalSub ? [{ item: { Delete: { TableName: tableName(), Key: keys.portalUser(c.portalSub) } } }] : []),
   ...searchTokenWrites(c, undefined),
+  ...deleteExternalLinks('CONTACT', c.id, c.externalIds),
 ];
 
 /**

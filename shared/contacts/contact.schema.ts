@@ -1,6 +1,7 @@
 /** Contact: request bodies, queries and the resource as API.md defines them. */
 import * as z from 'zod';
 import { type HasExactly, id, isoTime, pageOf, text, pageQuery } from '../common/schemas';
+import { externalId, externalIdsSchema } from '../crm/crm.schema';
 import type { CONTACT_RESOURCE_FIELDS } from './contact.fields';
 
 export const CONTACT_STATUSES = ['active', 'inactive'] as const;
@@ -32,6 +33,19 @@ export const createContactBody = z
   })
   .meta({ id: 'CreateContact' });
 export type CreateContactInput = z.output<typeof createContactBody>;
+
+/**
+ * `PUT /v1/external/{system}/contacts/{externalId}`: the `POST` fields but `sendInvite`, and the
+ * company by our id or by the same system's id; a field left out keeps its value.
+ */
+export const upsertExternalContactBody = createContactBody
+  .omit({ sendInvite: true })
+  .extend({
+    companyExternalId: externalId.optional().meta({ description: "The company by the same system's id (it must have been upserted through `PUT /v1/external/{system}/companies/{externalId}`, else `400 UNKNOWN_COMPANY`); not with `companyId`" }),
+  })
+  .refine((b) => b.companyId === undefined || b.companyExternalId === undefined, { message: 'Send companyId or companyExternalId, not both', path: ['companyExternalId'] })
+  .meta({ id: 'UpsertExternalContact' });
+export type UpsertExternalContactInput = z.output<typeof upsertExternalContactBody>;
 
 export const updateContactBody = z
   .strictObject(editable)
@@ -73,7 +87,8 @@ export const contactSchema = z
     portal: portalSchema,
     counts: z.object({ tickets: z.number().int(), assets: z.number().int() }),
     source: z.enum(CONTACT_SOURCES),
-    externalId: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: 'The Microsoft 365 user it was synced from (`source: m365`)' }),
+    externalIds: externalIdsSchema,
     version: z.number().int(),
     createdAt: isoTime,
     updatedAt: isoTime,

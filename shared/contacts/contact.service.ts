@@ -46,6 +46,7 @@ export const newContact = (input: Omit<CreateContactInput, 'sendInvite'>, now: s
   counts: { tickets: 0, assets: 0 },
   source,
   externalId,
+  externalIds: {},
   version: 1,
   createdAt: now,
   updatedAt: now,
@@ -114,22 +115,48 @@ export const updateContact = async (caller: Caller, id: string, input: UpdateCon
     const before = await getContact(id, true);
     if (!before) throw new NotFoundError('contact');
     base.check(before.version);
-    const changed = CONTACT_FIELDS.filter((f) => f in input && (input[f] ?? null) !== (before[f] ?? null));
-    if (changed.length === 0) return { before, after: before };
-    const now = new Date().toISOString();
-    const after: ContactRecord = counted({ ...before, ...input, version: before.version + 1, updatedAt: now });
-    const moved = before.companyId !== after.companyId;
-    await base.write(
-      transact([
-        ...updateContactItem(before, after, changed),
-        ...(moved ? await leaveCompany(caller, before, after, now) : stayInCompany(before, after)),
-        ...(moved && after.companyId ? [companyReference(after.companyId, contactDelta(after.companyId, before, after), { into: true })] : []),
-      ]),
-    );
-    return { before, after };
+    const change = await changeContactItems(caller, before, input, new Date().toISOString());
+    if (!change) return { before, after: before };
+    await base.write(transact(change.items));
+    return { before, after: change.after };
   });
-  if (before.email !== after.email && before.portalUsername && after.email) await portalUsers().updateEmail(before.portalUsername, after.email);
+  await followEmailChange(before, after);
   return toContact(after);
+};
+
+/**
+ * The items of a change to `before` (read at its version): the fields of `input` that differ
+ * (and, in `also.set`, attributes written with them, of which `also.compared` count as a
+ * change), a move's counters on both companies, the company guards. Nothing differs: undefined.
+ */
+export const changeContactItems = async (
+  caller: Pick<Caller, 'sub' | 'email'>,
+  before: ContactRecord,
+  input: UpdateContactInput,
+  now: string,
+  also: { set?: Partial<ContactRecord>; compared?: (keyof ContactRecord)[] } = {},
+): Promise<{ after: ContactRecord; items: TxItem[] } | undefined> => {
+  const set = also.set ?? {};
+  const changed = [
+    ...CONTACT_FIELDS.filter((f) => f in input && (input[f] ?? null) !== (before[f] ?? null)),
+    ...(also.compared ?? []).filter((f) => JSON.stringify(set[f] ?? null) !== JSON.stringify(before[f] ?? null)),
+  ];
+  if (changed.length === 0) return undefined;
+  const after: ContactRecord = counted({ ...before, ...input, ...set, version: before.version + 1, updatedAt: now });
+  const moved = before.companyId !== after.companyId;
+  return {
+    after,
+    items: [
+      ...updateContactItem(before, after, [...new Set<string>([...changed, ...Object.keys(set)])]),
+      ...(moved ? await leaveCompany(caller, before, after, now) : stayInCompany(before, after)),
+      ...(moved && after.companyId ? [companyReference(after.companyId, contactDelta(after.companyId, before, after), { into: true })] : []),
+    ],
+  };
+};
+
+/** After a committed change of a contact's email: its portal user (a Cognito username) follows. */
+export const followEmailChange = async (before: ContactRecord, after: ContactRecord): Promise<void> => {
+  if (before.email !== after.email && before.portalUsername && after.email) await portalUsers().updateEmail(before.portalUsername, after.email);
 };
 
 /**

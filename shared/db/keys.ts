@@ -221,6 +221,13 @@ export const keys = {
   m365Link: (kind: 'USER' | 'DEVICE', tenantId: string, objectId: string) => ({ pk: `M365${kind}#${tenantId}#${objectId}`, sk: 'M365LINK' }),
   syncJob: (id: string) => ({ pk: `SYNCJOB#${id}`, sk: 'SYNCJOB' }),
   /**
+   * A record of an outside system (a CRM, by its slug) → the company or contact it is here
+   * (`recordId`; shared/crm): one per system, kind and external id, so an upsert finds its record
+   * and two concurrent creates of one external id make one record. The record names its links in
+   * `externalIds`, so its delete removes them.
+   */
+  externalLink: (system: string, kind: 'COMPANY' | 'CONTACT', externalId: string) => ({ pk: `EXTERNAL#${system}#${kind}#${externalId}`, sk: 'EXTERNALLINK' }),
+  /**
    * Errors a sync job keeps (its first 100 in all), one item per write that kept some, numbered by
    * how many the job had kept before it; under the job's own sort key, so one Query
    * (`begins_with(sk, 'SYNCJOB')`) reads the job with them and not its `SEEN#` pages.

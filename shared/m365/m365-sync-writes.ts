@@ -251,6 +251,7 @@ export const applyUsers = async (at: PageAt, users: GraphUser[], counts: ReadCou
       counts: { tickets: 0, assets: 0 },
       source: 'm365',
       externalId: user.id,
+      externalIds: {},
       version: 1,
       createdAt: now,
       updatedAt: now,

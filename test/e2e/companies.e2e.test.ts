@@ -122,3 +122,30 @@ describe('companies over HTTP', () => {
     expect((await call('GET', '/docs/swagger-ui.css')).status).toBe(200);
   });
 });
+
+describe('CRM sync, inbound, over HTTP', () => {
+  it('upserts a company and its contact by the CRM’s ids: 201, then 200 with nothing written when nothing differs', async () => {
+    const stamp = Date.now();
+    // An external id with characters a path must encode.
+    const companyPath = `/v1/external/hubspot/companies/${encodeURIComponent(`co #${stamp}/a b`)}`;
+    const created = await call('PUT', companyPath, { token: tokens.MSPAdmin, body: { name: `E2E CRM Co ${stamp}`, industry: 'Retail' } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/v1/companies/${created.body.id}`);
+    expect(created.body.externalIds).toEqual({ hubspot: `co #${stamp}/a b` });
+
+    const contactPath = `/v1/external/hubspot/contacts/ct-${stamp}`;
+    const contactBody = { firstName: 'Crm', lastName: 'Person', email: `crm.${stamp}@example.com`, companyExternalId: `co #${stamp}/a b` };
+    const contact = await call('PUT', contactPath, { token: tokens.Admin, body: contactBody });
+    expect(contact.status).toBe(201);
+    expect(contact.body).toMatchObject({ companyId: created.body.id, externalIds: { hubspot: `ct-${stamp}` }, version: 1 });
+
+    const echo = await call('PUT', contactPath, { token: tokens.Admin, body: contactBody });
+    expect(echo.status).toBe(200);
+    expect(echo.headers.get('etag')).toBe('"1"');
+    const renamed = await call('PUT', companyPath, { token: tokens.SuperAdmin, body: { name: `E2E CRM Co ${stamp} Ltd` } });
+    expect(renamed.body).toMatchObject({ id: created.body.id, industry: 'Retail', version: 2 });
+
+    expect((await call('PUT', contactPath, { token: tokens.Technician, body: contactBody })).status).toBe(403);
+    expect((await call('PUT', '/v1/external/Hub_Spot/contacts/x', { token: tokens.Admin, body: contactBody })).body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+});

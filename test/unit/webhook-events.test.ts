@@ -46,7 +46,7 @@ describe('change events', () => {
 
   it('filter the stream on the sort keys the capture reads', () => {
     const capture = streamConsumers.find((c) => c.name === 'webhook-capture')!;
-    expect((capture.filter as { dynamodb: { Keys: { sk: { S: string[] } } } }).dynamodb.Keys.sk.S).toEqual(Object.keys(CHANGE_ITEM_SORT_KEYS));
+    expect((capture.filter as { dynamodb: { Keys: { sk: { S: readonly string[] } } } }).dynamodb.Keys.sk.S).toEqual(Object.keys(CHANGE_ITEM_SORT_KEYS));
   });
 });
 
