@@ -47,6 +47,9 @@ export interface StreamReaderOptions {
 
 /** The SDK decodes binary values; a Lambda event carries them base64-encoded, like the rest of the JSON. */
 const toEventValue = (v: SdkAttributeValue): AttributeValue => {
+  // DynamoDB Local's stream writes an empty map as `{}` (the SDK reads it as an unknown member);
+  // DynamoDB's, and so Lambda's event, carries `{ "M": {} }`.
+  if (Object.values(v).every((x) => x === undefined)) return { M: {} };
   if (v.B !== undefined) return { B: Buffer.from(v.B).toString('base64') };
   if (v.BS !== undefined) return { BS: v.BS.map((b) => Buffer.from(b).toString('base64')) };
   if (v.M !== undefined) return { M: toEventImage(v.M) };

@@ -245,6 +245,24 @@ describe('deliveries', () => {
     expect((await deliveries(crm.id)).map((x) => x.payload.origin)).toEqual([null]);
   });
 
+  it('send a CRM nothing of its own upserts, even when it echoes our change back, and end the loop there', async () => {
+    const crm = await createHook({ events: ['company.*'], system: 'hubspot' });
+    const name = unique('Upserted Co');
+    const upsert = (body: Record<string, unknown>) => call({ route: 'PUT /v1/external/{system}/companies/{externalId}', params: { system: 'hubspot', externalId: `hs-${run}-${n}` }, body });
+    const created = await upsert({ name, phone: '+1 555 0001' });
+    expect(created.status).toBe(201);
+    await upsert({ name, phone: '+1 555 0002' });
+    await pump();
+    expect(await deliveries(crm.id)).toEqual([]);
+    // Our own change goes to the CRM; it echoes it back unchanged, which writes nothing and sends nothing.
+    await call({ route: 'PATCH /v1/companies/{id}', params: { id: created.body.id }, body: { phone: '+1 555 0003' } });
+    await pump();
+    expect((await upsert({ name, phone: '+1 555 0003' })).status).toBe(200);
+    await pump();
+    const log = await deliveries(crm.id);
+    expect(log.map((d) => [d.eventType, d.payload.origin, d.payload.data.phone])).toEqual([['company.updated', null, '+1 555 0003']]);
+  });
+
   it('cancel what a paused webhook had pending, and capture nothing for it while paused', async () => {
     const hook = await createHook({ events: ['company.created'] });
     script = [500];
