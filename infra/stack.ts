@@ -368,6 +368,7 @@ export class ClienteleStack extends Stack {
     // ── Functions, each granted only what its routes or its queue declare ─────────────────
     const baseEnv = {
       [ENV.STAFF_USER_POOL_ID]: staffPool.userPoolId,
+      [ENV.STAFF_CLIENT_ID]: staffClient.userPoolClientId,
       [ENV.PORTAL_USER_POOL_ID]: portalPool.userPoolId,
       [ENV.PORTAL_CLIENT_ID]: portalClient.userPoolClientId,
       [ENV.PORTAL_URL]: config.portalUrl,
@@ -510,9 +511,16 @@ export class ClienteleStack extends Stack {
           httpApi: api,
           routeKey: HttpRouteKey.with(r.path, HttpMethod[r.method]),
           integration,
-          authorizer: r.pool === 'public' ? undefined : authorizers[r.pool],
+          // A route that also takes integration keys verifies the bearer in its function (shared/http/request.ts).
+          authorizer: r.pool === 'public' || r.integrationKeys ? undefined : authorizers[r.pool],
         });
         apiRoutes.push(route);
+        if (r.integrationKeys) {
+          Validations.of(route).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: `Also callable with an integration key (${r.integrationKeys}): the function verifies a staff token as the JWT authorizer does, or the key, and refuses anything else with 401.`,
+          });
+        }
         if (r.pool === 'public') {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',

@@ -12,6 +12,8 @@ export const ENV = {
   SIGNING_KEY: 'SIGNING_KEY',
   STAFF_USER_POOL_ID: 'STAFF_USER_POOL_ID',
   PORTAL_USER_POOL_ID: 'PORTAL_USER_POOL_ID',
+  /** The staff pool's app client: a route that also takes integration keys verifies staff tokens against it itself. */
+  STAFF_CLIENT_ID: 'STAFF_CLIENT_ID',
   PORTAL_CLIENT_ID: 'PORTAL_CLIENT_ID',
   MAIL_FROM: 'MAIL_FROM',
   SES_CONFIGURATION_SET: 'SES_CONFIGURATION_SET',

@@ -18,6 +18,10 @@ export type StaffGroup = (typeof STAFF_GROUPS)[number];
 export const AREAS = ['companies', 'contacts', 'records', 'portal', 'imports', 'billing', 'service'] as const;
 export type Area = (typeof AREAS)[number];
 
+/** What an integration key may be allowed to call (`integrationKeys` on a route). */
+export const INTEGRATION_SCOPES = ['signals'] as const;
+export type IntegrationScope = (typeof INTEGRATION_SCOPES)[number];
+
 /** Who may call a route: a staff-pool token, a portal-pool token, or nobody (public). */
 export type Pool = 'staff' | 'portal' | 'public';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,6 +54,14 @@ export interface RouteDef {
   quickbooks?: boolean;
   /** Talks to Microsoft 365 (Entra, Graph): gets the app's client id and secret. */
   m365?: boolean;
+  /**
+   * A staff route that an integration key with this scope may call too (an RMM, EDR or backup
+   * tool posting signals: a machine cannot sign in to the MFA staff pool). The gateway passes it
+   * through without its JWT authorizer (an HTTP API route has one), and the function verifies
+   * the bearer itself: a staff token exactly as the authorizer would, or a key
+   * (`shared/http/request.ts`).
+   */
+  integrationKeys?: IntegrationScope;
   /** Manages webhook subscriptions: gets the key that seals their signing secrets. */
   webhooks?: boolean;
   /** Signs or verifies what clients carry back (list cursors, links, OAuth state): gets the signing key. */
@@ -226,7 +238,7 @@ export const routes = [
   // Health (API.md v1.1)
   { method: 'GET', path: '/v1/companies/{id}/health', handler: 'functions/health/get-company-health.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', summary: "The company's health score now, by component, with reasons" },
   { method: 'GET', path: '/v1/companies/{id}/health/history', handler: 'functions/health/list-health-history.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "The company's daily health scores, newest first" },
-  { method: 'POST', path: '/v1/companies/{id}/signals', handler: 'functions/health/post-signal.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Feed the health score a backups, endpoints or security signal (from an RMM, EDR or backup tool)' },
+  { method: 'POST', path: '/v1/companies/{id}/signals', handler: 'functions/health/post-signal.ts', area: 'service', pool: 'staff', groups: COMPANY_EDITORS, integrationKeys: 'signals', table: 'write', summary: 'Feed the health score a backups, endpoints or security signal (from an RMM, EDR or backup tool)' },
   // Onboarding and the Client 360 (API.md v1.1)
   { method: 'GET', path: '/v1/companies/{id}/onboarding', handler: 'functions/overview/get-onboarding.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: "The company's seven onboarding steps, derived from its data" },
   { method: 'GET', path: '/v1/companies/{id}/overview', handler: 'functions/overview/get-overview.ts', area: 'service', pool: 'staff', groups: EVERY_STAFF, table: 'read', signing: true, summary: 'The Client 360: everything about the company on one screen' },
@@ -238,6 +250,9 @@ export const routes = [
   { method: 'PATCH', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/update-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Change, pause or resume a webhook subscription' },
   { method: 'DELETE', path: '/v1/webhooks/{id}', handler: 'functions/webhooks/delete-webhook.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Delete a webhook subscription' },
   { method: 'GET', path: '/v1/webhooks/{id}/deliveries', handler: 'functions/webhooks/list-deliveries.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, summary: "A webhook's deliveries, newest first, with every attempt" },
+  { method: 'GET', path: '/v1/integration-keys', handler: 'functions/integration-keys/list-integration-keys.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'read', signing: true, summary: 'Integration keys (never their secrets): what tools like an RMM post signals with' },
+  { method: 'POST', path: '/v1/integration-keys', handler: 'functions/integration-keys/create-integration-key.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Create an integration key for a tool; the key is shown once' },
+  { method: 'DELETE', path: '/v1/integration-keys/{id}', handler: 'functions/integration-keys/revoke-integration-key.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Revoke an integration key at once' },
 
   // CRM sync, inbound (API.md v1.1): the outside system's upsert by its own id; it wins a conflict
   { method: 'PUT', path: '/v1/external/{system}/companies/{externalId}', handler: 'functions/companies/upsert-external-company.ts', area: 'companies', pool: 'staff', groups: INTEGRATORS, table: 'write', staffDirectory: true, summary: "Create or update a company by an outside system's id (a CRM's); the outside system wins a conflict" },

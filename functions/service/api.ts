@@ -1,4 +1,4 @@
-/** The service area's function. SLA policies, the MSP-wide settings, health scores and signals, onboarding and the Client 360, webhook subscriptions: the routes with `area: 'service'` in shared/routes.ts. */
+/** The service area's function. SLA policies, the MSP-wide settings, health scores and signals, onboarding and the Client 360, webhook subscriptions, integration keys: the routes with `area: 'service'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('service', {
@@ -20,4 +20,7 @@ export const handler = areaDispatcher('service', {
   'functions/webhooks/update-webhook.ts': () => import('../webhooks/update-webhook'),
   'functions/webhooks/delete-webhook.ts': () => import('../webhooks/delete-webhook'),
   'functions/webhooks/list-deliveries.ts': () => import('../webhooks/list-deliveries'),
+  'functions/integration-keys/list-integration-keys.ts': () => import('../integration-keys/list-integration-keys'),
+  'functions/integration-keys/create-integration-key.ts': () => import('../integration-keys/create-integration-key'),
+  'functions/integration-keys/revoke-integration-key.ts': () => import('../integration-keys/revoke-integration-key'),
 });

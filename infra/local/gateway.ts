@@ -11,9 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { JwtRsaVerifier } from 'aws-jwt-verify';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import type { Jwks } from 'aws-jwt-verify/jwk';
+import { poolVerifier, stringifyClaims, type Verify } from '../../shared/http/jwt';
 import { matchPath } from '../../shared/http/paths';
 import { scrub } from '../../shared/logger';
 import { apiFunctionOf, fallbackRoute, fallbackThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type Pool, type RouteDef, type Throttle } from '../../shared/routes';
@@ -51,26 +50,6 @@ export interface Gateway {
   stop: () => Promise<void>;
 }
 
-type Verify = (token: string) => Promise<JwtPayload>;
-
-/** One verifier per pool: issuer `<endpoint>/<poolId>`, audience the pool's app client. */
-const poolVerifier = async (endpoint: string, pool: PoolConfig): Promise<Verify> => {
-  const issuer = `${endpoint}/${pool.userPoolId}`;
-  const verifier = JwtRsaVerifier.create({
-    issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
-    // HTTP API authorizers accept the audience in `aud` (ID token) or `client_id` (access token).
-    audience: null,
-    customJwtCheck: ({ payload }) => {
-      if (payload.aud !== pool.clientId && payload.client_id !== pool.clientId) throw new Error('Token was issued for another client');
-    },
-  });
-  // aws-jwt-verify fetches over https only; cognito-local serves its JWKS over http, so load it here.
-  const res = await fetch(`${issuer}/.well-known/jwks.json`);
-  verifier.cacheJwks((await res.json()) as Jwks);
-  return rememberVerified((token) => verifier.verify(token) as Promise<JwtPayload>);
-};
-
 /** Tokens remembered at most; the oldest is forgotten first. */
 const VERIFIED_MAX = 1_000;
 
@@ -93,12 +72,6 @@ const rememberVerified = (verify: Verify): Verify => {
     return payload;
   };
 };
-
-/** API Gateway passes every claim as a string; arrays as `[a b]`. */
-const stringifyClaims = (payload: JwtPayload): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)]),
-  );
 
 /** Literal segments win over parameters, as in API Gateway. */
 const specificity = (r: RouteDef) => r.path.split('/').map((s) => (s.startsWith('{') ? (s.endsWith('+}') ? 0 : 1) : 2));
@@ -171,8 +144,8 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
 
 export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
   const verifiers: Record<Exclude<Pool, 'public'>, Verify> = {
-    staff: await poolVerifier(opts.cognitoEndpoint, opts.pools.staff),
-    portal: await poolVerifier(opts.cognitoEndpoint, opts.pools.portal),
+    staff: rememberVerified(await poolVerifier(opts.pools.staff, opts.cognitoEndpoint)),
+    portal: rememberVerified(await poolVerifier(opts.pools.portal, opts.cognitoEndpoint)),
   };
 
   const authorize = async (pool: Pool, header: string | undefined): Promise<Record<string, string> | 'denied' | undefined> => {
@@ -206,7 +179,7 @@ export const startGateway = async (opts: GatewayOptions): Promise<Gateway> => {
 
     let claims: Record<string, string> | undefined;
     if (route) {
-      const verdict = await authorize(route.pool, req.headers.authorization);
+      const verdict = await authorize(route.integrationKeys ? 'public' : route.pool, req.headers.authorization);
       if (verdict === 'denied') return problem(401, 'UNAUTHORIZED', 'Unauthorized', 'A valid bearer token from the right user pool is required.');
       claims = verdict;
     }

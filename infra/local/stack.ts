@@ -143,6 +143,7 @@ const applyEnvironment = (info: StackInfo, queueUrls: Record<string, string>, ke
     [ENV.TABLE_NAME]: info.dynamodb.tableName,
     [ENV.SIGNING_KEY]: key,
     [ENV.STAFF_USER_POOL_ID]: info.cognito.staff.userPoolId,
+    [ENV.STAFF_CLIENT_ID]: info.cognito.staff.clientId,
     [ENV.PORTAL_USER_POOL_ID]: info.cognito.portal.userPoolId,
     [ENV.PORTAL_CLIENT_ID]: info.cognito.portal.clientId,
     [ENV.MAIL_FROM]: 'Clientele <no-reply@clientele.local>',

@@ -188,6 +188,10 @@ export const keys = {
    */
   webhookDue: (dueAt: string, webhookId: string, eventId: string) => ({ gsi2pk: bucketed('WEBHOOKS#DUE', eventId), gsi2sk: `${dueAt}#${webhookId}#${eventId}` }),
   webhookDuePartitions: () => bucketsOf('WEBHOOKS#DUE'),
+  /** An integration key (shared/integration-keys): what a tool posts signals with; listed in creation order on GSI1. */
+  integrationKey: (id: string) => ({ pk: `INTEGRATIONKEY#${id}`, sk: 'INTEGRATIONKEY' }),
+  integrationKeyList: (id: string) => ({ gsi1pk: 'INTEGRATIONKEYS', gsi1sk: id }),
+  integrationKeyListPartition: 'INTEGRATIONKEYS',
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

@@ -11,6 +11,8 @@ export interface Caller {
   email: string | null;
   groups: StaffGroup[];
   claims: Record<string, string>;
+  /** A tool calling with an integration key (a route's `integrationKeys`), not a person: no groups, only the key's scopes. */
+  integrationKey?: { id: string; name: string; scopes: readonly string[] };
 }
 
 const parseList = (value: unknown): string[] => {
@@ -20,8 +22,10 @@ const parseList = (value: unknown): string[] => {
   return inner.split(/[\s,]+/).filter(Boolean);
 };
 
-export const callerFrom = (event: APIGatewayProxyEventV2WithJWTAuthorizer, pool: Pool): Caller | undefined => {
-  const raw = event.requestContext.authorizer?.jwt?.claims;
+export const callerFrom = (event: APIGatewayProxyEventV2WithJWTAuthorizer, pool: Pool): Caller | undefined => callerOfClaims(event.requestContext.authorizer?.jwt?.claims, pool);
+
+/** The caller a set of verified JWT claims names (the authorizer's, or a token the function verified itself). */
+export const callerOfClaims = (raw: Record<string, unknown> | undefined, pool: Pool): Caller | undefined => {
   if (!raw) return undefined;
   const claims = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
   const groups = parseList(raw['cognito:groups']).filter((g): g is StaffGroup => (STAFF_GROUPS as readonly string[]).includes(g));

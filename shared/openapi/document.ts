@@ -61,7 +61,7 @@ const toRouteConfig = (route: RouteDef): RouteConfig => {
     summary: route.summary,
     description: `Pool: ${route.pool}.${groups}`,
     tags: [route.path.split('/')[2] ?? 'docs'],
-    security: route.pool === 'public' ? [] : [{ [route.pool]: [] }],
+    security: route.pool === 'public' ? [] : [{ [route.pool]: [] }, ...(route.integrationKeys ? [{ integrationKey: [] }] : [])],
     request: {
       ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
       ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
@@ -77,6 +77,7 @@ export const buildOpenApiDocument = (serverUrl = '/') => {
   const bearer = { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT' };
   registry.registerComponent('securitySchemes', 'staff', { ...bearer, description: 'ID or access token of the staff Cognito user pool' });
   registry.registerComponent('securitySchemes', 'portal', { ...bearer, description: 'ID token of the portal Cognito user pool' });
+  registry.registerComponent('securitySchemes', 'integrationKey', { ...bearer, description: 'An integration key (`clk_…`, `POST /v1/integration-keys`), on the routes that take one' });
   for (const route of routes) registry.registerPath(toRouteConfig(route));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -26,7 +26,7 @@ describe('GET /v1/openapi.json', () => {
     for (const route of routes) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${route.path}`).toBeDefined();
-      expect(op.security).toEqual(route.pool === 'public' ? [] : [{ [route.pool]: [] }]);
+      expect(op.security).toEqual(route.pool === 'public' ? [] : [{ [route.pool]: [] }, ...(route.integrationKeys ? [{ integrationKey: [] }] : [])]);
       if (route.pool !== 'public') expect(op.responses['401']).toBeDefined();
       if (route.pool === 'staff') expect(op.responses['403'].description).toContain('FORBIDDEN_ROLE');
     }

@@ -133,11 +133,14 @@ describe('addBusinessMinutes: due times by hand', () => {
 
   it('computes 10,000 business minutes well under a millisecond (closed days skipped, offsets remembered)', () => {
     addBusinessMinutes('2027-03-01T09:00:00Z', 10_000, LON); // learn the zone's offsets once
-    const runs = 200;
-    const t0 = performance.now();
-    for (let i = 0; i < runs; i++) addBusinessMinutes('2027-03-01T09:00:00Z', 10_000, LON);
-    const each = (performance.now() - t0) / runs;
-    expect(each).toBeLessThan(1); // ~0.08 ms on a quiet machine; the bound leaves room for a loaded one
+    // The best of five batches: a loaded machine (CI runs test files side by side) stalls some batches, not all.
+    const runs = 100;
+    const batches = Array.from({ length: 5 }, () => {
+      const t0 = performance.now();
+      for (let i = 0; i < runs; i++) addBusinessMinutes('2027-03-01T09:00:00Z', 10_000, LON);
+      return (performance.now() - t0) / runs;
+    });
+    expect(Math.min(...batches)).toBeLessThan(1); // ~0.08 ms on a quiet machine; the bound leaves room for a loaded one
   });
 });
 
