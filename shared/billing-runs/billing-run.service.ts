@@ -157,9 +157,12 @@ const billNextPeriod = async (contractId: string, through: string, runId: string
   const event = due.events[0];
   if (!event) return { step: 'done' };
   const { months, billedBefore } = await timeToBill(contract, event.billingDate);
+  // The company's rates as they are now, in its currency (the one GetItem above reads both).
+  const companyRate = (rate: string | null, path: string) => (rate ? { cents: parseAmount(rate, path), currency: company.currency ?? contract.currency } : null);
   const ctx: PricingContext = {
     counts: liveCounts(company),
-    companyHourlyRate: company.hourlyRate ? { cents: parseAmount(company.hourlyRate, 'hourlyRate'), currency: company.currency ?? contract.currency } : null,
+    companyHourlyRate: companyRate(company.hourlyRate, 'hourlyRate'),
+    companyAfterHoursRate: companyRate(company.afterHoursRate, 'settings.afterHoursRate'),
   };
   const draft = draftInvoice(contract, event, ctx, [...months.flatMap((m) => m.entries), ...billedBefore]);
   const now = new Date().toISOString();

@@ -129,7 +129,7 @@ describe('billing properties', () => {
   it('bills every billable minute exactly once over any sequence of runs, and totals equal their lines', () => {
     fc.assert(
       fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 9_500, currency: 'USD' } };
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 9_500, currency: 'USD' }, companyAfterHoursRate: null };
         const finalThrough = contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1);
         const runs = [...throughs.filter((t) => t < finalThrough), finalThrough];
         const { invoices, state, next } = history(contract, runs, entries, ctx);
@@ -165,7 +165,7 @@ describe('billing properties', () => {
   it('late time bills what it would have billed on time: per period of use, the same hours and amount', () => {
     fc.assert(
       fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 12_000, currency: 'USD' } };
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 12_000, currency: 'USD' }, companyAfterHoursRate: null };
         const finalThrough = contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1);
         const late = history(contract, [...throughs.filter((t) => t < finalThrough), finalThrough], entries, ctx);
         const onTime = history(contract, [finalThrough], entries, ctx);
@@ -182,7 +182,7 @@ describe('billing properties', () => {
   it('holds every line to its cap and within half a cent of its exact value', () => {
     fc.assert(
       fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 7_777, currency: 'USD' } };
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 7_777, currency: 'USD' }, companyAfterHoursRate: null };
         const all = entries.map((e) => ({ ...e, round: 0 }));
         const { invoices } = history(contract, [contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1)], all, ctx);
         const hourly = contract.lineItems.find((l) => l.kind === 'hourly');
