@@ -11,7 +11,7 @@ import { updateItem } from '../db/update';
 import { StaleReadError } from '../http/errors';
 import { queuedLeaseAttributes } from '../jobs/lease-timing';
 import type { BillableTime } from '../billing/time-usage';
-import { UNBILLED_ATTRIBUTE_PREFIX } from '../time-entries/time-entry.repository';
+import { UNBILLED_ATTRIBUTE_PREFIX, unbilledValue, type UnbilledValue } from '../time-entries/time-entry.repository';
 import { MAX_RUN_ERRORS, type BillingRun, type BillingRunError } from './billing-run.schema';
 
 const FIELDS = ['id', 'status', 'through', 'companyId', 'trigger', 'invoicesCreated', 'contractsSkipped', 'errors', 'startedAt', 'completedAt', 'createdAt'] as const;
@@ -110,8 +110,8 @@ export const readUnbilled = async (companyId: string, contractId: string): Promi
       const base: Record<string, unknown> = {};
       for (const [k, value] of Object.entries(item)) {
         if (k.startsWith(UNBILLED_ATTRIBUTE_PREFIX)) {
-          const e = value as { date: string; minutes: number };
-          entries.push({ id: k.slice(UNBILLED_ATTRIBUTE_PREFIX.length), date: e.date, minutes: Number(e.minutes), billable: true, invoiceId: null });
+          const e = value as UnbilledValue;
+          entries.push({ id: k.slice(UNBILLED_ATTRIBUTE_PREFIX.length), date: e.date, minutes: Number(e.minutes), billable: true, afterHours: e.afterHours === true, invoiceId: null });
         } else if (k !== 'v') base[k] = value;
       }
       months.push({ key: { pk: String(item.pk), sk: String(item.sk) }, v: Number(item.v ?? 0), base, entries });
@@ -133,7 +133,7 @@ export const removeBilled = (months: readonly UnbilledMonth[], billed: ReadonlyS
       const left = m.entries.filter((e) => !billed.has(e.id));
       const condition = { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': m.v } };
       const item: TxItem['item'] = left.length
-        ? { Put: { TableName: tableName(), Item: { ...m.base, ...m.key, v: m.v + 1, ...Object.fromEntries(left.map((e) => [`${UNBILLED_ATTRIBUTE_PREFIX}${e.id}`, { date: e.date, minutes: e.minutes }])) }, ...condition } }
+        ? { Put: { TableName: tableName(), Item: { ...m.base, ...m.key, v: m.v + 1, ...Object.fromEntries(left.map((e) => [`${UNBILLED_ATTRIBUTE_PREFIX}${e.id}`, unbilledValue(e)])) }, ...condition } }
         : { Delete: { TableName: tableName(), Key: m.key, ...condition } };
       return { item, onConditionFailed: () => new StaleReadError() };
     });

@@ -157,9 +157,12 @@ const billNextPeriod = async (contractId: string, through: string, runId: string
   const event = due.events[0];
   if (!event) return { step: 'done' };
   const { months, billedBefore } = await timeToBill(contract, event.billingDate);
+  // The company's rates as they are now, in its currency (the one GetItem above reads both).
+  const companyRate = (rate: string | null, path: string) => (rate ? { cents: parseAmount(rate, path), currency: company.currency ?? contract.currency } : null);
   const ctx: PricingContext = {
     counts: liveCounts(company),
-    companyHourlyRate: company.hourlyRate ? { cents: parseAmount(company.hourlyRate, 'hourlyRate'), currency: company.currency ?? contract.currency } : null,
+    companyHourlyRate: companyRate(company.hourlyRate, 'hourlyRate'),
+    companyAfterHoursRate: companyRate(company.afterHoursRate, 'settings.afterHoursRate'),
   };
   const draft = draftInvoice(contract, event, ctx, [...months.flatMap((m) => m.entries), ...billedBefore]);
   const now = new Date().toISOString();
@@ -210,22 +213,29 @@ const signature = (months: readonly UnbilledMonth[]) => months.map((m) => `${m.k
  * time). That earlier time is the period's day totals less what is still unbilled; both are read
  * between two reads of the unbilled months that must agree (every entry write moves a month's
  * `v`), so the two figures are of the same moment, and the invoice's transaction holds the months
- * to that moment too.
+ * to that moment too. The after-hours part is worked out the same way from the days'
+ * `afterHoursMinutes`, and passed as an after-hours entry: pricing bills it apart or as ordinary
+ * time by the company's after-hours rate at this run, as it does the unbilled entries.
  */
 const timeToBill = async (contract: Contract, billingDate: string): Promise<{ months: UnbilledMonth[]; billedBefore: BillableTime[] }> => {
   const months = await readUnbilled(contract.companyId, contract.id);
   const schedule = scheduleOf(contract);
-  const periods = new Map<string, { period: BillingPeriod; unbilled: number }>();
+  const periods = new Map<string, { period: BillingPeriod; unbilled: number; unbilledAfterHours: number }>();
   for (const e of months.flatMap((m) => m.entries)) {
     const period = periodOfUse(schedule, e.date);
-    const g = periods.get(period.from) ?? periods.set(period.from, { period, unbilled: 0 }).get(period.from)!;
+    const g = periods.get(period.from) ?? periods.set(period.from, { period, unbilled: 0, unbilledAfterHours: 0 }).get(period.from)!;
     g.unbilled += e.minutes;
+    if (e.afterHours) g.unbilledAfterHours += e.minutes;
   }
   const billing = [...periods.values()].filter((g) => g.period.from < billingDate);
   const billedBefore: BillableTime[] = [];
   for (const g of billing) {
     const total = await contractMinutesBetween(contract.companyId, contract.id, ...periodBounds(schedule, g.period));
-    if (total > g.unbilled) billedBefore.push({ id: `billed:${g.period.from}`, date: g.period.from, minutes: total - g.unbilled, billable: true, invoiceId: 'billed' });
+    const afterHours = total.afterHoursMinutes - g.unbilledAfterHours;
+    const ordinary = total.minutes - total.afterHoursMinutes - (g.unbilled - g.unbilledAfterHours);
+    const billed = { date: g.period.from, billable: true, invoiceId: 'billed' };
+    if (ordinary > 0) billedBefore.push({ ...billed, id: `billed:${g.period.from}`, minutes: ordinary, afterHours: false });
+    if (afterHours > 0) billedBefore.push({ ...billed, id: `billed-after-hours:${g.period.from}`, minutes: afterHours, afterHours: true });
   }
   if (billing.length && signature(await readUnbilled(contract.companyId, contract.id)) !== signature(months)) throw new StaleReadError();
   return { months, billedBefore };

@@ -16,6 +16,11 @@
  *   (half-up) once per line; the amount is hours × rate, half-up, held to the hourly line's
  *   cap for the whole period of use. Time logged late for a period already billed adds
  *   exactly what it would have added on time (its included hours and cap are that period's).
+ * - After hours: when the company has an `afterHoursRate`, billable entries flagged
+ *   `afterHours` are priced apart, on one line per period of use at that rate: they draw on no
+ *   included hours, are no overage and are not held to the hourly line's cap. Without that
+ *   rate they are ordinary time (above). Late after-hours time, too, adds exactly what it
+ *   would have on time (hours rounded once over the period's after-hours minutes).
  * - The total is the sum of the lines; every amount is in the contract's currency.
  */
 import { ValidationError } from '../http/errors';
@@ -24,7 +29,7 @@ import type { Contract, LineItemKind } from './contract.schema';
 import { formatAmount, inCurrency, lineAmount, parseAmount, sumCents, type Cents, type Currency, type Money } from './money';
 import { billingEventsDue, FREQUENCY_MONTHS, periodOfUse, type BillingEvent, type BillingPeriod, type BillingSchedule } from './periods';
 import { minutesToHours, quantityNumber, readQuantity, units, type Hundredths } from './quantity';
-import { includedMinutes, type BillableTime } from './time-usage';
+import { billedAfterHours, includedMinutes, type BillableTime } from './time-usage';
 
 export type PricedContract = Pick<
   Contract,
@@ -41,11 +46,13 @@ export interface PricingContext {
   counts: LiveCounts;
   /** The company's hourly rate (client settings, else the MSP's), in its currency; null when none is set. */
   companyHourlyRate: Money | null;
+  /** The company's after-hours rate (client settings' `billingRates.afterHoursRate`), in its currency; null: after-hours time is ordinary time. */
+  companyAfterHoursRate: Money | null;
 }
 
 export type LineSource =
   | { kind: 'advance'; lineItemId: string }
-  | { kind: 'included' | 'time'; period: { from: string; to: string } };
+  | { kind: 'included' | 'time' | 'after_hours'; period: { from: string; to: string } };
 
 export interface DraftLine {
   description: string;
@@ -217,6 +224,39 @@ const timeLines = (t: Terms, ctx: PricingContext, period: BillingPeriod, added: 
 };
 
 /**
+ * The after-hours line of one period of use (the company has an after-hours rate): `added`
+ * after-hours entries billed now, after `invoiced` ones billed before. As for ordinary time, the
+ * line is the period's after-hours time priced with it minus without it, so late time rounds
+ * once over the period. No included hours, no cap: the hourly line's cap holds its own time.
+ */
+const afterHoursLines = (t: Terms, rate: Money, period: BillingPeriod, added: readonly BillableTime[], invoiced: readonly BillableTime[]): DraftLine[] => {
+  const before = sum(invoiced);
+  const after = before + sum(added);
+  if (after <= before) return [];
+  const unitPrice = inCurrency(rate, t.currency);
+  const label = t.hourlyLine?.description ?? 'Support time';
+  return [
+    {
+      description: `${label}, after hours, ${span(period)}`,
+      quantity: minutesToHours(after) - minutesToHours(before),
+      unitPrice,
+      amount: lineAmount(unitPrice, minutesToHours(after)) - lineAmount(unitPrice, minutesToHours(before)),
+      source: { kind: 'after_hours', period: { from: period.from, to: period.to } },
+    },
+  ];
+};
+
+/** A period of use's time lines: ordinary time first, then after-hours time billed apart (only when the company has its rate). */
+const periodLines = (t: Terms, ctx: PricingContext, period: BillingPeriod, added: readonly BillableTime[], invoiced: readonly BillableTime[]): DraftLine[] => {
+  const apart = ctx.companyAfterHoursRate !== null;
+  const ordinary = (e: BillableTime) => !billedAfterHours(e, apart);
+  const lines = timeLines(t, ctx, period, added.filter(ordinary), invoiced.filter(ordinary));
+  if (!apart) return lines;
+  const afterHours = (e: BillableTime) => billedAfterHours(e, apart);
+  return [...lines, ...afterHoursLines(t, ctx.companyAfterHoursRate!, period, added.filter(afterHours), invoiced.filter(afterHours))];
+};
+
+/**
  * The invoice of one billing event. `entries`: the contract's time entries not yet invoiced,
  * and the invoiced ones of the same periods of use (they count against their period's
  * included hours and cap); entries of other periods are ignored.
@@ -234,7 +274,7 @@ const draftFor = (t: Terms, event: BillingEvent, ctx: PricingContext, entries: r
 
   const lines = [
     ...(event.kind === 'period' ? advanceLines(t, ctx.counts, event.period) : []),
-    ...ordered.flatMap((g) => timeLines(t, ctx, g.period, g.entries, g.invoiced)),
+    ...ordered.flatMap((g) => periodLines(t, ctx, g.period, g.entries, g.invoiced)),
   ];
   const time = ordered.map((g) => ({ period: { from: g.period.from, to: g.period.to }, minutes: sum(g.entries), timeEntryIds: g.entries.map((e) => e.id).sort() }));
   return {

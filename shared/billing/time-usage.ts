@@ -1,7 +1,8 @@
 /**
  * Billable time against a contract, per period of use: the minutes logged, the minutes the
  * contract's included hours cover, and the overage. One definition for the invoice and for
- * `GET /v1/contracts/{id}/usage`.
+ * `GET /v1/contracts/{id}/usage`. After-hours time billed apart (the company has an
+ * `afterHoursRate`) draws on no included hours, so it is not "used" here either.
  */
 import { divideHalfUp } from './money';
 import { periodOfUse, type BillingPeriod, type BillingSchedule } from './periods';
@@ -14,6 +15,8 @@ export interface BillableTime {
   date: string;
   minutes: number;
   billable: boolean;
+  /** Work done after hours; absent (an entry written before the flag) reads as false. */
+  afterHours?: boolean;
   /** Set once an invoice bills it. */
   invoiceId: string | null;
 }
@@ -33,17 +36,27 @@ export interface PeriodUsage {
   overageMinutes: number;
 }
 
+/**
+ * Whether an entry's time is billed apart at the company's after-hours rate: it is after-hours
+ * work and the company has that rate. Otherwise (no rate set) after-hours time is ordinary time.
+ */
+export const billedAfterHours = (e: Pick<BillableTime, 'afterHours'>, afterHoursRateSet: boolean): boolean => afterHoursRateSet && e.afterHours === true;
+
 /** The billable entries whose period of use is `period`. */
 export const entriesOfPeriod = <T extends BillableTime>(schedule: BillingSchedule, period: BillingPeriod, entries: readonly T[]): T[] =>
   entries.filter((e) => e.billable && periodOfUse(schedule, e.date).from === period.from);
 
+/** A period's usage of the included hours: its billable entries, less after-hours time billed apart (`afterHoursRateSet`). */
 export const periodUsage = (
   schedule: BillingSchedule,
   includedHours: Hundredths | null,
   period: BillingPeriod,
   entries: readonly BillableTime[],
+  afterHoursRateSet = false,
 ): PeriodUsage => {
-  const used = entriesOfPeriod(schedule, period, entries).reduce((s, e) => s + e.minutes, 0);
+  const used = entriesOfPeriod(schedule, period, entries)
+    .filter((e) => !billedAfterHours(e, afterHoursRateSet))
+    .reduce((s, e) => s + e.minutes, 0);
   return usageOfMinutes(includedHours, period, used);
 };
 

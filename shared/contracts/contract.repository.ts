@@ -18,6 +18,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/e
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import type { Contract, ContractStatus } from '../billing/contract.schema';
 import type { LiveCounts } from '../billing/contract-pricing';
+import { settingsOf } from '../settings/client-settings';
 
 /** The item tags its entity in `type`, as every item does, so the contract's own `type` is stored as `contractType`. */
 const toItem = ({ type, ...c }: Contract) => ({ ...keys.contract(c.id), ...keys.contractLists(c), type: 'Contract', contractType: type, ...c });
@@ -120,6 +121,8 @@ export interface CompanyTerms {
   currency: string | null;
   /** The company's hourly rate (a decimal string), when it has one: billed time without a rate of the contract's. */
   hourlyRate: string | null;
+  /** The company's after-hours rate (client settings, `settings.afterHoursRate`), when it has one: after-hours time is billed apart at it. */
+  afterHoursRate: string | null;
   defaultContractId: string | null;
   counts: Record<string, number>;
   version: number;
@@ -131,6 +134,7 @@ const termsOf = (item: Record<string, unknown>): CompanyTerms => ({
   status: String(item.status),
   currency: typeof item.currency === 'string' ? item.currency : null,
   hourlyRate: typeof item.hourlyRate === 'string' ? item.hourlyRate : null,
+  afterHoursRate: settingsOf(item).afterHoursRate,
   defaultContractId: typeof item.defaultContractId === 'string' ? item.defaultContractId : null,
   counts: (item.counts ?? {}) as Record<string, number>,
   version: Number(item.version ?? 1),
@@ -147,8 +151,19 @@ export const liveCounts = (company: Pick<CompanyTerms, 'counts'>): LiveCounts =>
 });
 
 const TERMS_PROJECTION = {
-  ProjectionExpression: '#id, #name, #status, #currency, #rate, #default, #counts, #version',
-  ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#status': 'status', '#currency': 'currency', '#rate': 'hourlyRate', '#default': 'defaultContractId', '#counts': 'counts', '#version': 'version' },
+  ProjectionExpression: '#id, #name, #status, #currency, #rate, #settings.#afterHoursRate, #default, #counts, #version',
+  ExpressionAttributeNames: {
+    '#id': 'id',
+    '#name': 'name',
+    '#status': 'status',
+    '#currency': 'currency',
+    '#rate': 'hourlyRate',
+    '#settings': 'settings',
+    '#afterHoursRate': 'afterHoursRate',
+    '#default': 'defaultContractId',
+    '#counts': 'counts',
+    '#version': 'version',
+  },
 };
 
 export const getCompanyTerms = async (companyId: string, consistent = false): Promise<CompanyTerms | undefined> => {

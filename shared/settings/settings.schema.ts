@@ -46,7 +46,7 @@ export const clientSettingsBody = z
       .strictObject({ hourlyRate: amountString.nullable(), afterHoursRate: amountString.nullable() })
       .nullable()
       .default(null)
-      .meta({ description: "`hourlyRate` is the company's hourly rate (billed time without a contract rate); `afterHoursRate` is kept for after-hours work" }),
+      .meta({ description: "`hourlyRate` is the company's hourly rate (billed time without a contract rate); `afterHoursRate` is what billing runs bill time entries flagged `afterHours` at, apart from the contract's included hours (null: after-hours time is ordinary time)" }),
     autoAssignment: z
       .strictObject({ queue: text(100).nullable(), technicianId: text(128).nullable().meta({ description: 'A staff user (`GET /v1/staff`), else `400 UNKNOWN_STAFF_USER`' }) })
       .nullable()

@@ -1,7 +1,8 @@
 /**
  * Time-entry items and what moves with them. An entry is `TIMEENTRY#<id>`; a billable entry
  * with a contract also adds its minutes to the contract's day of work and has one "unbilled"
- * item until an invoice bills it (keys.ts `contractTimeDay`, `unbilledTime`). Every change of
+ * item until an invoice bills it (keys.ts `contractTimeDay`, `unbilledTime`); after-hours time is
+ * also counted on its own on the day and flagged on its unbilled item. Every change of
  * an entry writes those in the same transaction, so the usage figures are exact under
  * concurrent writes and a billing run reads exactly what is left to bill.
  */
@@ -16,7 +17,9 @@ import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
 import { periodOfUse, type BillingPeriod, type BillingSchedule } from '../billing/periods';
 import type { TimeEntry } from './time-entry.schema';
 
-const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) => rest as unknown as TimeEntry;
+// An entry written before the after-hours flag has none: it was ordinary time.
+const fromItem = ({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest }: Record<string, unknown>) =>
+  ({ ...rest, afterHours: rest.afterHours === true }) as unknown as TimeEntry;
 
 export const entryInvoiced = () => new ConflictError('INVALID_STATE', 'The time entry is on an invoice; it can no longer change.');
 
@@ -64,25 +67,42 @@ export const ticketInCompany = (ticketId: string, companyId: string): TxItem => 
   onConditionFailed: (old) => (old ? new StaleReadError() : new NotFoundError('ticket')),
 });
 
-/** What an entry adds to its contract's time: billable minutes on a day, and its place among the unbilled. */
+/** What an entry adds to its contract's time: billable minutes on a day (after hours or not), and its place among the unbilled. */
 interface TimeShare {
   contractId: string;
   date: string;
   minutes: number;
+  afterHours: boolean;
 }
-const shareOf = (e: TimeEntry): TimeShare | undefined => (e.billable && e.contractId ? { contractId: e.contractId, date: e.date, minutes: e.minutes } : undefined);
+const shareOf = (e: TimeEntry): TimeShare | undefined =>
+  e.billable && e.contractId ? { contractId: e.contractId, date: e.date, minutes: e.minutes, afterHours: e.afterHours === true } : undefined;
 
 const keyId = (k: { pk: string; sk: string }) => `${k.pk}\u0000${k.sk}`;
 
-/** An unbilled entry's attribute on its month's item: `e_<entry id>` = `{ date, minutes }`. */
+/**
+ * An unbilled entry's attribute on its month's item: `e_<entry id>` = `{ date, minutes }`, with
+ * `afterHours: true` for after-hours work (absent: ordinary time, as every entry written before
+ * the flag; so those need no backfill and ordinary entries take no more room).
+ */
 export const UNBILLED_ATTRIBUTE_PREFIX = 'e_';
+export interface UnbilledValue {
+  date: string;
+  minutes: number;
+  afterHours?: true;
+}
+export const unbilledValue = (e: { date: string; minutes: number; afterHours?: boolean }): UnbilledValue => ({
+  date: e.date,
+  minutes: e.minutes,
+  ...(e.afterHours === true ? { afterHours: true as const } : {}),
+});
 const unbilledAttribute = (entryId: string) => `${UNBILLED_ATTRIBUTE_PREFIX}${entryId}`;
 const monthOf = (date: string) => date.slice(0, 7);
 
 /**
  * The contract-time items that follow an entry from `before` to `after` (either absent for a
  * create or a delete), at most one write per item as a transaction requires:
- * - the day totals: one `ADD` per day touched (the difference, when the day stays);
+ * - the day totals: one `ADD` per day touched (the difference, when the day stays) of
+ *   `minutes` (all billable time) and `afterHoursMinutes` (the after-hours part of it);
  * - the month's unbilled item: the entry's attribute set, moved or removed, and the item's
  *   `v` moved on, so a billing run that read the month finds it changed. A change of an
  *   entry that was billable on a contract requires its attribute to be there still: once a
@@ -92,28 +112,37 @@ const monthOf = (date: string) => date.slice(0, 7);
 export const contractTimeItems = (companyId: string, entryId: string, before: TimeEntry | undefined, after: TimeEntry | undefined): TxItem[] => {
   const was = before ? shareOf(before) : undefined;
   const now = after ? shareOf(after) : undefined;
-  const days = new Map<string, { key: { pk: string; sk: string }; share: TimeShare; delta: number }>();
-  const addDay = (s: TimeShare, delta: number) => {
+  const days = new Map<string, { key: { pk: string; sk: string }; share: TimeShare; delta: number; afterHoursDelta: number }>();
+  const addDay = (s: TimeShare, sign: 1 | -1) => {
     const key = keys.contractTimeDay(companyId, s.contractId, s.date);
-    const entry = days.get(keyId(key)) ?? { key, share: s, delta: 0 };
-    entry.delta += delta;
+    const entry = days.get(keyId(key)) ?? { key, share: s, delta: 0, afterHoursDelta: 0 };
+    entry.delta += sign * s.minutes;
+    if (s.afterHours) entry.afterHoursDelta += sign * s.minutes;
     days.set(keyId(key), entry);
   };
-  if (was) addDay(was, -was.minutes);
-  if (now) addDay(now, now.minutes);
+  if (was) addDay(was, -1);
+  if (now) addDay(now, 1);
   const items: TxItem[] = [...days.values()]
-    .filter((d) => d.delta !== 0)
-    .map((d) => ({ item: { Update: updateItem(d.key, { set: { type: 'ContractTimeDay', contractId: d.share.contractId, date: d.share.date }, add: { minutes: d.delta } }) } }));
+    .filter((d) => d.delta !== 0 || d.afterHoursDelta !== 0)
+    .map((d) => ({
+      item: {
+        Update: updateItem(d.key, {
+          set: { type: 'ContractTimeDay', contractId: d.share.contractId, date: d.share.date },
+          // A day item from before the flag has no `afterHoursMinutes`: it reads as 0, which it was.
+          add: { ...(d.delta !== 0 ? { minutes: d.delta } : {}), ...(d.afterHoursDelta !== 0 ? { afterHoursMinutes: d.afterHoursDelta } : {}) },
+        }),
+      },
+    }));
 
   const attribute = unbilledAttribute(entryId);
   const stillUnbilled = { expression: 'attribute_exists(#entry)', names: { '#entry': attribute } };
   const monthItem = (s: TimeShare) => keys.unbilledTime(companyId, s.contractId, monthOf(s.date));
   const wasKey = was && monthItem(was);
   const nowKey = now && monthItem(now);
-  const value = (s: TimeShare) => ({ date: s.date, minutes: s.minutes });
+  const value = unbilledValue;
   const base = (s: TimeShare) => ({ type: 'UnbilledTime', contractId: s.contractId, month: monthOf(s.date) });
   if (wasKey && nowKey && keyId(wasKey) === keyId(nowKey)) {
-    const same = was!.date === now!.date && was!.minutes === now!.minutes;
+    const same = was!.date === now!.date && was!.minutes === now!.minutes && was!.afterHours === now!.afterHours;
     items.push({
       item: same
         ? { ConditionCheck: conditionCheck(wasKey, stillUnbilled) }
@@ -138,10 +167,16 @@ export const periodBounds = (schedule: BillingSchedule, period: BillingPeriod): 
   return [isFirst ? undefined : period.from, isLast ? undefined : period.to];
 };
 
-/** Billable minutes a contract logged per day, from `from` through `to` (both included; `undefined`: open). One Query. */
-export const contractMinutesBetween = async (companyId: string, contractId: string, from: string | undefined, to: string | undefined): Promise<number> => {
+/** A contract's billable time over some days: all of it, and the after-hours part of it. */
+export interface ContractMinutes {
+  minutes: number;
+  afterHoursMinutes: number;
+}
+
+/** Billable minutes a contract logged per day, from `from` through `to` (both included; `undefined`: open), and the after-hours part. One Query. */
+export const contractMinutesBetween = async (companyId: string, contractId: string, from: string | undefined, to: string | undefined): Promise<ContractMinutes> => {
   const prefix = keys.contractTimeDayPrefix(contractId);
-  let total = 0;
+  const total: ContractMinutes = { minutes: 0, afterHoursMinutes: 0 };
   let start: Record<string, unknown> | undefined;
   do {
     const out = await db().send(
@@ -150,12 +185,15 @@ export const contractMinutesBetween = async (companyId: string, contractId: stri
         // Both bounds inside the contract's `DAY#` prefix: only its day items sort between them ('~' follows every digit).
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':from': `${prefix}${from ?? ''}`, ':to': `${prefix}${to ?? '~'}` },
-        ProjectionExpression: 'minutes',
+        ProjectionExpression: 'minutes, afterHoursMinutes',
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
     );
-    for (const i of out.Items ?? []) total += Number(i.minutes ?? 0);
+    for (const i of out.Items ?? []) {
+      total.minutes += Number(i.minutes ?? 0);
+      total.afterHoursMinutes += Number(i.afterHoursMinutes ?? 0);
+    }
     start = out.LastEvaluatedKey;
   } while (start);
   return total;

@@ -15,12 +15,16 @@ const fields = {
   date,
   minutes: z.number().int('Must be a whole number of minutes').min(1).max(MAX_ENTRY_MINUTES),
   billable: z.boolean(),
+  afterHours: z.boolean().meta({
+    description:
+      "Work done after hours (beyond API.md). Billed apart at the company's `billingRates.afterHoursRate` when it has one, drawing on no included hours; without that rate it is ordinary time",
+  }),
   note: multiline(4000).nullable(),
   contractId: id.nullable().meta({ description: "The contract it bills against: an active (or expired, for late time) contract of the ticket's company; default the ticket's contract; null: not billed" }),
 };
 
 export const createTimeEntryBody = z
-  .strictObject({ ...fields, billable: fields.billable.default(true), note: fields.note.default(null), contractId: fields.contractId.optional() })
+  .strictObject({ ...fields, billable: fields.billable.default(true), afterHours: fields.afterHours.default(false), note: fields.note.default(null), contractId: fields.contractId.optional() })
   .meta({ id: 'CreateTimeEntry' });
 export type CreateTimeEntryInput = z.output<typeof createTimeEntryBody>;
 
@@ -41,6 +45,7 @@ export const timeEntrySchema = z
     date: z.string(),
     minutes: z.number().int(),
     billable: z.boolean(),
+    afterHours: z.boolean().meta({ description: 'Work done after hours (beyond API.md); false for entries logged before the flag existed' }),
     note: z.string().nullable(),
     invoiceId: id.nullable().meta({ description: 'The invoice that billed it; an invoiced entry can no longer change' }),
     version: z.number().int(),
@@ -67,7 +72,9 @@ export const usageSchema = z
     contractId: id,
     period: z.object({ from: z.string(), to: z.string() }).meta({ description: 'The period of use the figures are for (both days included)' }),
     includedHours: z.number().nullable().meta({ description: "The period's included hours (prorated in a partial period); null without included hours" }),
-    usedHours: z.number().meta({ description: 'Billable hours logged in the period, invoiced or not (two decimals)' }),
+    usedHours: z.number().meta({
+      description: "Billable hours logged in the period, invoiced or not (two decimals); after-hours time is left out when the company has an after-hours rate (it is billed apart and draws on no included hours)",
+    }),
     overageHours: z.number().meta({ description: 'Used hours beyond the included ones' }),
   })
   .meta({ id: 'ContractUsage' });

@@ -7,7 +7,7 @@
  */
 import { ulid } from 'ulid';
 import { readQuantity } from '../billing/quantity';
-import { contractUsable, getContract } from '../contracts/contract.repository';
+import { contractUsable, getCompanyTerms, getContract } from '../contracts/contract.repository';
 import { toDayNumber, fromDayNumber, daysInMonth } from '../billing/calendar';
 import { periodOfUse, periodStartingOn, type BillingSchedule } from '../billing/periods';
 import { usageInHours, usageOfMinutes } from '../billing/time-usage';
@@ -64,6 +64,7 @@ export const createTimeEntry = async (ticketId: string, staffId: string, input: 
       date: input.date,
       minutes: input.minutes,
       billable: input.billable,
+      afterHours: input.afterHours,
       note: input.note,
       invoiceId: null,
       version: 1,
@@ -85,7 +86,7 @@ export const listTimeEntries = async (ticketId: string, limit: number, cursor?: 
   return page;
 };
 
-const EDITABLE = ['date', 'minutes', 'billable', 'note', 'contractId'] as const;
+const EDITABLE = ['date', 'minutes', 'billable', 'afterHours', 'note', 'contractId'] as const;
 
 /** PATCH at the version it is based on (`If-Match`, or as read): 412 / 409 CONCURRENT_CHANGE on a lost race; an invoiced entry 409 INVALID_STATE. */
 export const updateTimeEntry = async (id: string, input: UpdateTimeEntryInput, ifMatch: number | '*' | undefined): Promise<TimeEntry> => {
@@ -121,6 +122,8 @@ export const deleteTimeEntry = async (id: string, ifMatch: number | '*' | undefi
  * starting in that month, else the one holding its first day. Minutes come from the
  * contract's day totals, which every entry write keeps exact; a period's first (last) period
  * also takes time logged before the start (after the end), as billing does (periodOfUse).
+ * After-hours time is left out while the company has an after-hours rate (billing prices it
+ * apart, drawing on no included hours), as of now: one GetItem of the company, beside the Query.
  */
 export const contractUsage = async (contractId: string, month: string): Promise<ContractUsage> => {
   const c = await getContract(contractId);
@@ -136,7 +139,8 @@ export const contractUsage = async (contractId: string, month: string): Promise<
       break;
     }
   }
-  const used = await contractMinutesBetween(c.companyId, contractId, ...periodBounds(schedule, period));
+  const [time, company] = await Promise.all([contractMinutesBetween(c.companyId, contractId, ...periodBounds(schedule, period)), getCompanyTerms(c.companyId)]);
+  const used = company?.afterHoursRate ? time.minutes - time.afterHoursMinutes : time.minutes;
   const includedHours = c.includedHours === null ? null : (readQuantity(c.includedHours) as { ok: true; value: number }).value;
   const usage = usageInHours(usageOfMinutes(includedHours, period, used), includedHours !== null);
   return { contractId, period: { from: period.from, to: period.to }, ...usage };

@@ -2,7 +2,8 @@
  * The billing run's promise as a property, through the real table (fast-check): for random
  * contracts and time entries, logged before and between runs (late time included), any
  * sequence of runs bills every billable minute exactly once, never a non-billable one, and
- * every invoice's total is the sum of its lines. (The pure rules have their own properties in
+ * every invoice's total is the sum of its lines; some of the time is after hours, and some
+ * companies bill it apart at an after-hours rate. (The pure rules have their own properties in
  * test/unit/billing-properties.test.ts; this one proves what the table keeps.)
  */
 import fc from 'fast-check';
@@ -26,6 +27,7 @@ const entryArb = fc.record({
   day: fc.integer({ min: 1, max: 28 }),
   minutes: fc.integer({ min: 1, max: 300 }),
   billable: fc.boolean(),
+  afterHours: fc.boolean(),
   /** Logged before the first run (0) or after run k (late for the months it already billed). */
   loggedAfter: fc.integer({ min: 0, max: 3 }),
 });
@@ -38,8 +40,13 @@ describe('billing runs over the table', () => {
         fc.option(fc.integer({ min: 100, max: 5000 }), { nil: null }),
         fc.array(entryArb, { maxLength: 10 }),
         fc.subarray([0, 1, 2], { minLength: 0 }),
-        async (includedHours, capCents, entries, extraRuns) => {
+        fc.option(fc.constantFrom('0.00', '99.99', '187.50'), { nil: null }),
+        async (includedHours, capCents, entries, extraRuns, afterHoursRate) => {
           const co = (await call({ route: 'POST /v1/companies', body: { name: `Prop ${run} ${++n}` } })).body.id as string;
+          if (afterHoursRate !== null) {
+            const put = await call({ route: 'PUT /v1/companies/{id}/settings', params: { id: co }, body: { billingRates: { hourlyRate: null, afterHoursRate } } });
+            expect(put.status).toBe(200);
+          }
           const hourly = { description: 'Support', kind: 'hourly', unitPrice: '120.00', cap: capCents === null ? null : (capCents / 100).toFixed(2) };
           const terms =
             includedHours === null
@@ -55,7 +62,7 @@ describe('billing runs over the table', () => {
           const logBatch = async (after: number) => {
             for (const e of entries.filter((x) => x.loggedAfter === after)) {
               const date = `2026-${String(e.month).padStart(2, '0')}-${String(e.day).padStart(2, '0')}`;
-              const res = await call({ route: 'POST /v1/tickets/{id}/time-entries', params: { id: ticket }, body: { date, minutes: e.minutes, billable: e.billable, contractId } });
+              const res = await call({ route: 'POST /v1/tickets/{id}/time-entries', params: { id: ticket }, body: { date, minutes: e.minutes, billable: e.billable, afterHours: e.afterHours, contractId } });
               expect(res.status).toBe(201);
               logged.set(res.body.id, { minutes: e.minutes, billable: e.billable });
             }

@@ -87,6 +87,7 @@ describe('logging time', () => {
       date: '2026-02-03',
       minutes: 90,
       billable: true,
+      afterHours: false,
       note: 'Replaced toner',
       invoiceId: null,
       version: 1,

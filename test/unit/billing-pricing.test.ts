@@ -35,7 +35,7 @@ const item = (kind: LineItem['kind'], description: string, unitPrice: string, mo
   ...more,
 });
 const entry = (id: string, date: string, minutes: number, more: Partial<BillableTime> = {}): BillableTime => ({ id, date, minutes, billable: true, invoiceId: null, ...more });
-const ctx = (more: Partial<PricingContext> = {}): PricingContext => ({ counts: { activeAssets: 12, activeContacts: 25 }, companyHourlyRate: null, ...more });
+const ctx = (more: Partial<PricingContext> = {}): PricingContext => ({ counts: { activeAssets: 12, activeContacts: 25 }, companyHourlyRate: null, companyAfterHoursRate: null, ...more });
 
 /** The event billing on `date` (a period start of the contract, or its closing day). */
 const eventOn = (c: PricedContract, date: string): BillingEvent => {

@@ -3,7 +3,9 @@
  * random sequences of runs: every invoice's total is the sum of its lines; no entry is billed
  * twice; the invoiced minutes equal the billable minutes, never more; a second run adds
  * nothing; however the runs and the logging fall, a period's time bills the same amount;
- * no line drifts more than half a cent from its exact value; caps hold.
+ * no line drifts more than half a cent from its exact value; caps hold. Some time is after
+ * hours, and some companies have an after-hours rate: without one, the invoices are exactly
+ * those of the same time unflagged.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -61,8 +63,21 @@ const contractArb = fc
 const entriesArb = (c: PricedContract, runs: number) => {
   const days = c.endDate === null ? 900 : toDayNumber(c.endDate) - toDayNumber(c.startDate);
   return fc
-    .array(fc.record({ offset: fc.integer({ min: 0, max: days }), minutes: fc.integer({ min: 0, max: 600 }), billable: fc.boolean(), round: fc.integer({ min: 0, max: runs }) }), { maxLength: 40 })
-    .map((es) => es.map((e, i) => ({ id: `e${String(i).padStart(2, '0')}`, date: addDays(c.startDate, e.offset), minutes: e.minutes, billable: e.billable, invoiceId: null as string | null, round: e.round })));
+    .array(
+      fc.record({ offset: fc.integer({ min: 0, max: days }), minutes: fc.integer({ min: 0, max: 600 }), billable: fc.boolean(), afterHours: fc.boolean(), round: fc.integer({ min: 0, max: runs }) }),
+      { maxLength: 40 },
+    )
+    .map((es) =>
+      es.map((e, i) => ({
+        id: `e${String(i).padStart(2, '0')}`,
+        date: addDays(c.startDate, e.offset),
+        minutes: e.minutes,
+        billable: e.billable,
+        afterHours: e.afterHours,
+        invoiceId: null as string | null,
+        round: e.round,
+      })),
+    );
 };
 
 const scenarioArb = contractArb.chain((contract) => {
@@ -72,6 +87,8 @@ const scenarioArb = contractArb.chain((contract) => {
     throughs: fc.uniqueArray(fc.integer({ min: 0, max: horizon }), { minLength: 1, maxLength: 4 }).map((a) => a.sort((x, y) => x - y).map((d) => addDays(contract.startDate, d))),
     entries: entriesArb(contract, 4),
     counts: fc.record({ activeAssets: fc.integer({ min: 0, max: 500 }), activeContacts: fc.integer({ min: 0, max: 500 }) }),
+    /** The company's after-hours rate in cents, or none. */
+    afterHoursRate: fc.option(fc.integer({ min: 0, max: 50_000 }), { nil: null }),
   });
 });
 
@@ -109,7 +126,7 @@ const timeByPeriod = (invoices: InvoiceDraft[]) => {
   const by = new Map<string, { hours: number; amount: number; included: number }>();
   for (const l of invoices.flatMap((d) => d.lines)) {
     if (l.source.kind === 'advance') continue;
-    const k = l.source.period.from;
+    const k = `${l.source.period.from}${l.source.kind === 'after_hours' ? ' after hours' : ''}`;
     const v = by.get(k) ?? { hours: 0, amount: 0, included: 0 };
     if (l.source.kind === 'included') v.included += l.quantity;
     else [v.hours, v.amount] = [v.hours + l.quantity, v.amount + l.amount];
@@ -123,13 +140,15 @@ const withinHalfCent = (amount: number, unitCents: number, qty: number, numerato
   return diff <= 100n * BigInt(denominator) && diff >= -100n * BigInt(denominator);
 };
 
+const usd = (cents: number | null) => (cents === null ? null : { cents, currency: 'USD' });
+
 const toCents = (s: string) => Math.round(Number(s) * 100); // test-only: generated strings have ≤ 2 places and ≤ 8 digits
 
 describe('billing properties', () => {
   it('bills every billable minute exactly once over any sequence of runs, and totals equal their lines', () => {
     fc.assert(
-      fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 9_500, currency: 'USD' } };
+      fc.property(scenarioArb, ({ contract, throughs, entries, counts, afterHoursRate }) => {
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 9_500, currency: 'USD' }, companyAfterHoursRate: usd(afterHoursRate) };
         const finalThrough = contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1);
         const runs = [...throughs.filter((t) => t < finalThrough), finalThrough];
         const { invoices, state, next } = history(contract, runs, entries, ctx);
@@ -164,8 +183,8 @@ describe('billing properties', () => {
 
   it('late time bills what it would have billed on time: per period of use, the same hours and amount', () => {
     fc.assert(
-      fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 12_000, currency: 'USD' } };
+      fc.property(scenarioArb, ({ contract, throughs, entries, counts, afterHoursRate }) => {
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 12_000, currency: 'USD' }, companyAfterHoursRate: usd(afterHoursRate) };
         const finalThrough = contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1);
         const late = history(contract, [...throughs.filter((t) => t < finalThrough), finalThrough], entries, ctx);
         const onTime = history(contract, [finalThrough], entries, ctx);
@@ -181,8 +200,8 @@ describe('billing properties', () => {
 
   it('holds every line to its cap and within half a cent of its exact value', () => {
     fc.assert(
-      fc.property(scenarioArb, ({ contract, throughs, entries, counts }) => {
-        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 7_777, currency: 'USD' } };
+      fc.property(scenarioArb, ({ contract, throughs, entries, counts, afterHoursRate }) => {
+        const ctx: PricingContext = { counts, companyHourlyRate: { cents: 7_777, currency: 'USD' }, companyAfterHoursRate: usd(afterHoursRate) };
         const all = entries.map((e) => ({ ...e, round: 0 }));
         const { invoices } = history(contract, [contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1)], all, ctx);
         const hourly = contract.lineItems.find((l) => l.kind === 'hourly');
@@ -202,6 +221,10 @@ describe('billing properties', () => {
               const cap = hourly?.cap ?? null;
               if (cap !== null) expect(l.amount).toBeLessThanOrEqual(toCents(cap));
               if (cap === null || l.amount < toCents(cap)) expect(withinHalfCent(l.amount, l.unitPrice, l.quantity, 1, 1)).toBe(true);
+            } else if (l.source.kind === 'after_hours') {
+              // At the company's after-hours rate, held to no cap.
+              expect(l.unitPrice).toBe(afterHoursRate);
+              expect(withinHalfCent(l.amount, l.unitPrice, l.quantity, 1, 1)).toBe(true);
             } else {
               expect(l.amount).toBe(0);
             }
@@ -209,6 +232,29 @@ describe('billing properties', () => {
         }
         // And the period of use of every billed entry is the period its line names.
         for (const d of invoices) for (const g of d.time) for (const id of g.timeEntryIds) expect(periodOfUse(contract, entries.find((e) => e.id === id)!.date).from).toBe(g.period.from);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('without an after-hours rate, flagged time bills exactly as the same time unflagged; with one, no after-hours line draws on included hours', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ contract, throughs, entries, counts, afterHoursRate }) => {
+        const finalThrough = contract.endDate === null ? throughs.at(-1)! : addDays(contract.endDate, 1);
+        const runs = [...throughs.filter((t) => t < finalThrough), finalThrough];
+        const plain: PricingContext = { counts, companyHourlyRate: { cents: 10_000, currency: 'USD' }, companyAfterHoursRate: null };
+        const flagged = history(contract, runs, entries, plain);
+        const unflagged = history(contract, runs, entries.map((e) => ({ ...e, afterHours: false })), plain);
+        expect(flagged.invoices).toEqual(unflagged.invoices);
+
+        if (afterHoursRate === null) return;
+        // With a rate, the ordinary lines are those of the ordinary time alone: after-hours time changes none of them.
+        const apart = history(contract, runs, entries, { ...plain, companyAfterHoursRate: usd(afterHoursRate) });
+        const ordinaryOnly = history(contract, runs, entries.filter((e) => !e.afterHours), plain);
+        const ordinary = (h: typeof apart) => h.invoices.flatMap((d) => d.lines.filter((l) => l.source.kind !== 'after_hours').map((l) => [d.key, l]));
+        expect(ordinary(apart)).toEqual(ordinary(ordinaryOnly));
+        const billedAfterHours = apart.invoices.flatMap((d) => d.lines).filter((l) => l.source.kind === 'after_hours');
+        expect(billedAfterHours.every((l) => l.unitPrice === afterHoursRate)).toBe(true);
       }),
       { numRuns: 200 },
     );
