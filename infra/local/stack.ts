@@ -82,7 +82,7 @@ export interface LocalStackOptions {
   /** Give the Cognito pools and clients fixed ids (so a frontend's settings survive restarts). */
   fixedCognitoIds: boolean;
   tableName?: string;
-  /** Drive the workers from their queues (default true; the benchmark runs them by hand). The outbox relay always runs. */
+  /** Drive the workers from their queues and the stream consumers beside the relay (default true; the benchmark runs them by hand). The outbox relay always runs. */
   workers?: boolean;
   /** Apply the route table's throttling at the gateway (default true, as on AWS). */
   throttle?: boolean;
@@ -240,7 +240,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
     }
 
     // The outbox relay (shared/streams.ts) on DynamoDB Local's stream; with persisted data it resumes where it stopped.
-    const relay = startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, log: opts.log });
+    const relay = startStreamReaders({ endpoint: dynamodb.endpoint, region: REGION, tableName, checkpointDir: opts.persist ? opts.dir : undefined, consumers: opts.workers === false ? ['outbox-relay'] : undefined, log: opts.log });
     started.push(relay);
     await track(startGateway({ port: apiPort, cognitoEndpoint: cognito.endpoint, pools: { staff: cognito.staff, portal: cognito.portal }, throttle: opts.throttle, log: opts.log }));
     if (opts.workers !== false) started.push(startWorkers({ endpoint: sqs.endpoint, region: REGION, queueUrls: sqs.queueUrls, log: opts.log }));

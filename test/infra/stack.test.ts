@@ -54,7 +54,7 @@ describe('HTTP API', () => {
     for (const r of routes) {
       const route = byKey.get(routeKeyOf(r))!;
       // A route that also takes integration keys verifies the bearer in its function (test/e2e/integration-keys.e2e.test.ts).
-      if (r.pool === 'public' || r.integrationKeys) expect(route.AuthorizationType ?? 'NONE', routeKeyOf(r)).toBe('NONE');
+      if (r.pool === 'public' || (r as RouteDef).integrationKeys) expect(route.AuthorizationType ?? 'NONE', routeKeyOf(r)).toBe('NONE');
       else {
         expect(route.AuthorizationType, routeKeyOf(r)).toBe('JWT');
         expect(route.AuthorizerId).toEqual({ Ref: r.pool === 'staff' ? staff : portal });

@@ -20,7 +20,7 @@ import { captureChanges, MAX_ATTEMPTS, retryDueDeliveries } from '../../shared/w
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
-const engines = useEngines({ queues: true });
+const engines = useEngines({ queues: true, streamConsumers: ['outbox-relay', 'webhook-capture'] });
 
 const run = Math.random().toString(36).slice(2, 8);
 let n = 0;

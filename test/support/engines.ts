@@ -11,14 +11,14 @@ import { startTestCognito, type TestCognito } from './cognito';
 
 type Queues = Awaited<ReturnType<typeof startQueues>>;
 
-export const useEngines = (opts: { queues?: boolean; cognito?: boolean } = {}) => {
+export const useEngines = (opts: { queues?: boolean; cognito?: boolean; streamConsumers?: readonly string[] } = {}) => {
   let stopDb: (() => Promise<void>) | undefined;
   let queues: Queues | undefined;
   let cognito: TestCognito | undefined;
   let requests: ReturnType<typeof countDbRequests> | undefined;
   beforeAll(async () => {
     ({ stop: stopDb } = await startDynamo());
-    if (opts.queues) queues = await startQueues();
+    if (opts.queues) queues = await startQueues({ consumers: opts.streamConsumers });
     if (opts.cognito) cognito = await startTestCognito();
     requests = countDbRequests();
   });

@@ -13,8 +13,12 @@ import { ENV, queueUrlEnv, requireEnv, resetEnvCache } from '../../shared/env';
 import { resetQueueClient } from '../../shared/queue/send';
 import { queues, type QueueName } from '../../shared/queues';
 
-/** `relay: false` leaves the table's stream unread (a test that runs its own relay). */
-export const startQueues = async (opts: { relay?: boolean } = {}) => {
+/**
+ * `relay: false` leaves the table's stream unread (a test that runs its own relay). Only the
+ * outbox relay reads it unless `consumers` names more (the webhook capture reads the table in
+ * the background, which a test counting its own DynamoDB requests must not see).
+ */
+export const startQueues = async (opts: { relay?: boolean; consumers?: readonly string[] } = {}) => {
   const engine = await startSqs({ port: 0 });
   process.env.AWS_ENDPOINT_URL_SQS = engine.endpoint;
   for (const q of queues) process.env[queueUrlEnv(q.name)] = engine.queueUrls[q.name];
@@ -23,7 +27,7 @@ export const startQueues = async (opts: { relay?: boolean } = {}) => {
   // Started after the table (startDynamo): what the tests commit reaches the queues as on AWS.
   const dynamodb = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamodb) throw new Error('Start DynamoDB (test/support/dynamo.ts) before the queues: the outbox relay reads its stream');
-  const streams = opts.relay === false ? undefined : startStreamReaders({ endpoint: dynamodb, region: 'us-east-1', tableName: requireEnv(ENV.TABLE_NAME), intervalMs: 100, log: (line) => console.warn(line) });
+  const streams = opts.relay === false ? undefined : startStreamReaders({ endpoint: dynamodb, region: 'us-east-1', tableName: requireEnv(ENV.TABLE_NAME), intervalMs: 100, consumers: opts.consumers ?? ['outbox-relay'], log: (line) => console.warn(line) });
   const sqs = new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
 
   const toEvent = (queue: string, messages: Message[]): SQSEvent => ({ Records: messages.map((m) => toRecord(m, `arn:aws:sqs:us-east-1:000000000000:${queue}`, 'us-east-1')) });

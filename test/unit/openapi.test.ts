@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { handler as getOpenApi } from '../../functions/openapi/get-openapi';
 import { handler as getDocs } from '../../functions/openapi/get-docs';
-import { routes } from '../../shared/routes';
+import { routes, type RouteDef } from '../../shared/routes';
 import { httpEvent, invoke } from '../helpers/http-event';
 
 const fetchDocument = async () => {
@@ -26,7 +26,7 @@ describe('GET /v1/openapi.json', () => {
     for (const route of routes) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${route.path}`).toBeDefined();
-      expect(op.security).toEqual(route.pool === 'public' ? [] : [{ [route.pool]: [] }, ...(route.integrationKeys ? [{ integrationKey: [] }] : [])]);
+      expect(op.security).toEqual(route.pool === 'public' ? [] : [{ [route.pool]: [] }, ...((route as RouteDef).integrationKeys ? [{ integrationKey: [] }] : [])]);
       if (route.pool !== 'public') expect(op.responses['401']).toBeDefined();
       if (route.pool === 'staff') expect(op.responses['403'].description).toContain('FORBIDDEN_ROLE');
     }
