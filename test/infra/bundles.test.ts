@@ -9,6 +9,7 @@
  * functions that never use them do not pay for loading them. And the lazy loader loads once,
  * retries a failed load, and forgets its client on reset.
  */
+import { isBuiltin } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -79,7 +80,7 @@ const build1 = async (entry: string) => {
     initPackages: packagesOf(initModules),
     lazy,
     // What the bundle would load from outside itself at run time, other than Node's.
-    externalOwn: outputs.flatMap(([, o]) => o.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path)),
+    externalOwn: outputs.flatMap(([, o]) => o.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path)),
   };
 };
 
