@@ -101,10 +101,11 @@ const capture = async (e: ChangeEvent, w: StoredWebhook, now: number): Promise<v
  * what was captured already is not captured twice).
  */
 export const captureChanges = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const events = event.Records.map((r) => ({ sequence: r.dynamodb?.SequenceNumber ?? '', event: eventOf(r) }));
-  if (!events.some((e) => e.event)) return { batchItemFailures: [] };
-  // One read per batch: an MSP has a handful of webhooks, and most changes (imports, syncs) have none to go to.
+  // One read per batch, first: an MSP has a handful of webhooks, and with none active (or none at
+  // all) a batch of an import or a sync costs that read alone, not reading its images.
   const hooks = (await allWebhooks()).filter((w) => w.active);
+  if (!hooks.length) return { batchItemFailures: [] };
+  const events = event.Records.map((r) => ({ sequence: r.dynamodb?.SequenceNumber ?? '', event: eventOf(r) }));
   const now = Date.now();
   for (const [n, { sequence, event: e }] of events.entries()) {
     if (!e) continue;
