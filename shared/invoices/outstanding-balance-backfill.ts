@@ -43,7 +43,8 @@ const countOne = (invoiceId: string): Promise<boolean> =>
           item: {
             Update: updateItem(
               keys.record(kind.prefix, r.id),
-              { set: { [INVOICE_BALANCE_MARKER]: true } },
+              // A version step too: a change that read the invoice unmarked (and would count it in full) must not commit after this.
+              { set: { [INVOICE_BALANCE_MARKER]: true }, add: { version: 1 } },
               { expression: `attribute_exists(pk) AND attribute_not_exists(#marker) AND version = :v`, names: { '#marker': INVOICE_BALANCE_MARKER }, values: { ':v': r.version } },
             ),
           },

@@ -30,6 +30,7 @@ import { migrationDone } from '../../shared/db/migrations';
 import { resetMailClient } from '../../shared/mail/mail.service';
 import type { StaffGroup } from '../../shared/routes';
 import { archiveDirectly } from '../helpers/data';
+import { beforeNext } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -581,6 +582,21 @@ describe("the company's outstanding balance", () => {
     expect(await owed(co.id)).toEqual([{ currency: 'USD', amount: '60.00' }]);
     // The marker stays inside: the API shows none of it.
     expect(Object.keys(await get(changedFirst))).not.toContain('inBalance');
+  });
+
+  it('counts an old invoice once when the backfill marks it between a payment’s read and its write', async () => {
+    const co = await billedCompany();
+    const id = ulid();
+    const now = new Date().toISOString();
+    const old = { id, companyId: co.id, number: `OLD-${run}-${++n}`, total: '80.00', balance: '80.00', dueDate: null, status: 'sent', version: 1, createdAt: now, updatedAt: now };
+    await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.record('INVOICE', id), ...keys.recordLists('INVOICE', old), type: 'invoice', ...old } }));
+    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.migration(OUTSTANDING_BALANCE_MIGRATION) }));
+    // The payment has read the unmarked invoice (it will count it in full); the backfill marks and counts it before the payment writes.
+    beforeNext('TransactWriteItems', () => backfillOutstandingBalances());
+    const res = await pay(id, { amount: '20.00' });
+    const balance = (await get(id)).balance as string;
+    expect(await owed(co.id)).toEqual([{ currency: 'USD', amount: balance }]);
+    expect(res.status === 201 ? balance : '80.00').toBe(balance);
   });
 });
 
