@@ -7,34 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { CurrencyMismatchError, HourlyRateMissingError } from '../../shared/billing/billing-errors';
 import { draftInvoice, draftInvoicesDue, toApiLine, type InvoiceDraft, type PricedContract, type PricingContext } from '../../shared/billing/contract-pricing';
-import { CONTRACT_TYPES, type LineItem } from '../../shared/billing/contract.schema';
+import { CONTRACT_TYPES } from '../../shared/billing/contract.schema';
 import { formatAmount, type Money } from '../../shared/billing/money';
 import { billingEventsDue } from '../../shared/billing/periods';
 import { periodUsage, usageInHours, type BillableTime } from '../../shared/billing/time-usage';
+import { contract, entry, item } from '../helpers/pricing';
 
-const contract = (c: Partial<PricedContract> & Pick<PricedContract, 'type'>): PricedContract => ({
-  id: 'CONTRACT',
-  currency: 'USD',
-  startDate: '2027-01-01',
-  endDate: null,
-  billingFrequency: 'monthly',
-  billingDay: null,
-  lineItems: [],
-  includedHours: null,
-  hourlyRate: null,
-  overageRate: null,
-  ...c,
-});
-const item = (kind: LineItem['kind'], description: string, unitPrice: string, more: Partial<LineItem> = {}): LineItem => ({
-  id: `L-${description.replace(/\W+/g, '-')}`,
-  kind,
-  description,
-  unitPrice,
-  quantity: null,
-  cap: null,
-  ...more,
-});
-const entry = (id: string, date: string, minutes: number, more: Partial<BillableTime> = {}): BillableTime => ({ id, date, minutes, billable: true, invoiceId: null, ...more });
 const late = (id: string, date: string, minutes: number, more: Partial<BillableTime> = {}) => entry(id, date, minutes, { afterHours: true, ...more });
 const usd = (cents: number): Money => ({ cents, currency: 'USD' });
 const ctx = (afterHours: number | null, more: Partial<PricingContext> = {}): PricingContext => ({

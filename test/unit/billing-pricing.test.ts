@@ -6,35 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { CurrencyMismatchError, HourlyRateMissingError } from '../../shared/billing/billing-errors';
 import { annualValue, draftInvoice, draftInvoicesDue, toApiLine, type InvoiceDraft, type PricedContract, type PricingContext } from '../../shared/billing/contract-pricing';
-import type { LineItem } from '../../shared/billing/contract.schema';
 import { formatAmount } from '../../shared/billing/money';
 import { billingEventsDue, type BillingEvent } from '../../shared/billing/periods';
 import { periodUsage, usageInHours } from '../../shared/billing/time-usage';
 import type { BillableTime } from '../../shared/billing/time-usage';
+import { contract, entry, item } from '../helpers/pricing';
 
-const contract = (c: Partial<PricedContract> & Pick<PricedContract, 'type'>): PricedContract => ({
-  id: 'CONTRACT',
-  currency: 'USD',
-  startDate: '2027-01-01',
-  endDate: null,
-  billingFrequency: 'monthly',
-  billingDay: null,
-  lineItems: [],
-  includedHours: null,
-  hourlyRate: null,
-  overageRate: null,
-  ...c,
-});
-const item = (kind: LineItem['kind'], description: string, unitPrice: string, more: Partial<LineItem> = {}): LineItem => ({
-  id: `L-${description.replace(/\W+/g, '-')}`,
-  kind,
-  description,
-  unitPrice,
-  quantity: null,
-  cap: null,
-  ...more,
-});
-const entry = (id: string, date: string, minutes: number, more: Partial<BillableTime> = {}): BillableTime => ({ id, date, minutes, billable: true, invoiceId: null, ...more });
 const ctx = (more: Partial<PricingContext> = {}): PricingContext => ({ counts: { activeAssets: 12, activeContacts: 25 }, companyHourlyRate: null, companyAfterHoursRate: null, ...more });
 
 /** The event billing on `date` (a period start of the contract, or its closing day). */
