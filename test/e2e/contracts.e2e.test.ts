@@ -3,21 +3,13 @@
  * contract, an MSPAdmin activates it, every staff group sees it on the renewal dashboard, and
  * the route table's groups hold (a Technician reads but may not write).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/billing/calendar';
-import { apiClient, staffToken, type Api } from '../support/api';
-import { startStack, type TestStack } from '../support/stack';
+import { type Api, useStack } from '../support/api';
 
-let stack: TestStack;
-let api: Api;
-const tokens: Record<string, string> = {};
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = apiClient(stack.info);
-  for (const group of ['Admin', 'MSPAdmin', 'Technician']) tokens[group] = await staffToken(stack.info, group);
-}, 120_000);
-afterAll(async () => stack?.stop());
+const e2e = useStack(['Admin', 'MSPAdmin', 'Technician']);
+const api: Api = (...args) => e2e.api(...args);
+const tokens = e2e.tokens;
 
 describe('contracts over HTTP', () => {
   it('drafts, activates and shows a contract on the renewal dashboard', async () => {

@@ -4,26 +4,18 @@
  * against cognito-local's keys, or the key. Staff groups still hold; a portal token, a token of
  * a foreign pool, a revoked key or none at all are 401; a key opens nothing else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, foreignPoolToken, portalUser, staffToken, type Api } from '../support/api';
-import { startStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { type Api, foreignPoolToken, portalUser, useStack } from '../support/api';
 
-let stack: TestStack;
-let api: Api;
-const tokens: Record<string, string> = {};
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = apiClient(stack.info);
-  for (const group of ['Admin', 'MSPAdmin', 'Technician']) tokens[group] = await staffToken(stack.info, group);
-}, 120_000);
-afterAll(async () => stack?.stop());
+const e2e = useStack(['Admin', 'MSPAdmin', 'Technician']);
+const api: Api = (...args) => e2e.api(...args);
+const tokens = e2e.tokens;
 
 const signal = () => ({ kind: 'security', observedAt: new Date(Date.now() - 60_000).toISOString(), openThreats: 0, criticalVulnerabilities: 1 });
 
 describe('signals with integration keys over HTTP', () => {
   it('take a key or a staff token verified by the function, and nothing else', async () => {
-    const portal = await portalUser(stack.info, tokens.Admin!, 'Keyed');
+    const portal = await portalUser(e2e.stack.info, tokens.Admin!, 'Keyed');
     const path = `/v1/companies/${portal.companyId}/signals`;
     const created = await api('POST', '/v1/integration-keys', { token: tokens.Admin, body: { name: 'SentinelOne', scopes: ['signals'] } });
     expect(created.status).toBe(201);
@@ -32,7 +24,7 @@ describe('signals with integration keys over HTTP', () => {
     expect((await api('POST', path, { token: key, body: signal() })).status).toBe(202);
     expect((await api('POST', path, { token: tokens.MSPAdmin, body: signal() })).status).toBe(202);
     expect((await api('POST', path, { token: tokens.Technician, body: signal() })).status).toBe(403);
-    for (const bad of [undefined, portal.idToken, await foreignPoolToken(stack.info), 'not-a-token', `${tokens.Admin!.slice(0, -4)}AAAA`]) {
+    for (const bad of [undefined, portal.idToken, await foreignPoolToken(e2e.stack.info), 'not-a-token', `${tokens.Admin!.slice(0, -4)}AAAA`]) {
       const res = await api('POST', path, { token: bad, body: signal() });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHORIZED');

@@ -3,21 +3,13 @@
  * `GET /v1/staff` lists the staff pool's users (each id is the `sub` its tokens carry), and a
  * company's account manager is taken from it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STAFF_GROUPS } from '../../shared/routes';
-import { apiClient, staffToken, type Api } from '../support/api';
-import { startStack, type TestStack } from '../support/stack';
+import { type Api, useStack } from '../support/api';
 
-let stack: TestStack;
-let api: Api;
-const tokens: Record<string, string> = {};
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = apiClient(stack.info);
-  for (const g of STAFF_GROUPS) tokens[g] = await staffToken(stack.info, g);
-}, 120_000);
-afterAll(async () => stack?.stop());
+const e2e = useStack(STAFF_GROUPS);
+const api: Api = (...args) => e2e.api(...args);
+const tokens = e2e.tokens;
 
 /** The `sub` claim of an ID token. */
 const subOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub;
@@ -27,7 +19,7 @@ describe('GET /v1/staff over HTTP', () => {
     for (const g of STAFF_GROUPS) {
       const res = await api('GET', '/v1/staff', { token: tokens[g] });
       expect(res.status, g).toBe(200);
-      for (const u of stack.info.users) {
+      for (const u of e2e.stack.info.users) {
         expect(res.body.items, `${g} reads ${u.email}`).toContainEqual({ id: subOf(tokens[u.groups[0]!]!), name: u.email, email: u.email, groups: u.groups });
       }
     }

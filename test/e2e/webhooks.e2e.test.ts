@@ -9,12 +9,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, staffToken, type Api } from '../support/api';
-import { startStack, type TestStack } from '../support/stack';
+import { type Api, useStack } from '../support/api';
 
-let stack: TestStack;
-let api: Api;
-const tokens: Record<string, string> = {};
+const e2e = useStack(['Admin', 'Technician']);
+const api: Api = (...args) => e2e.api(...args);
+const tokens = e2e.tokens;
 
 interface Received {
   at: number;
@@ -38,14 +37,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/clientele`;
-  stack = await startStack();
-  api = apiClient(stack.info);
-  for (const group of ['Admin', 'Technician']) tokens[group] = await staffToken(stack.info, group);
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-  await new Promise<void>((resolve) => receiver?.close(() => resolve()));
 });
+afterAll(async () => new Promise<void>((resolve) => receiver?.close(() => resolve())));
 
 const waitFor = async <T>(probe: () => T | undefined | Promise<T | undefined>, ms: number): Promise<T> => {
   const end = Date.now() + ms;

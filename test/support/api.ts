@@ -15,7 +15,8 @@ import {
 import { ulid } from 'ulid';
 import type { StackInfo } from '../../infra/local/stack';
 import { nextOutboxToken } from '../../infra/local/engines/ses';
-import { login } from './stack';
+import { afterAll, beforeAll } from 'vitest';
+import { login, startStack, type TestStack, type TestStackOptions } from './stack';
 
 export interface ApiResponse {
   status: number;
@@ -59,6 +60,21 @@ export const apiClient =
 export const staffToken = async (info: StackInfo, group: string): Promise<string> => {
   const user = info.users.find((u) => u.groups[0] === group)!;
   return (await login(info, user.email, user.password, 'staff')).idToken;
+};
+
+/**
+ * One e2e file's local stack, started before its tests and stopped after them, with an API
+ * client and an ID token for each of `groups` (the stack seeds one user per staff group).
+ */
+export const useStack = (groups: readonly string[], opts: TestStackOptions = {}) => {
+  const e2e = { stack: undefined as unknown as TestStack, tokens: {} as Record<string, string>, api: (async () => { throw new Error('The stack is not started'); }) as Api };
+  beforeAll(async () => {
+    e2e.stack = await startStack(opts);
+    e2e.api = apiClient(e2e.stack.info);
+    for (const g of groups) e2e.tokens[g] = await staffToken(e2e.stack.info, g);
+  }, 120_000);
+  afterAll(async () => e2e.stack?.stop());
+  return e2e;
 };
 
 export const PORTAL_PASSWORD = 'Portal-Pa55word!';
