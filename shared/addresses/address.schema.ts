@@ -1,6 +1,6 @@
 /** Address: request bodies and the resource as API.md defines them. */
 import * as z from 'zod';
-import { id, multiline, text } from '../common/schemas';
+import { id, multiline, text, patchBody } from '../common/schemas';
 
 /** ISO 3166-1 alpha-2 codes (all 249 officially assigned). */
 export const COUNTRY_CODES = [
@@ -68,17 +68,16 @@ export const createAddressBody = z
   .meta({ id: 'CreateAddress' });
 export type CreateAddressInput = z.output<typeof createAddressBody>;
 
-export const updateAddressBody = z
-  .strictObject({
+export const updateAddressBody = patchBody(
+  z.strictObject({
     line1: text(200).min(1, 'Line 1 is required'),
     city: text(100).min(1, 'City is required'),
     country,
     isBilling: z.boolean(),
     isSite: z.boolean(),
     ...optional,
-  })
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+  }),
+)
   .meta({ id: 'UpdateAddress' });
 export type UpdateAddressInput = z.output<typeof updateAddressBody>;
 

@@ -4,7 +4,7 @@
  * service on the merged record of a PATCH).
  */
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
+import { id, isoTime, pageOf, text, patchBody } from '../common/schemas';
 import { ValidationError, type FieldError } from '../http/errors';
 import { isDate } from './calendar';
 import { AMOUNT_EXAMPLE, formatAmount, readAmount, readCurrency } from './money';
@@ -141,10 +141,7 @@ export const createContractBody = z
   .meta({ id: 'CreateContract' });
 export type CreateContractInput = z.output<typeof createContractBody>;
 
-export const updateContractBody = z
-  .strictObject(fields)
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+export const updateContractBody = patchBody(z.strictObject(fields))
   .meta({ id: 'UpdateContract' });
 export type UpdateContractInput = z.output<typeof updateContractBody>;
 

@@ -32,6 +32,9 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem' });
 
+/** A PATCH body: every field of `fields` optional, and at least one sent (an empty PATCH is a mistake, not a no-op). */
+export const patchBody = <S extends z.core.$ZodLooseShape, C extends z.core.$ZodObjectConfig>(fields: z.ZodObject<S, C>) => fields.partial().refine((b) => Object.keys(b).length > 0, 'Send at least one field to change');
+
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id: name });
 

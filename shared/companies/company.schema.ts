@@ -1,7 +1,7 @@
 /** Company: request bodies, query and the resource as API.md defines them. */
 import * as z from 'zod';
 import { amountString, currencyCode } from '../billing/contract.schema';
-import { type HasExactly, id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
+import { type HasExactly, id, isoTime, multiline, pageOf, text, pageQuery, patchBody } from '../common/schemas';
 import { externalIdsSchema } from '../crm/crm.schema';
 import type { COMPANY_COUNTS, COMPANY_RESOURCE_FIELDS } from './company.fields';
 
@@ -41,10 +41,7 @@ const name = text(200).min(1, 'Name is required');
 export const createCompanyBody = z.strictObject({ name, ...z.object(editable).partial().shape }).meta({ id: 'CreateCompany' });
 export type CreateCompanyInput = z.output<typeof createCompanyBody>;
 
-export const updateCompanyBody = createCompanyBody
-  .extend({ billingContactId })
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+export const updateCompanyBody = patchBody(createCompanyBody.extend({ billingContactId }))
   .meta({ id: 'UpdateCompany' });
 export type UpdateCompanyInput = z.output<typeof updateCompanyBody>;
 

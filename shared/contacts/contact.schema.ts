@@ -1,6 +1,6 @@
 /** Contact: request bodies, queries and the resource as API.md defines them. */
 import * as z from 'zod';
-import { type HasExactly, id, isoTime, pageOf, text, pageQuery } from '../common/schemas';
+import { type HasExactly, id, isoTime, pageOf, text, pageQuery, patchBody } from '../common/schemas';
 import { externalId, externalIdsSchema } from '../crm/crm.schema';
 import type { CONTACT_RESOURCE_FIELDS } from './contact.fields';
 
@@ -47,10 +47,7 @@ export const upsertExternalContactBody = createContactBody
   .meta({ id: 'UpsertExternalContact' });
 export type UpsertExternalContactInput = z.output<typeof upsertExternalContactBody>;
 
-export const updateContactBody = z
-  .strictObject(editable)
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+export const updateContactBody = patchBody(z.strictObject(editable))
   .meta({ id: 'UpdateContact' });
 export type UpdateContactInput = z.output<typeof updateContactBody>;
 

@@ -5,7 +5,7 @@
  * a new entry here (and four lines in the route table).
  */
 import * as z from 'zod';
-import { id, isoTime, multiline, pageOf, text, pageQuery } from '../common/schemas';
+import { id, isoTime, multiline, pageOf, text, pageQuery, patchBody } from '../common/schemas';
 import type { CountDeltas } from '../db/counters';
 import { mspCurrency } from '../billing/msp-defaults';
 import { invoiceExtraFields, invoiceInputFields } from '../invoices/invoice.schema';
@@ -258,11 +258,7 @@ export const recordSchemas = (k: RecordKind) => {
   const title = k.name[0]!.toUpperCase() + k.name.slice(1);
   return {
     createBody: z.strictObject({ companyId: id, ...links, ...k.create.shape }).meta({ id: `Create${title}` }),
-    updateBody: z
-      .strictObject({ companyId: id, ...links, ...k.update.shape })
-      .partial()
-      .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
-      .meta({ id: `Update${title}` }),
+    updateBody: patchBody(z.strictObject({ companyId: id, ...links, ...k.update.shape })).meta({ id: `Update${title}` }),
     listQuery: z
       .object({ companyId: id.optional(), ...(k.linksContact ? { contactId: id.optional() } : {}), ...k.filters.shape, ...pageQuery })
       .refine((q) => (Boolean(q.companyId) && Boolean((q as { contactId?: string }).contactId) ? false : Boolean(q.companyId) || Boolean((q as { contactId?: string }).contactId) || (k.crossCompany?.(q) ?? false)), {

@@ -10,7 +10,7 @@
  */
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
+import { id, isoTime, pageOf, text, patchBody } from '../common/schemas';
 import { PRIORITIES, readWallTime, WEEKDAYS } from './business-time';
 
 /** A response or resolution target: at most a year of business minutes. */
@@ -99,10 +99,7 @@ export const createSlaPolicyBody = z
   .meta({ id: 'CreateSlaPolicy' });
 export type CreateSlaPolicyInput = z.output<typeof createSlaPolicyBody>;
 
-export const updateSlaPolicyBody = z
-  .strictObject(fields)
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+export const updateSlaPolicyBody = patchBody(z.strictObject(fields))
   .meta({ id: 'UpdateSlaPolicy' });
 export type UpdateSlaPolicyInput = z.output<typeof updateSlaPolicyBody>;
 

@@ -3,7 +3,7 @@
  * against a contract of the ticket's company by the billing run.
  */
 import * as z from 'zod';
-import { id, isoTime, multiline, pageOf, pageQuery } from '../common/schemas';
+import { id, isoTime, multiline, pageOf, pageQuery, patchBody } from '../common/schemas';
 import { isDate } from '../billing/calendar';
 
 /** One entry holds at most a day of work. */
@@ -28,10 +28,7 @@ export const createTimeEntryBody = z
   .meta({ id: 'CreateTimeEntry' });
 export type CreateTimeEntryInput = z.output<typeof createTimeEntryBody>;
 
-export const updateTimeEntryBody = z
-  .strictObject(fields)
-  .partial()
-  .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change')
+export const updateTimeEntryBody = patchBody(z.strictObject(fields))
   .meta({ id: 'UpdateTimeEntry' });
 export type UpdateTimeEntryInput = z.output<typeof updateTimeEntryBody>;
 

@@ -5,7 +5,7 @@
  * `url-policy.ts` on every create, change and delivery.
  */
 import * as z from 'zod';
-import { id, isoTime, pageOf, text } from '../common/schemas';
+import { id, isoTime, pageOf, text, patchBody } from '../common/schemas';
 import { CHANGE_EVENT_TYPES, EVENT_SELECTORS } from './change-events';
 
 /** Subscriptions an MSP may keep: a CRM or two, an automation tool, a data warehouse. */
@@ -46,11 +46,7 @@ export const createWebhookBody = z
   .strict();
 export type CreateWebhookInput = z.output<typeof createWebhookBody>;
 
-export const updateWebhookBody = z
-  .object({ url, events, active: z.boolean(), system: system.nullable(), description: text(500).nullable() })
-  .partial()
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
+export const updateWebhookBody = patchBody(z.strictObject({ url, events, active: z.boolean(), system: system.nullable(), description: text(500).nullable() }));
 export type UpdateWebhookInput = z.output<typeof updateWebhookBody>;
 
 export const webhookSchema = z
