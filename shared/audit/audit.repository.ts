@@ -2,12 +2,12 @@
  * The audit log: append-only entries in their own partition per company, so they outlive the
  * company item. Entries are written only as part of the transaction that makes the change.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
-import { db, tableName } from '../db/client';
+import { tableName } from '../db/client';
+import { pagePartition } from '../db/partition-page';
 import { keys } from '../db/keys';
 import type { TxItem } from '../db/transact';
-import { decodeCursor, encodeCursor, type Page } from '../http/pagination';
+import type { Page } from '../http/pagination';
 import type { Caller } from '../http/caller';
 import type { AuditAction, AuditEntry, Changes } from './audit.schema';
 
@@ -72,16 +72,6 @@ const toEntry = ({ pk: _pk, sk: _sk, type: _t, ...entry }: Record<string, unknow
 
 /** Newest first; one Query. */
 export const listAudit = async (companyId: string, limit: number, cursor?: string): Promise<Page<AuditEntry>> => {
-  const listing = `audit:${companyId}`;
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-      ExpressionAttributeValues: { ':pk': keys.auditPartition(companyId), ':sk': 'AUDIT#' },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: await decodeCursor(listing, cursor),
-    }),
-  );
-  return { items: (out.Items ?? []).map(toEntry), nextCursor: await encodeCursor(listing, out.LastEvaluatedKey) };
+  const page = await pagePartition(`audit:${companyId}`, keys.auditPartition(companyId), 'AUDIT#', limit, cursor);
+  return { items: page.items.map(toEntry), nextCursor: page.nextCursor };
 };
