@@ -4,8 +4,10 @@
  * that must stay apart, granted the union of the access its routes declare; one integration and
  * one invoke permission per function, so a route costs one resource), `shared/queues.ts` (queues, dead-letter queues, workers, schedules),
  * `shared/streams.ts` (the outbox relay on the table's stream) and `shared/db/table.ts` (the table).
+ * The background functions (workers, schedules, stream consumers) are a nested stack, `Background`
+ * (README "Architecture", **Two stacks**): two templates, each within CloudFormation's 500 resources.
  */
-import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, NestedStack, Names, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -28,8 +30,8 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, StartingPosition, type Function as AwsFunction } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventSourceMapping, FilterCriteria, StartingPosition, type Function as AwsFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -37,7 +39,7 @@ import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { table as tableShape } from '../shared/db/table';
 import { ENV, queueUrlEnv } from '../shared/env';
 import { deadLetterConsumer, deadLetterVisibilityTimeoutSeconds, functionSchedules, isSealed, queues, schedules, visibilityTimeoutSeconds, type QueueName, type WorkerDef } from '../shared/queues';
@@ -388,7 +390,10 @@ export class ClienteleStack extends Stack {
       [ENV.M365_CLIENT_SECRET_ARN]: m365ClientSecret.secretArn,
     });
     // CloudFormation allows 500 resources per stack: functions with identical grants share one
-    // role (never a wider one), and the functions of one area share a log group.
+    // role (never a wider one), and the functions of one area share a log group. The background
+    // functions (workers, schedules, stream consumers) live in a nested stack of their own
+    // (`Background`, below), each with its role there; the log groups stay here, in every case:
+    // they have fixed names, which a move between stacks would make CloudFormation create twice.
     const logGroups = new Map<string, LogGroup>();
     const logGroupFor = (entry: string) => {
       const area = entry.split('/')[1]!;
@@ -399,12 +404,14 @@ export class ClienteleStack extends Stack {
       }
       return group;
     };
+    // Roles are shared within a stack, never across (a role's policy lives beside it), and numbered
+    // across both, so that the root stack's keep their logical ids and no id is in both templates.
     const roles = new Map<string, Role>();
-    const roleFor = (needs: Needs, worker?: string): Role => {
-      const key = JSON.stringify({ ...needs, queues: [...needs.queues].sort(), timeoutSeconds: 0, memoryMb: 0, worker });
+    const roleFor = (scope: Construct, needs: Needs, worker?: string): Role => {
+      const key = `${Stack.of(scope).node.path} ${JSON.stringify({ ...needs, queues: [...needs.queues].sort(), timeoutSeconds: 0, memoryMb: 0, worker })}`;
       let role = roles.get(key);
       if (role) return role;
-      role = new Role(this, `FunctionRole${roles.size + 1}`, {
+      role = new Role(scope, `FunctionRole${roles.size + 1}`, {
         assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
         managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
         description: `Clientele functions that need: ${describeNeeds(needs, worker)}`,
@@ -441,7 +448,8 @@ export class ClienteleStack extends Stack {
       roles.set(key, role);
       return role;
     };
-    const makeFunction = (id: string, entry: string, needs: Needs, worker?: string): AwsFunction => {
+    /** A function in `scope`: this stack (API functions, Cognito triggers) or the background stack. */
+    const makeFunction = (scope: Construct, id: string, entry: string, needs: Needs, worker?: string): AwsFunction => {
       const environment: Record<string, string> = needs.poolIds ? { ...baseEnv } : { [ENV.PORTAL_URL]: config.portalUrl };
       // Every function that reads a company shows its currency, defaulted from this setting: all get it, so none disagree.
       environment[ENV.DEFAULT_CURRENCY] = config.defaultCurrency;
@@ -453,20 +461,20 @@ export class ClienteleStack extends Stack {
       if (needs.outboxKey) environment[ENV.OUTBOX_SECRET_ARN] = outboxKey.secretArn;
       if (needs.webhookKey) environment[ENV.WEBHOOK_SECRET_ARN] = webhookKey.secretArn;
       for (const q of needs.queues) environment[queueUrlEnv(q)] = queueByName.get(q)!.queueUrl;
-      const { fn } = new AppFunction(this, id, {
+      const { fn } = new AppFunction(scope, id, {
         entry,
         timeoutSeconds: needs.timeoutSeconds,
         memoryMb: needs.memoryMb,
         environment,
         logGroup: logGroupFor(entry),
-        role: roleFor(needs, worker),
+        role: roleFor(scope, needs, worker),
         copyFiles: entry === 'functions/openapi/get-docs.ts' ? DOCS_ASSETS.map((a) => `node_modules/swagger-ui-dist/${a}`) : undefined,
       });
       return fn;
     };
 
     // ── HTTP API ─────────────────────────────────────────────────────────────────────────
-    const fallbackFn = makeFunction(constructId(fallbackRoute.handler), fallbackRoute.handler, {
+    const fallbackFn = makeFunction(this, constructId(fallbackRoute.handler), fallbackRoute.handler, {
       table: 'none',
       portalUsers: false,
       staffDirectory: false,
@@ -504,7 +512,7 @@ export class ClienteleStack extends Stack {
     // answers any other as unknown): a new route in an area costs its HttpRoute alone.
     const apiRoutes: HttpRoute[] = [];
     for (const f of apiFunctions()) {
-      const fn = makeFunction(constructId(f.entry), f.entry, apiFunctionNeeds(f));
+      const fn = makeFunction(this, constructId(f.entry), f.entry, apiFunctionNeeds(f));
       const integration = new HttpLambdaIntegration(`${constructId(f.entry)}Integration`, fn, { scopePermissionToRoute: false });
       for (const r of f.routes) {
         const route = new HttpRoute(this, `Route ${r.method} ${r.path}`, {
@@ -557,11 +565,18 @@ export class ClienteleStack extends Stack {
     // A stage's route settings name routes that must exist first.
     for (const route of apiRoutes) stage.node.addDependency(route);
 
-    // ── Workers and schedules ─────────────────────────────────────────────────────────────
+    // ── Background functions: a nested stack ─────────────────────────────────────────────
+    // Every function that is neither an API function nor a Cognito trigger (the queue workers, the
+    // dead-letter consumer, the scheduled functions with their rules, the stream consumers), with
+    // their roles, policies, mappings and invoke permissions, is in `Background`: the root stack
+    // keeps what must not be created anew (the table, the queues, the routes) and the API, within
+    // CloudFormation's 500 resources per stack. What these functions use of the root stack (table,
+    // queues, secrets, pool ids, log groups) CDK passes as the nested stack's parameters.
+    const background = new NestedStack(this, 'Background', { description: 'Clientele background functions: queue workers, schedules and stream consumers' });
     for (const q of queues) {
       if (!('worker' in q)) continue;
       const worker: WorkerDef = q.worker;
-      const fn = makeFunction(`${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker), q.name);
+      const fn = makeFunction(background, `${constructId(worker.handler)}Worker`, worker.handler, workerNeeds(worker), q.name);
       fn.addEventSource(new SqsEventSource(queueByName.get(q.name)!, { batchSize: worker.batchSize, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(1) }));
     }
     // Job leases: what reaches a job queue's dead-letter queue fails its job; the sweeper queues overdue jobs again.
@@ -581,24 +596,26 @@ export class ClienteleStack extends Stack {
       timeoutSeconds: d.timeoutSeconds,
       memoryMb: d.memoryMb,
     });
-    const deadLetterFn = makeFunction(`${constructId(deadLetterConsumer.handler)}Worker`, deadLetterConsumer.handler, jobFunctionNeeds({ ...deadLetterConsumer, queues: [] }), 'dead letters');
+    const deadLetterFn = makeFunction(background, `${constructId(deadLetterConsumer.handler)}Worker`, deadLetterConsumer.handler, jobFunctionNeeds({ ...deadLetterConsumer, queues: [] }), 'dead letters');
     for (const q of deadLetterConsumer.queues) {
       deadLetterFn.addEventSource(new SqsEventSource(dlqByName.get(q)!, { batchSize: deadLetterConsumer.batchSize, reportBatchItemFailures: true }));
     }
     for (const s of functionSchedules) {
-      const fn = makeFunction(`${constructId(s.handler)}Schedule`, s.handler, jobFunctionNeeds(s));
-      new Rule(this, `Schedule${constructId(s.name)}`, { description: s.purpose, schedule: Schedule.expression(s.expression), targets: [new LambdaFunction(fn, { retryAttempts: 0 })] });
+      const fn = makeFunction(background, `${constructId(s.handler)}Schedule`, s.handler, jobFunctionNeeds(s));
+      new Rule(background, `Schedule${constructId(s.name)}`, { description: s.purpose, schedule: Schedule.expression(s.expression), targets: [new LambdaFunction(fn, { retryAttempts: 0 })] });
     }
-    // Portal login triggers: no pool ids in their environment (the pool depends on them).
+    // Portal login triggers (in this stack, with the pool): no pool ids in their environment (the pool depends on them).
     for (const t of cognitoTriggers) {
-      const fn = makeFunction(`${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, staffDirectory: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, webhookKey: false, ...routeFunctionDefaults });
+      const fn = makeFunction(this, `${constructId(t.handler)}Trigger`, t.handler, { table: t.table, portalUsers: false, staffDirectory: false, poolIds: false, queues: new Set(), signing: false, mail: false, quickbooks: false, m365: false, outboxKey: false, webhookKey: false, ...routeFunctionDefaults });
       portalPool.addTrigger(t.trigger === 'PreAuthentication' ? UserPoolOperation.PRE_AUTHENTICATION : UserPoolOperation.PRE_TOKEN_GENERATION, fn);
     }
-    // Stream consumers (the outbox relay): filtered on the table's stream, retried and bisected,
+    // Stream consumers (the outbox relay, the webhook capture): filtered on the table's stream, retried and bisected,
     // and a batch that still fails is described on an on-failure queue for a person to replay.
     for (const c of streamConsumers) {
+      const id = `${constructId(c.handler)}Stream`;
       const fn = makeFunction(
-        `${constructId(c.handler)}Stream`,
+        background,
+        id,
         c.handler,
         {
           table: c.table,
@@ -618,22 +635,30 @@ export class ClienteleStack extends Stack {
         },
         `${c.name} stream`,
       );
+      // The on-failure queue and its alarm stay here with the other queues: a queue moved is a queue
+      // created anew, and what waited in the old one for a person would be deleted with it.
       const failures = new Queue(this, `${constructId(c.name)}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
       Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: "This queue is itself a dead-letter queue (the stream mapping's on-failure destination)." });
       alarmOnDeadLetters(`${constructId(c.name)}FailuresAlarm`, failures, `Stream records of ${c.name} failed on every retry (${c.purpose}): their work was not queued; replay them from this queue.`);
-      fn.addEventSource(
-        new DynamoEventSource(table, {
-          startingPosition: StartingPosition.TRIM_HORIZON,
-          batchSize: c.batchSize,
-          retryAttempts: c.retryAttempts,
-          bisectBatchOnError: c.bisectBatchOnError,
-          maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
-          reportBatchItemFailures: true,
-          onFailure: new SqsDlq(failures),
-          filters: [FilterCriteria.filter(c.filter)],
-        }),
-      );
+      // So does the mapping, at the construct path (so the logical id) it had beside its function: a
+      // mapping created anew would read the stream again from its trim horizon (24 hours of records),
+      // while this one only changes its function, in place, and goes on from where it is.
+      table.grantStreamRead(fn);
+      new EventSourceMapping(new Construct(new Construct(this, id), 'Function'), `DynamoDBEventSource:${Names.nodeUniqueId(table.node)}`, {
+        target: fn,
+        eventSourceArn: table.tableStreamArn!,
+        supportS3OnFailureDestination: true,
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: c.batchSize,
+        retryAttempts: c.retryAttempts,
+        bisectBatchOnError: c.bisectBatchOnError,
+        maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(failures),
+        filters: [FilterCriteria.filter(c.filter)],
+      });
     }
+    // Scheduled messages onto the queues stay here, beside their queues (cron, so their times are fixed).
     for (const s of schedules) {
       new Rule(this, `Schedule${constructId(s.name)}`, {
         description: s.purpose,
@@ -659,10 +684,10 @@ export class ClienteleStack extends Stack {
       'The AWS-managed basic execution role only lets a function write its own CloudWatch logs.',
     );
     acknowledge('AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: PutTraceSegments and PutTelemetryRecords accept no resource but `*`.');
-    acknowledge(
-      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnResource)}.Arn>/index/*]`,
-      "The table's own GSIs (gsi1, gsi2) from CDK's table grant; listings query them.",
-    );
+    const tableIndexes = "The table's own GSIs (gsi1, gsi2, gsi3) from CDK's table grant; listings query them.";
+    acknowledge(`AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnResource)}.Arn>/index/*]`, tableIndexes);
+    // In the background stack the table's ARN is the parameter CDK names after the table (`referenceto<id>Arn`).
+    acknowledge(`AwsSolutions-IAM5[Resource::<referenceto${Names.nodeUniqueId((table.node.defaultChild as CfnResource).node)}Arn>/index/*]`, tableIndexes);
     Validations.of(portalPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason: "Portal users are the MSP's clients' contacts: MFA is offered (TOTP, optional) rather than forced; staff MFA is required.",

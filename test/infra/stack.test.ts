@@ -1,23 +1,26 @@
 /**
  * The CDK stack, synthesized from the route and queue tables (the test run's one synthesis,
- * test/support/synth-setup.ts).
+ * test/support/synth-setup.ts). Most tests read the root stack's and the background stack's
+ * templates as one (`template`, test/support/synth.ts): a function, its role and its mappings are
+ * checked the same wherever they are; `stacks` has each template apart, for what is per stack.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
 import { constructId } from '../../infra/stack';
-import { deadLetterConsumer, functionSchedules, queues, visibilityTimeoutSeconds, type WorkerDef } from '../../shared/queues';
+import { deadLetterConsumer, functionSchedules, queues, schedules, visibilityTimeoutSeconds, type WorkerDef } from '../../shared/queues';
 import { apiFunctionOf, apiFunctions, AREAS, fallbackThrottle, functionEntryOf, handlerEntries, poolThrottle, routeFunctionDefaults, routeKeyOf, routes, throttleOf, type RouteDef } from '../../shared/routes';
 import { streamConsumers } from '../../shared/streams';
 import { cognitoTriggers } from '../../shared/triggers';
 import { cognitoAttributeNames, PORTAL_CLIENT_ATTRIBUTES, portalSchemaAttributes } from '../../shared/portal/portal-pool';
-import { synthesized } from '../support/synth';
+import { synthesized, type StackTemplate } from '../support/synth';
 
 let template: Template;
+let stacks: StackTemplate[];
 let nagViolations: string[];
 
 beforeAll(async () => {
-  ({ template, violations: nagViolations } = await synthesized());
+  ({ template, stacks, violations: nagViolations } = await synthesized());
 });
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -223,14 +226,28 @@ describe('HTTP API', () => {
 });
 
 describe('limits', () => {
-  /** Where the stack must stay: CloudFormation allows 500 resources per stack, and the second half of the product needs room. */
+  /** Where each stack must stay: CloudFormation allows 500 resources per stack, and the second half of the product needs room. */
   const RESOURCE_BUDGET = 400;
+  const countOf = (s: StackTemplate, type: string) => Object.values(s.json.Resources).filter((r) => r.Type === type).length;
 
-  it(`stays within ${RESOURCE_BUDGET} of CloudFormation’s 500 resources per stack`, () => {
-    const count = Object.keys(template.toJSON().Resources).length;
-    const fns = apiFunctions().length + 1; // + the $default fallback
-    console.info(`stack: ${count} resources for ${routes.length} routes in ${fns} API functions; headroom ${RESOURCE_BUDGET - count} to the ${RESOURCE_BUDGET} budget, ${500 - count} to CloudFormation's 500`);
-    expect(count).toBeLessThanOrEqual(RESOURCE_BUDGET);
+  it(`keeps every stack, the root and each nested one, within ${RESOURCE_BUDGET} of CloudFormation’s 500 resources per stack`, () => {
+    expect(stacks.length).toBe(2);
+    for (const s of stacks) {
+      const count = Object.keys(s.json.Resources).length;
+      const what =
+        s === stacks[0]
+          ? `${routes.length} routes in ${apiFunctions().length + 1} API functions (${countOf(s, 'AWS::Lambda::Function')} functions with the Cognito triggers)`
+          : `${countOf(s, 'AWS::Lambda::Function')} background functions`;
+      console.info(`${s.file}: ${count} resources for ${what}; headroom ${RESOURCE_BUDGET - count} to the ${RESOURCE_BUDGET} budget, ${500 - count} to CloudFormation's 500`);
+      expect(count, s.file).toBeLessThanOrEqual(RESOURCE_BUDGET);
+    }
+  });
+
+  it('keeps every template within CloudFormation’s 200 parameters and 200 outputs', () => {
+    for (const s of stacks) {
+      expect(Object.keys(s.json.Parameters ?? {}).length, s.file).toBeLessThanOrEqual(200);
+      expect(Object.keys(s.json.Outputs ?? {}).length, s.file).toBeLessThanOrEqual(200);
+    }
   });
 
   it('costs one resource per route: one integration and one invoke permission per function, not per route', () => {
@@ -243,6 +260,97 @@ describe('limits', () => {
     expect(new Set(invokes.map((p) => JSON.stringify(p.Properties.FunctionName))).size).toBe(fns);
     // So a route is its HttpRoute alone (throttling is a property of the stage).
     expect(Object.keys(resources('AWS::ApiGatewayV2::Route'))).toHaveLength(routes.length + 1);
+  });
+});
+
+describe('background stack', () => {
+  /** The root stack's template and the background stack's. */
+  const both = () => stacks as [StackTemplate, StackTemplate];
+  const idsOf = (s: StackTemplate, type: string) =>
+    Object.entries(s.json.Resources)
+      .filter(([, r]) => r.Type === type)
+      .map(([id]) => id);
+  const countOf = (s: StackTemplate, type: string) => idsOf(s, type).length;
+  /** The construct ids of the functions that are neither API functions nor Cognito triggers. */
+  const backgroundFunctions = () => [
+    ...queues.flatMap((q) => ('worker' in q ? [`${constructId(q.worker.handler)}Worker`] : [])),
+    `${constructId(deadLetterConsumer.handler)}Worker`,
+    ...functionSchedules.map((s) => `${constructId(s.handler)}Schedule`),
+    ...streamConsumers.map((c) => `${constructId(c.handler)}Stream`),
+  ];
+  /**
+   * The stream consumers' mappings as deployed before the background stack: the same logical ids,
+   * so CloudFormation changes their function in place. A new id would be a new mapping, reading the
+   * stream again from its trim horizon (24 hours of outbox items sent again).
+   */
+  const STREAM_MAPPING_IDS = ['OutboxRelayStreamFunctionDynamoDBEventSourceClienteleTable811B00FC2DD9FE5D', 'WebhooksCaptureChangesStreamFunctionDynamoDBEventSourceClienteleTable811B00FCCA974469'];
+
+  it('holds every function but the API functions and the Cognito triggers, each with its role and policies beside it', () => {
+    const [root, background] = both();
+    const prefixes = backgroundFunctions().map((id) => `${id}Function`);
+    const inBackground = idsOf(background, 'AWS::Lambda::Function');
+    expect(inBackground).toHaveLength(prefixes.length);
+    for (const p of prefixes) expect(inBackground.filter((id) => id.startsWith(p)), p).toHaveLength(1);
+    const inRoot = idsOf(root, 'AWS::Lambda::Function');
+    expect(inRoot).toHaveLength(apiFunctions().length + 1 + cognitoTriggers.length); // + the $default fallback
+    for (const t of cognitoTriggers) expect(inRoot.filter((id) => id.startsWith(`${constructId(t.handler)}TriggerFunction`)), t.handler).toHaveLength(1);
+    for (const s of both()) {
+      for (const id of idsOf(s, 'AWS::Lambda::Function')) {
+        const role = (s.json.Resources[id]!.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+        expect(s.json.Resources[role]?.Type, id).toBe('AWS::IAM::Role');
+      }
+      for (const id of idsOf(s, 'AWS::IAM::Policy')) {
+        for (const r of s.json.Resources[id]!.Properties!.Roles as { Ref: string }[]) expect(s.json.Resources[r.Ref]?.Type, id).toBe('AWS::IAM::Role');
+      }
+    }
+  });
+
+  it('runs the scheduled functions from rules beside them, and leaves the schedules onto queues with their queues', () => {
+    const [root, background] = both();
+    const described = (s: StackTemplate) => idsOf(s, 'AWS::Events::Rule').map((id) => s.json.Resources[id]!.Properties!.Description as string);
+    expect(described(background).sort()).toEqual(functionSchedules.map((s) => s.purpose).sort());
+    expect(described(root).sort()).toEqual(schedules.map((s) => s.purpose).sort());
+    const invokes = idsOf(background, 'AWS::Lambda::Permission').map((id) => background.json.Resources[id]!.Properties!);
+    expect(invokes.map((p) => p.Principal)).toEqual(functionSchedules.map(() => 'events.amazonaws.com'));
+  });
+
+  it('consumes the queues from the background stack, and keeps the stream consumers’ mappings where they were deployed, on the background functions', () => {
+    const [root, background] = both();
+    expect(countOf(background, 'AWS::Lambda::EventSourceMapping')).toBe(queues.filter((q) => 'worker' in q).length + deadLetterConsumer.queues.length);
+    const streamMappings = idsOf(root, 'AWS::Lambda::EventSourceMapping');
+    expect(streamMappings.sort()).toEqual([...STREAM_MAPPING_IDS].sort());
+    for (const [i, c] of streamConsumers.entries()) {
+      const id = streamMappings.find((m) => m.startsWith(`${constructId(c.handler)}StreamFunctionDynamoDBEventSource`))!;
+      expect(id, c.name).toBe(STREAM_MAPPING_IDS[i]);
+      const fn = root.json.Resources[id]!.Properties!.FunctionName as { 'Fn::GetAtt': [string, string] };
+      expect(fn['Fn::GetAtt'][0], c.name).toBe(background.name);
+      expect(fn['Fn::GetAtt'][1], c.name).toMatch(new RegExp(`^Outputs\\.ClienteleBackground${constructId(c.handler)}StreamFunction`));
+    }
+  });
+
+  it('keeps in the root stack what a move would create anew: the table, every queue and alarm, the named log groups, the routes, pools, secrets and keys', () => {
+    const [root, background] = both();
+    for (const type of ['AWS::DynamoDB::GlobalTable', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::ApiGatewayV2::Route', 'AWS::Cognito::UserPool', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key', 'AWS::SNS::Topic']) {
+      expect(countOf(background, type), type).toBe(0);
+      expect(countOf(root, type), type).toBeGreaterThan(0);
+    }
+    // Named after the root stack, as before: a nested stack's name is generated.
+    for (const id of idsOf(root, 'AWS::Logs::LogGroup').filter((g) => g.startsWith('Logs'))) expect(root.json.Resources[id]!.Properties!.LogGroupName, id).toMatch(/^\/clientele\/Clientele\/[a-z0-9-]+$/);
+  });
+
+  it('takes what it uses of the root stack as parameters and gives back only the stream consumers’ function names: no cycle, no export', () => {
+    const [root, background] = both();
+    const passed = root.json.Resources[background.name]!.Properties!.Parameters as Record<string, unknown>;
+    expect(Object.keys(passed).sort()).toEqual(Object.keys(background.json.Parameters ?? {}).sort());
+    for (const [name, value] of Object.entries(passed)) {
+      const refs = [...JSON.stringify(value).matchAll(/"Ref":"([^"]+)"|"Fn::GetAtt":\["([^"]+)"/g)].map((m) => (m[1] ?? m[2])!);
+      expect(refs.length, name).toBeGreaterThan(0);
+      for (const r of refs) expect(r.startsWith('AWS::') || (r !== background.name && r in root.json.Resources), `${name}: ${r}`).toBe(true);
+    }
+    const readers = Object.values(root.json.Resources).filter((r) => JSON.stringify(r).includes(`"${background.name}"`));
+    expect(readers.map((r) => r.Type)).toEqual(streamConsumers.map(() => 'AWS::Lambda::EventSourceMapping'));
+    expect(JSON.stringify(background.json)).not.toMatch(/"Outputs\./);
+    expect(JSON.stringify(stacks.map((s) => s.json))).not.toContain('Fn::ImportValue');
   });
 });
 
