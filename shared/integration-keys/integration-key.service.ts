@@ -4,8 +4,8 @@
  * machine cannot sign in to the staff pool (MFA). A key is `clk_<id>_<secret>`, shown once;
  * it has scopes, expires (a year by default, two at most) and is revoked at once by `DELETE`.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
+import { newSecretToken, parseSecretToken, secretMatches } from '../crypto/secret-token';
 import { transact } from '../db/transact';
 import { NotFoundError } from '../http/errors';
 import { recordIdempotent, type IdempotencyContext } from '../http/idempotency';
@@ -23,28 +23,27 @@ import {
   type StoredIntegrationKey,
 } from './integration-key.repository';
 
-const KEY = /^clk_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$/;
-const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+/** The keys' prefix: `clk_<id>_<secret>` (shared/crypto/secret-token.ts). */
+const PREFIX = 'clk';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How often a key's `lastUsedAt` is written at most. */
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
 export const createIntegrationKey = async (input: CreateIntegrationKeyInput, createdBy: string, idempotency?: IdempotencyContext): Promise<IntegrationKey & { key: string }> => {
   const id = ulid();
-  const secret = randomBytes(32).toString('base64url');
-  const key = `clk_${id}_${secret}`;
+  const { token: key, secretHash, hint } = newSecretToken(PREFIX, id);
   const now = new Date();
   const stored: StoredIntegrationKey = {
     id,
     name: input.name,
     scopes: input.scopes,
-    hint: `${key.slice(0, 35)}…`,
+    hint,
     createdAt: now.toISOString(),
     createdBy,
     expiresAt: new Date(now.getTime() + input.expiresInDays * DAY_MS).toISOString(),
     revokedAt: null,
     lastUsedAt: null,
-    secretHash: hash(secret),
+    secretHash,
   };
   const resource = toIntegrationKey(stored);
   // An Idempotency-Key replay answers without the key: the table never holds it.
@@ -74,12 +73,10 @@ export interface KeyHolder {
 
 /** The key's holder if `token` is a live key (well-formed, known, the secret matching, not revoked, not expired); else undefined. */
 export const authenticateIntegrationKey = async (token: string, now = new Date()): Promise<KeyHolder | undefined> => {
-  const m = KEY.exec(token);
-  if (!m) return undefined;
-  const stored = await getIntegrationKey(m[1]!);
-  if (!stored) return undefined;
-  const [given, kept] = [Buffer.from(hash(m[2]!), 'hex'), Buffer.from(stored.secretHash, 'hex')];
-  if (given.length !== kept.length || !timingSafeEqual(given, kept)) return undefined;
+  const parsed = parseSecretToken(PREFIX, token);
+  if (!parsed) return undefined;
+  const stored = await getIntegrationKey(parsed.id);
+  if (!stored || !secretMatches(parsed.secret, stored.secretHash)) return undefined;
   if (stored.revokedAt || Date.parse(stored.expiresAt) <= now.getTime()) return undefined;
   await touchIntegrationKey(stored.id, now, TOUCH_EVERY_MS);
   return { id: stored.id, name: stored.name, scopes: stored.scopes };
