@@ -254,6 +254,12 @@ export const routes = [
   { method: 'POST', path: '/v1/integration-keys', handler: 'functions/integration-keys/create-integration-key.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Create an integration key for a tool; the key is shown once' },
   { method: 'DELETE', path: '/v1/integration-keys/{id}', handler: 'functions/integration-keys/revoke-integration-key.ts', area: 'service', pool: 'staff', groups: INTEGRATORS, table: 'write', summary: 'Revoke an integration key at once' },
 
+  // Installer tokens and devices (API.md v1.1): a device agent registers its device into the token's company
+  { method: 'GET', path: '/v1/companies/{id}/installer-tokens', handler: 'functions/installer-tokens/list-installer-tokens.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'read', signing: true, summary: "A company's installer tokens (never the tokens themselves)" },
+  { method: 'POST', path: '/v1/companies/{id}/installer-tokens', handler: 'functions/installer-tokens/create-installer-token.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Create an installer token for a company; the token is shown once' },
+  { method: 'DELETE', path: '/v1/installer-tokens/{id}', handler: 'functions/installer-tokens/revoke-installer-token.ts', area: 'companies', pool: 'staff', groups: COMPANY_EDITORS, table: 'write', summary: 'Revoke an installer token at once' },
+  { method: 'POST', path: '/v1/public/devices/register', handler: 'functions/installer-tokens/register-device.ts', pool: 'public', table: 'write', summary: "Register a device with an installer token: creates or updates (by serial number) the company's asset" },
+
   // CRM sync, inbound (API.md v1.1): the outside system's upsert by its own id; it wins a conflict
   { method: 'PUT', path: '/v1/external/{system}/companies/{externalId}', handler: 'functions/companies/upsert-external-company.ts', area: 'companies', pool: 'staff', groups: INTEGRATORS, table: 'write', staffDirectory: true, summary: "Create or update a company by an outside system's id (a CRM's); the outside system wins a conflict" },
   { method: 'PUT', path: '/v1/external/{system}/contacts/{externalId}', handler: 'functions/contacts/upsert-external-contact.ts', area: 'contacts', pool: 'staff', groups: INTEGRATORS, table: 'write', portalUsers: true, summary: "Create or update a contact by an outside system's id (a CRM's); the outside system wins a conflict" },

@@ -1,4 +1,4 @@
-/** The companies area's function. Companies: their lifecycle, addresses, client settings and their notification log, their upsert by an outside system's id, compliance organization, audit, the staff directory, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
+/** The companies area's function. Companies: their lifecycle, addresses, client settings and their notification log, their upsert by an outside system's id, their installer tokens, compliance organization, audit, the staff directory, jobs and Microsoft 365 sync requests: the routes with `area: 'companies'` in shared/routes.ts. */
 import { areaDispatcher } from '../dispatch';
 
 export const handler = areaDispatcher('companies', {
@@ -28,4 +28,7 @@ export const handler = areaDispatcher('companies', {
   'functions/settings/put-company-settings.ts': () => import('../settings/put-company-settings'),
   'functions/notifications/list-company-notifications.ts': () => import('../notifications/list-company-notifications'),
   'functions/companies/upsert-external-company.ts': () => import('./upsert-external-company'),
+  'functions/installer-tokens/list-installer-tokens.ts': () => import('../installer-tokens/list-installer-tokens'),
+  'functions/installer-tokens/create-installer-token.ts': () => import('../installer-tokens/create-installer-token'),
+  'functions/installer-tokens/revoke-installer-token.ts': () => import('../installer-tokens/revoke-installer-token'),
 });

@@ -91,7 +91,14 @@ export const cleanupKinds: readonly CleanupKind[] = [
     write: remove,
   },
   {
-    // What else lived in the company's partition: the billing pointer, the compliance organization.
+    // Installer tokens go with their company (a token of a deleted company was refused already: its company is gone).
+    kind: 'installerTokens',
+    action: 'delete',
+    listing: (companyId) => ({ index: 'gsi1', partitions: [keys.installerTokensOfCompany(companyId)] }),
+    write: remove,
+  },
+  {
+    // What else lived in the company's partition: the billing pointer, the compliance organization, the registered devices' serial guards.
     kind: 'companyData',
     action: 'delete',
     listing: (companyId) => ({ index: null, partition: keys.company(companyId).pk, skPrefix: '' }),

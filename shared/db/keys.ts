@@ -192,6 +192,12 @@ export const keys = {
   integrationKey: (id: string) => ({ pk: `INTEGRATIONKEY#${id}`, sk: 'INTEGRATIONKEY' }),
   integrationKeyList: (id: string) => ({ gsi1pk: 'INTEGRATIONKEYS', gsi1sk: id }),
   integrationKeyListPartition: 'INTEGRATIONKEYS',
+  /** An installer token (shared/installer-tokens): what a device agent registers its device with; listed by company in creation order on GSI1. */
+  installerToken: (id: string) => ({ pk: `INSTALLERTOKEN#${id}`, sk: 'INSTALLERTOKEN' }),
+  installerTokenList: (companyId: string, id: string) => ({ gsi1pk: `COMPANY#${companyId}#INSTALLERTOKENS`, gsi1sk: id }),
+  installerTokensOfCompany: (companyId: string) => `COMPANY#${companyId}#INSTALLERTOKENS`,
+  /** The company's asset with this serial number (normalized), as device registration made it: one asset per serial, in the company's partition. */
+  assetSerial: (companyId: string, normalizedSerial: string) => ({ pk: `COMPANY#${companyId}`, sk: `ASSETSERIAL#${normalizedSerial}` }),
   /** The MSP-wide defaults (`/v1/settings`). */
   mspSettings: () => ({ pk: 'SETTINGS#MSP', sk: 'SETTINGS' }),
   /** A background job and its progress. */

@@ -20,6 +20,7 @@ import { contractApi } from '../contracts/contract.api';
 import { slaPolicyApi } from '../sla/sla.api';
 import { webhookApi } from '../webhooks/webhook.api';
 import { integrationKeyApi } from '../integration-keys/integration-key.api';
+import { installerTokenApi } from '../installer-tokens/installer-token.api';
 import { settingsApi } from '../settings/settings.api';
 import { notificationApi } from '../notifications/notification.api';
 import { healthApi } from '../health/health.api';
@@ -30,4 +31,4 @@ import { billingRunApi } from '../billing-runs/billing-run.api';
 import type { RequestSpec } from '../http/request';
 import { openapiApi } from './openapi.api';
 
-export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...invoiceApi, ...contractApi, ...slaPolicyApi, ...settingsApi, ...notificationApi, ...healthApi, ...overviewApi, ...billingRunApi, ...timeEntryApi, ...auditApi, ...staffApi, ...webhookApi, ...integrationKeyApi, ...openapiApi };
+export const operations: Record<string, RequestSpec> = { ...companyApi, ...m365Api, ...importApi, ...companyLifecycleApi, ...complianceApi, ...addressApi, ...contactApi, ...portalApi, ...portalTicketsApi, ...commentApi, ...quickBooksApi, ...recordApi, ...invoiceApi, ...contractApi, ...slaPolicyApi, ...settingsApi, ...notificationApi, ...healthApi, ...overviewApi, ...billingRunApi, ...timeEntryApi, ...auditApi, ...staffApi, ...webhookApi, ...integrationKeyApi, ...installerTokenApi, ...openapiApi };

@@ -18,7 +18,7 @@ export const OPEN_TICKET_STATUSES: readonly string[] = ['open', 'in_progress'];
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const ASSET_KINDS = ['computer', 'mobile', 'server', 'network', 'other'] as const;
 export const INVOICE_STATUSES = ['draft', 'sent', 'paid', 'void'] as const;
-export const RECORD_SOURCES = ['manual', 'csv', 'm365'] as const;
+export const RECORD_SOURCES = ['manual', 'csv', 'm365', 'installer'] as const;
 
 /** Money as a decimal string with two places ("1250.00"), never a float. */
 const money = z

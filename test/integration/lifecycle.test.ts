@@ -101,7 +101,7 @@ describe('permanent delete', () => {
         { code: 'COMPLIANCE_TENANT_ACTIVE', message: expect.any(String) },
       ],
       unassign: { contacts: 2, tickets: 1, assets: 0, invoices: 1 },
-      delete: { timeEntries: 1, slaPolicies: 0, addresses: 1, contracts: 0 },
+      delete: { timeEntries: 1, slaPolicies: 0, addresses: 1, contracts: 0, installerTokens: 0 },
     });
     expect((await del(co.id, co.name)).body.code).toBe('NOT_ARCHIVED');
     await archive(co.id);
