@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
+import { countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -133,6 +134,35 @@ describe('device registration', () => {
     expect(listed.map((x) => x.uses)).toEqual([1, 0, 0]);
     // A Bearer scheme is not an installer token.
     expect((await call({ route: 'POST /v1/public/devices/register', body: { hostname: 'h', serialNumber: 's' }, headers: { authorization: `Bearer ${revoked.token}` } })).status).toBe(401);
+  });
+
+  it('does the same work for every refused token: one read, one hash comparison, in similar time', async () => {
+    const co = await company();
+    const revoked = await newToken(co.id);
+    await call({ route: 'DELETE /v1/installer-tokens/{id}', params: { id: revoked.id } });
+    const [, , secret] = revoked.token.split('_');
+    const unknown = `cit_01ARZ3NDEKTSV4RRFFQ69G5FAV_${secret}`;
+    const requests = countDbRequests();
+    const work: Record<string, string[]> = {};
+    for (const [name, token] of Object.entries({ revoked: revoked.token, unknown, malformed: 'nonsense' })) {
+      requests.reset();
+      expect((await register(token)).status).toBe(401);
+      work[name] = [...requests.calls];
+    }
+    expect(work).toEqual({ revoked: ['GetItem'], unknown: ['GetItem'], malformed: ['GetItem'] });
+    const time = async (token: string) => {
+      const t0 = performance.now();
+      await register(token);
+      return performance.now() - t0;
+    };
+    const [revokedMs, unknownMs]: number[][] = [[], []];
+    for (let i = 0; i < 20; i++) {
+      revokedMs.push(await time(revoked.token));
+      unknownMs.push(await time(unknown));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const [r, u] = [median(revokedMs), median(unknownMs)];
+    expect(Math.abs(r - u)).toBeLessThan(Math.max(3, 0.5 * Math.min(r, u)));
   });
 
   it('concurrent registrations of one serial make one asset, and never exceed maxUses', async () => {
