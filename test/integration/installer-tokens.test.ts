@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
-import { countDbRequests } from '../helpers/db-requests';
+import { beforeNext, countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -163,6 +163,15 @@ describe('device registration', () => {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const [r, u] = [median(revokedMs), median(unknownMs)];
     expect(Math.abs(r - u)).toBeLessThan(Math.max(3, 0.5 * Math.min(r, u)));
+  });
+
+  it('an archive landing between the token check and the write refuses the registration: nothing written', async () => {
+    const co = await company();
+    const t = await newToken(co.id);
+    beforeNext('TransactWriteItems', () => call({ route: 'POST /v1/companies/{id}/archive', params: { id: co.id } }));
+    expect(await register(t.token, { serialNumber: `LATE-${run}` })).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+    expect(await assetCount(co.id)).toBe(0);
+    expect(await assetsOf(co.id)).toHaveLength(0);
   });
 
   it('concurrent registrations of one serial make one asset, and never exceed maxUses', async () => {
