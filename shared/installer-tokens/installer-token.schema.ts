@@ -50,7 +50,7 @@ export const registerDeviceBody = z
     hostname: text(200).min(1),
     serialNumber: text(100).refine((v) => normalizeSerial(v).length > 0, 'Required'),
     os: text(100).nullable().default(null),
-    kind: z.enum(ASSET_KINDS).default('computer'),
+    kind: z.enum(ASSET_KINDS).optional().meta({ description: 'A new asset is a `computer` unless it says; a re-install without it keeps the kind the asset has' }),
   })
   .strict();
 export type RegisterDeviceInput = z.output<typeof registerDeviceBody>;

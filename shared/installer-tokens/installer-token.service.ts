@@ -118,8 +118,8 @@ const asRefusal = (err: unknown): unknown =>
   err instanceof ApiError && (err.code === 'COMPANY_ARCHIVED' || err.code === 'UNKNOWN_COMPANY' || err.code === 'UNAUTHORIZED') ? tokenRefused() : err;
 
 /**
- * Registers a device: updates the company's asset with this serial number (hostname, OS and
- * kind; a re-install never duplicates), or creates it with the company's `counts.assets` and the
+ * Registers a device: updates the company's asset with this serial number (hostname, OS, and
+ * kind when given; a re-install never duplicates), or creates it with the company's `counts.assets` and the
  * serial's guard, in one transaction with the token's use. Concurrent registrations of one serial
  * meet at the guard: the loser reads again and updates the winner's asset.
  */
@@ -136,7 +136,7 @@ export const registerDevice = async (authorization: string | undefined, input: R
       // The guard's asset, unless staff moved it to another company or changed its serial since.
       const live = asset && asset.companyId === token.companyId && normalizeSerial(String(asset.serialNumber ?? '')) === serial ? asset : undefined;
       if (live) {
-        const after: StoredRecord = { ...live, name: input.hostname, os: input.os, kind: input.kind, version: live.version + 1, updatedAt: now.toISOString() };
+        const after: StoredRecord = { ...live, name: input.hostname, os: input.os, kind: input.kind ?? live.kind, version: live.version + 1, updatedAt: now.toISOString() };
         await transact([
           use,
           // Changed meanwhile (staff, another registration): read again.
@@ -147,7 +147,7 @@ export const registerDevice = async (authorization: string | undefined, input: R
       }
       const record = newRecord(
         kind,
-        { companyId: token.companyId, contactId: null, name: input.hostname, kind: input.kind, serialNumber: input.serialNumber, os: input.os },
+        { companyId: token.companyId, contactId: null, name: input.hostname, kind: input.kind ?? 'computer', serialNumber: input.serialNumber, os: input.os },
         { source: 'installer', installerTokenId: token.id },
       );
       await transact([use, ...newRecordItems(kind, record), claimSerialItem(token.companyId, serial, record.id, guard?.assetId)]);

@@ -83,10 +83,15 @@ describe('device registration', () => {
     expect(assets).toHaveLength(1);
     expect(assets[0]).toMatchObject({ id: assetId, name: 'PC-01-NEW', os: 'Windows 11 24H2', serialNumber: `SN-${run}-1`, source: 'installer', kind: 'computer' });
     expect(await assetCount(co.id)).toBe(1);
+    // A re-install without a kind keeps the one staff set.
+    const asset = (await call({ route: 'GET /v1/assets/{id}', params: { id: assetId } })).body;
+    await call({ route: 'PATCH /v1/assets/{id}', params: { id: assetId }, body: { kind: 'server' }, headers: { 'if-match': `"${asset.version}"` } });
+    expect((await register(t.token, { kind: undefined })).status).toBe(200);
+    expect((await call({ route: 'GET /v1/assets/{id}', params: { id: assetId } })).body.kind).toBe('server');
     // Another serial is another asset.
     expect((await register(t.token, { serialNumber: `SN-${run}-2` })).status).toBe(201);
     expect(await assetCount(co.id)).toBe(2);
-    expect((await call({ route: 'GET /v1/companies/{id}/installer-tokens', params: { id: co.id } })).body.items[0].uses).toBe(3);
+    expect((await call({ route: 'GET /v1/companies/{id}/installer-tokens', params: { id: co.id } })).body.items[0].uses).toBe(4);
   });
 
   it('an asset staff moved away or gave another serial is not updated: the registration creates one', async () => {
