@@ -1,5 +1,5 @@
 /** Test-only shortcuts: states the API reaches another way, written straight to the table, and whole listings read through the API. */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
 import { call } from './http-event';
@@ -29,3 +29,18 @@ export const allContactsOf = async <T = Record<string, any>>(companyId: string):
   } while (cursor);
   return all;
 };
+
+/** A contract's unbilled time entries, as its month items (`UnbilledTime`) hold them. */
+export const unbilledEntries = async (companyId: string, contractId: string) =>
+  (
+    (
+      await db().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':p': keys.unbilledTimePrefix(contractId) },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? []
+  ).flatMap((item) => Object.entries(item).flatMap(([k, v]) => (k.startsWith('e_') ? [{ entryId: k.slice(2), ...(v as object) }] : [])));

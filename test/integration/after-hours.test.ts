@@ -6,11 +6,12 @@
  * rate, and billing runs pricing it apart at that rate (invoice lines worked out by hand).
  */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as worker } from '../../functions/billing-runs/run-billing';
 import { db, tableName } from '../../shared/db/client';
 import { keys } from '../../shared/db/keys';
+import { unbilledEntries } from '../helpers/data';
 import { call, lambdaContext } from '../helpers/http-event';
 import { useEngines } from '../support/engines';
 
@@ -40,21 +41,7 @@ const patch = (id: string, body: unknown) => call({ route: 'PATCH /v1/time-entri
 const usage = async (contractId: string, period: string) => (await call({ route: 'GET /v1/contracts/{id}/usage', params: { id: contractId }, query: { period } })).body;
 const day = async (companyId: string, contractId: string, date: string) =>
   (await db().send(new GetCommand({ TableName: tableName(), Key: keys.contractTimeDay(companyId, contractId, date), ConsistentRead: true }))).Item;
-const unbilled = async (companyId: string, contractId: string) =>
-  (
-    (
-      await db().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':p': keys.unbilledTimePrefix(contractId) },
-          ConsistentRead: true,
-        }),
-      )
-    ).Items ?? []
-  )
-    .flatMap((item) => Object.entries(item).flatMap(([k, v]) => (k.startsWith('e_') ? [{ entryId: k.slice(2), ...(v as object) }] : [])))
-    .sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
+const unbilled = async (companyId: string, contractId: string) => (await unbilledEntries(companyId, contractId)).sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
 
 const startRun = async (companyId: string, through: string) => expect((await call({ route: 'POST /v1/billing-runs', body: { through, companyId } })).status).toBe(202);
 const drain = async () => {

@@ -3,7 +3,7 @@
  * usage per period exact after concurrent writes, invoiced entries frozen, archived companies
  * read-only, and the contract-time items that a billing run reads kept in step.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as createCompany } from '../../functions/companies/create-company';
 import { handler as createTicket } from '../../functions/records/create-ticket';
@@ -18,7 +18,7 @@ import { keys } from '../../shared/db/keys';
 import type { StaffGroup } from '../../shared/routes';
 import { useEngines } from '../support/engines';
 import { call, httpEvent, invoke } from '../helpers/http-event';
-import { archiveDirectly, setCompanyStatus } from '../helpers/data';
+import { archiveDirectly, setCompanyStatus, unbilledEntries as unbilled } from '../helpers/data';
 import { ulid } from 'ulid';
 
 useEngines();
@@ -56,20 +56,6 @@ const patch = (id: string, body: unknown, ifMatch?: string) =>
   invoke(updateEntry, httpEvent({ route: 'PATCH /v1/time-entries/{id}', params: { id }, body, headers: ifMatch ? { 'if-match': ifMatch } : {} }));
 const remove = (id: string) => invoke(deleteEntry, httpEvent({ route: 'DELETE /v1/time-entries/{id}', params: { id } }));
 const usage = (contractId: string, period: string) => invoke(getUsage, httpEvent({ route: 'GET /v1/contracts/{id}/usage', params: { id: contractId }, query: { period } }));
-/** The contract's unbilled entries, as its month items hold them. */
-const unbilled = async (companyId: string, contractId: string) =>
-  (
-    (
-      await db().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': keys.company(companyId).pk, ':p': keys.unbilledTimePrefix(contractId) },
-          ConsistentRead: true,
-        }),
-      )
-    ).Items ?? []
-  ).flatMap((item) => Object.entries(item).flatMap(([k, v]) => (k.startsWith('e_') ? [{ entryId: k.slice(2), ...(v as object) }] : [])));
 
 describe('logging time', () => {
   it("logs an entry by the signed-in staff member against the ticket's company and the given contract", async () => {
