@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as cleanupHandler } from '../../functions/companies/cleanup-company';
 import { db, tableName } from '../../shared/db/client';
+import { parseSecretToken } from '../../shared/crypto/secret-token';
 import { keys } from '../../shared/db/keys';
 import { beforeNext, countDbRequests } from '../helpers/db-requests';
 import { call, lambdaContext } from '../helpers/http-event';
@@ -43,7 +44,7 @@ describe('installer tokens', () => {
     expect(t).toMatchObject({ companyId: co.id, label: 'Rollout', uses: 0, maxUses: 5, revokedAt: null });
     expect(t.token).toMatch(/^cit_[0-9A-HJKMNP-TV-Z]{26}_[A-Za-z0-9_-]{43}$/);
     const stored = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.installerToken(t.id) }))).Item!;
-    expect(JSON.stringify(stored)).not.toContain(t.token.split('_')[2]);
+    expect(JSON.stringify(stored)).not.toContain(parseSecretToken('cit', t.token)!.secret);
     const listed = await call({ route: 'GET /v1/companies/{id}/installer-tokens', params: { id: co.id } });
     expect(listed.status).toBe(200);
     expect(JSON.stringify(listed.body)).not.toContain(t.token);
@@ -111,8 +112,8 @@ describe('device registration', () => {
   it('answers unknown, malformed, wrong, expired, revoked and used-up tokens and an archived company alike: 401', async () => {
     const co = await company();
     const good = await newToken(co.id, { maxUses: 1 });
-    const [, id, secret] = good.token.split('_');
-    const wrong = `cit_${id}_${secret!.slice(0, -1)}${secret!.endsWith('A') ? 'B' : 'A'}`;
+    const { id, secret } = parseSecretToken('cit', good.token)!;
+    const wrong = `cit_${id}_${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
     const unknown = `cit_01ARZ3NDEKTSV4RRFFQ69G5FAV_${secret}`;
 
     const expired = await newToken(co.id);
@@ -145,7 +146,7 @@ describe('device registration', () => {
     const co = await company();
     const revoked = await newToken(co.id);
     await call({ route: 'DELETE /v1/installer-tokens/{id}', params: { id: revoked.id } });
-    const [, , secret] = revoked.token.split('_');
+    const { secret } = parseSecretToken('cit', revoked.token)!;
     const unknown = `cit_01ARZ3NDEKTSV4RRFFQ69G5FAV_${secret}`;
     const requests = countDbRequests();
     const work: Record<string, string[]> = {};
